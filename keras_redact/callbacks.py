@@ -1,0 +1,70 @@
+"""Callbacks for long GAN jobs: sample grids on fixed latents and TensorBoard images."""
+
+from __future__ import annotations
+
+import pathlib
+
+import keras
+import numpy as np
+
+from keras_redact import io
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Writes a PNG grid of generator samples on fixed latents after every epoch.
+
+    The latents are drawn once from `seed`, so grids of successive epochs (and of different
+    runs with the same seed) show the same latents and can be compared side by side.
+
+    Args:
+        directory: Folder for `epoch_<NNN>.png` (epoch 0 is the model before training).
+        num_samples: Number of samples in the grid.
+        seed: Seed of the fixed latents.
+        every: Write every `every` epochs.
+        tensorboard_dir: If set, also log the grid as a TensorBoard image there.
+    """
+
+    def __init__(self, directory, num_samples: int = 64, seed: int = 0, every: int = 1,
+                 tensorboard_dir=None):
+        super().__init__()
+        self.directory = pathlib.Path(directory)
+        self.num_samples = int(num_samples)
+        self.seed = int(seed)
+        self.every = int(every)
+        self.tensorboard_dir = tensorboard_dir
+        self._latents = None
+        self._writer = None
+
+    def _generator(self):
+        return getattr(self.model, "generator", self.model)
+
+    def grid(self) -> np.ndarray:
+        """The current grid as a uint8 image."""
+        generator = self._generator()
+        if self._latents is None:
+            latent_dim = int(generator.inputs[0].shape[-1])
+            rng = np.random.default_rng(self.seed)
+            self._latents = rng.standard_normal((self.num_samples, latent_dim)).astype(
+                np.float32)
+        images = generator.predict(self._latents, verbose=0, batch_size=256)
+        return io.image_grid(images)
+
+    def _write(self, epoch):
+        grid = self.grid()
+        io.write_png(self.directory / f"epoch_{epoch:03d}.png", grid)
+        if self.tensorboard_dir is not None:
+            import tensorflow as tf
+
+            if self._writer is None:
+                self._writer = tf.summary.create_file_writer(str(self.tensorboard_dir))
+            with self._writer.as_default():
+                tf.summary.image("samples", grid[None], step=epoch)
+            self._writer.flush()
+
+    def on_train_begin(self, logs=None):
+        if not (self.directory / "epoch_000.png").exists():
+            self._write(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self._write(epoch + 1)

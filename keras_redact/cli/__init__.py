@@ -1,0 +1,1 @@
+"""Libraries behind the `bin/` commands: each `bin/X` parses flags and calls `cli.X`."""

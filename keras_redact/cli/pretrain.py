@@ -1,0 +1,177 @@
+"""Pre-training a DCGAN or a label classifier: the library behind `bin/pretrain`."""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import time
+
+import keras
+import numpy as np
+
+from keras_redact import callbacks as kr_callbacks
+from keras_redact import io
+from keras_redact.data import pipeline, sources
+from keras_redact.evaluation import quality, sampling
+from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier
+from keras_redact.models.gan import adam
+
+WHAT = ("gan", "classifier")
+
+
+@dataclasses.dataclass(frozen=True)
+class PretrainConfig:
+    """One pre-training job. Defaults are the paper's (Appendix D).
+
+    Attributes:
+        dataset: Dataset name or path (see `keras_redact.data.load`).
+        what: `"gan"` or `"classifier"`.
+        epochs: Training epochs (paper: 200 for the GAN).
+        batch_size: Batch size (paper: 64).
+        output: Folder for the trained models and `metrics.json`.
+        work_dir: Folder for per-epoch sample grids, TensorBoard logs and the
+            `BackupAndRestore` state (resuming an interrupted run). Default:
+            `<output>/../runs/pretrain-<name>`.
+        data_dir: TFDS data folder.
+        seed: Seed for weights, latents and shuffling.
+        alpha_plus: Positive smoothing target (GAN).
+        alpha_minus: Negative smoothing target (GAN).
+        d_steps: Discriminator updates per batch, K_D (GAN).
+        g_steps: Generator updates per batch, K_G (GAN).
+        learning_rate: Adam learning rate.
+        base_filters: DCGAN width (None: the builders' default).
+        jit_compile: Compile the train step with XLA.
+        classifier: A label classifier `.keras` used to report the GAN's Inception Score
+            and label shares at the end (skipped if None).
+        eval_samples: Generated samples for that report.
+        overwrite: Replace existing models in `output`.
+        verbose: Keras verbosity (1: progress bar).
+    """
+
+    dataset: str = sources.EMBEDDED
+    what: str = "gan"
+    epochs: int = 200
+    batch_size: int = 64
+    output: str = "runs/pretrained"
+    work_dir: str | None = None
+    data_dir: str | None = None
+    seed: int = 0
+    alpha_plus: float = 0.9
+    alpha_minus: float = 0.1
+    d_steps: int = 1
+    g_steps: int = 5
+    learning_rate: float = 2e-4
+    base_filters: int | None = None
+    jit_compile: bool = True
+    classifier: str | None = None
+    eval_samples: int = 10_000
+    overwrite: bool = False
+    verbose: int = 1
+
+    def __post_init__(self):
+        if self.what not in WHAT:
+            raise ValueError(f"what must be one of {WHAT}; received {self.what!r}")
+        for name in ("epochs", "batch_size", "eval_samples"):
+            value = getattr(self, name)
+            if int(value) != value or value < 1:
+                raise ValueError(f"{name} must be a positive integer; received {value!r}")
+
+
+def _targets(output: pathlib.Path, what: str) -> list[pathlib.Path]:
+    names = ["generator.keras", "discriminator.keras"] if what == "gan" else ["classifier.keras"]
+    return [output / n for n in names]
+
+
+def pretrain(config: PretrainConfig) -> dict:
+    """Runs one pre-training job and returns its figures (also written to metrics.json).
+
+    Raises:
+        FileExistsError: If the output models exist and `overwrite` is False.
+        ValueError: For bad configuration or data.
+    """
+    output = pathlib.Path(config.output)
+    targets = _targets(output, config.what)
+    existing = [str(p) for p in targets if p.exists()]
+    if existing and not config.overwrite:
+        raise FileExistsError(f"{', '.join(existing)} exist; pass --overwrite to replace them")
+    work_dir = pathlib.Path(config.work_dir or output.parent / "runs" / f"pretrain-{output.name}")
+    keras.utils.set_random_seed(config.seed)
+    train = sources.load(config.dataset, "train", data_dir=config.data_dir)
+    start = time.time()
+    if config.what == "gan":
+        figures = _pretrain_gan(config, train, output, work_dir)
+    else:
+        figures = _pretrain_classifier(config, train, output, work_dir)
+    figures.update(dataset=config.dataset, what=config.what, epochs=config.epochs,
+                   batch_size=config.batch_size, seed=config.seed,
+                   seconds=round(time.time() - start, 1),
+                   config=dataclasses.asdict(config))
+    io.write_json(output / f"{config.what}_metrics.json", figures)
+    return figures
+
+
+def _callbacks(work_dir: pathlib.Path, with_grid: bool):
+    cbs = [
+        keras.callbacks.BackupAndRestore(str(work_dir / "backup")),
+        keras.callbacks.TensorBoard(str(work_dir / "logs")),
+    ]
+    if with_grid:
+        cbs.append(kr_callbacks.SampleGrid(work_dir / "samples",
+                                           tensorboard_dir=work_dir / "logs" / "samples"))
+    return cbs
+
+
+def _pretrain_gan(config, train, output, work_dir) -> dict:
+    generator = DCGANGenerator(train.image_shape, base_filters=config.base_filters,
+                               name="generator")
+    discriminator = DCGANDiscriminator(train.image_shape, base_filters=config.base_filters,
+                                       name="discriminator")
+    gan = DCGAN(generator, discriminator, seed=config.seed)
+    gan.compile(g_optimizer=adam(config.learning_rate), d_optimizer=adam(config.learning_rate),
+                alpha_plus=config.alpha_plus, alpha_minus=config.alpha_minus,
+                d_steps=config.d_steps, g_steps=config.g_steps, jit_compile=config.jit_compile)
+    data = pipeline.batches(train, config.batch_size, seed=config.seed)
+    history = gan.fit(data, epochs=config.epochs, verbose=config.verbose,
+                      callbacks=_callbacks(work_dir, with_grid=True))
+    io.save_keras(generator, output / "generator.keras", overwrite=config.overwrite)
+    io.save_keras(discriminator, output / "discriminator.keras", overwrite=config.overwrite)
+    figures = {k: float(v[-1]) for k, v in history.history.items()}
+    if config.classifier:
+        classifier = keras.saving.load_model(config.classifier)
+        figures.update(label_report(generator, classifier, config.eval_samples, config.seed))
+    return figures
+
+
+def label_report(generator, classifier, num_samples: int, seed: int = 0) -> dict:
+    """Inception Score and the share of each predicted label over generated samples."""
+    logits = sampling.map_generated(
+        generator, lambda x: classifier(x, training=False), num_samples, seed=seed)
+    shares = np.bincount(logits.argmax(-1), minlength=logits.shape[-1]) / len(logits)
+    return {
+        "inception_score": quality.inception_score_from_logits(logits),
+        "label_shares": [round(float(s), 4) for s in shares],
+        "eval_samples": int(num_samples),
+    }
+
+
+def _pretrain_classifier(config, train, output, work_dir) -> dict:
+    if train.num_classes is None:
+        raise ValueError(f"Dataset {config.dataset!r} has no labels to train a classifier on")
+    classifier = LabelClassifier(train.image_shape, train.num_classes, name="classifier")
+    steps = config.epochs * (train.size // config.batch_size if train.size else 100)
+    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
+    classifier.compile(
+        optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"], jit_compile=config.jit_compile)
+    data = pipeline.batches(train, config.batch_size, seed=config.seed, with_labels=True)
+    test = sources.load(config.dataset, "test", data_dir=config.data_dir)
+    test_data = pipeline.batches(test, 500, shuffle=False, with_labels=True,
+                                 drop_remainder=False)
+    classifier.fit(data, epochs=config.epochs, verbose=config.verbose,
+                   validation_data=test_data, callbacks=_callbacks(work_dir, with_grid=False))
+    _, accuracy = classifier.evaluate(test_data, verbose=0)
+    io.save_keras(classifier, output / "classifier.keras", overwrite=config.overwrite,
+                  include_optimizer=False)
+    return {"test_accuracy": float(accuracy), "test_size": int(test.size or 0)}
+

@@ -1,0 +1,25 @@
+"""Datasets (embedded MNIST subset, TFDS, IDX and image folders) and the tf.data pipeline."""
+
+from keras_redact.data.pipeline import (
+    batches,
+    label_predicate,
+    scale_images,
+    split,
+    to_numpy,
+    unscale_images,
+)
+from keras_redact.data.sources import (
+    EMBEDDED,
+    ImageSource,
+    from_arrays,
+    load,
+    load_idx_folder,
+    load_image_folder,
+    load_tfds,
+    mnist_5k,
+    read_idx,
+)
+
+__all__ = ["EMBEDDED", "ImageSource", "batches", "from_arrays", "label_predicate", "load",
+           "load_idx_folder", "load_image_folder", "load_tfds", "mnist_5k", "read_idx",
+           "scale_images", "split", "to_numpy", "unscale_images"]

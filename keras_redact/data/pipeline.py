@@ -1,0 +1,117 @@
+"""The one `tf.data` pipeline: scale to [-1, 1], split by a redaction predicate, batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import tensorflow as tf
+
+from keras_redact.data.sources import ImageSource
+
+Predicate = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
+"""`predicate(image, label) -> bool tensor`: True for samples in the redaction set."""
+
+
+def scale_images(images):
+    """uint8 `[0, 255]` -> float32 `[-1, 1]` (the DCGAN `tanh` range)."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def unscale_images(images):
+    """float `[-1, 1]` -> float32 `[0, 1]`, clipped."""
+    return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+
+def label_predicate(labels: Iterable[int]) -> Predicate:
+    """`predicate(image, label)` that is True when `label` is in `labels`."""
+    wanted = tf.constant(sorted({int(y) for y in labels}), tf.int64)
+    if wanted.shape[0] == 0:
+        raise ValueError("labels must name at least one label; received none")
+
+    def predicate(image, label):
+        del image
+        return tf.reduce_any(tf.equal(tf.cast(label, tf.int64), wanted))
+
+    return predicate
+
+
+def split(dataset: tf.data.Dataset, predicate: Predicate):
+    """Splits unbatched `(image, label)` pairs into `(kept, redacted)` datasets."""
+    kept = dataset.filter(lambda x, y: tf.logical_not(predicate(x, y)))
+    redacted = dataset.filter(predicate)
+    return kept, redacted
+
+
+def batches(
+    source: ImageSource | tf.data.Dataset,
+    batch_size: int = 64,
+    *,
+    predicate: Predicate | None = None,
+    part: str = "all",
+    shuffle: bool = True,
+    seed: int | None = None,
+    with_labels: bool = False,
+    drop_remainder: bool = True,
+    cache: bool = True,
+    repeat: bool = False,
+    shuffle_buffer: int = 10_000,
+) -> tf.data.Dataset:
+    """Builds training batches of images in [-1, 1].
+
+    Args:
+        source: An `ImageSource` or an unbatched dataset of `(uint8 image, label)`.
+        batch_size: Batch size.
+        predicate: The redaction predicate; needed unless `part` is `"all"`.
+        part: `"all"`, `"kept"` (samples where the predicate is False: X minus Omega) or
+            `"redacted"` (where it is True).
+        shuffle: Shuffle each epoch (seeded by `seed`).
+        seed: Shuffle seed.
+        with_labels: Yield `(images, labels)` instead of images.
+        drop_remainder: Drop the last incomplete batch (GAN steps expect full batches).
+        cache: Cache the scaled images in memory (right for datasets that fit in RAM).
+        repeat: Repeat forever.
+        shuffle_buffer: Shuffle buffer size.
+
+    Returns:
+        A batched, prefetched `tf.data.Dataset`.
+
+    Raises:
+        ValueError: For an unknown `part`, or a `part` other than "all" without predicate.
+    """
+    if part not in ("all", "kept", "redacted"):
+        raise ValueError(f"part must be 'all', 'kept' or 'redacted'; received {part!r}")
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size must be a positive integer; received {batch_size!r}")
+    ds = source.dataset if isinstance(source, ImageSource) else source
+    if part != "all":
+        if predicate is None:
+            raise ValueError(f"part={part!r} needs a predicate")
+        kept, redacted = split(ds, predicate)
+        ds = kept if part == "kept" else redacted
+    ds = ds.map(lambda x, y: (scale_images(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    if cache:
+        ds = ds.cache()
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
+    if not with_labels:
+        ds = ds.map(lambda x, y: x, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.batch(int(batch_size), drop_remainder=drop_remainder)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def to_numpy(source: ImageSource | tf.data.Dataset, predicate: Predicate | None = None,
+             part: str = "all") -> tuple[np.ndarray, np.ndarray]:
+    """Materialises a (part of a) source as float32 images in [-1, 1] and int64 labels."""
+    ds = batches(source, 1024, predicate=predicate, part=part, shuffle=False,
+                 with_labels=True, drop_remainder=False, cache=False)
+    xs, ys = [], []
+    for x, y in ds:
+        xs.append(x.numpy())
+        ys.append(y.numpy())
+    if not xs:
+        shape = source.image_shape if isinstance(source, ImageSource) else (0, 0, 0)
+        return np.zeros((0, *shape), np.float32), np.zeros((0,), np.int64)
+    return np.concatenate(xs), np.concatenate(ys)

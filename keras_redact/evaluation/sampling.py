@@ -1,0 +1,73 @@
+"""Streaming generation: run a function over N generated samples, batch by batch.
+
+Memory stays flat in N: only what `fn` returns (logits, features, flags) is kept, never the
+images. Latents come from a seeded NumPy generator, so results are deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+def latent_dim_of(generator) -> int:
+    """The latent size of a Keras generator (its single input's last dimension)."""
+    inputs = getattr(generator, "inputs", None)
+    if not inputs:
+        raise ValueError(f"Cannot tell the latent size of {generator!r}: it has no inputs")
+    return int(inputs[0].shape[-1])
+
+
+def check_num_samples(num_samples) -> int:
+    if int(num_samples) != num_samples or num_samples <= 0:
+        raise ValueError(f"num_samples must be a positive integer; received {num_samples!r}")
+    return int(num_samples)
+
+
+def map_generated(generator, fn: Callable, num_samples: int, *, seed: int = 0,
+                  batch_size: int = 1000, latent_dim: int | None = None, progress=False):
+    """Applies `fn(images)` to `num_samples` samples of `generator`, in batches.
+
+    Args:
+        generator: A Keras model or callable from latents to images in [-1, 1].
+        fn: Function of a batch of images returning a tensor or a tuple of tensors.
+        num_samples: Number of samples.
+        seed: Seed of the latents.
+        batch_size: Samples per batch.
+        latent_dim: Latent size (read from the generator if None).
+        progress: Show a Keras progress bar.
+
+    Returns:
+        `fn`'s outputs concatenated along the first axis (numpy), as a tuple if `fn`
+        returns a tuple.
+    """
+    num_samples = check_num_samples(num_samples)
+    latent_dim = latent_dim or latent_dim_of(generator)
+    rng = np.random.default_rng(seed)
+
+    @tf.function(reduce_retracing=True)
+    def step(latents):
+        if isinstance(generator, keras.Model):
+            images = generator(latents, training=False)
+        else:
+            images = generator(latents)
+        return fn(images)
+
+    bar = keras.utils.Progbar(num_samples) if progress else None
+    chunks = []
+    done = 0
+    while done < num_samples:
+        n = min(batch_size, num_samples - done)
+        latents = rng.standard_normal((n, latent_dim)).astype(np.float32)
+        out = step(tf.constant(latents))
+        chunks.append(tuple(np.asarray(o) for o in out) if isinstance(out, (tuple, list))
+                      else np.asarray(out))
+        done += n
+        if bar is not None:
+            bar.update(done)
+    if isinstance(chunks[0], tuple):
+        return tuple(np.concatenate(parts) for parts in zip(*chunks))
+    return np.concatenate(chunks)

@@ -1,0 +1,116 @@
+"""Atomic file writes and image grids: nothing a user had is left half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import pathlib
+import shutil
+import tempfile
+
+import numpy as np
+
+
+@contextlib.contextmanager
+def atomic_path(path, suffix=""):
+    """Yields a temporary path beside `path`; renames it onto `path` if the block succeeds.
+
+    Works for files and directories. On error the temporary is removed and `path` is left
+    as it was.
+    """
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}",
+                               dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)
+    try:
+        yield pathlib.Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+        elif os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_bytes(path, data: bytes) -> pathlib.Path:
+    """Writes `data` to `path` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return pathlib.Path(path)
+
+
+def write_json(path, obj) -> pathlib.Path:
+    """Writes `obj` as indented JSON, atomically."""
+    return write_bytes(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def save_keras(model, path, overwrite: bool = False,
+               include_optimizer: bool = True) -> pathlib.Path:
+    """Saves a Keras model to a `.keras` file atomically.
+
+    Args:
+        model: The model.
+        path: Target `.keras` path.
+        overwrite: Replace an existing file.
+        include_optimizer: Keep the optimizer state (needed to resume training, not to
+            use the model); False saves an uncompiled copy, a third of the size with Adam.
+
+    Raises:
+        FileExistsError: If `path` exists and `overwrite` is False.
+    """
+    path = pathlib.Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+    if not include_optimizer and getattr(model, "optimizer", None) is not None:
+        clone = type(model).from_config(model.get_config())
+        clone.set_weights(model.get_weights())
+        model = clone
+    with atomic_path(path, suffix=".keras") as tmp:
+        model.save(tmp)
+    return path
+
+
+def image_grid(images, columns: int | None = None, padding: int = 2) -> np.ndarray:
+    """Tiles images in [-1, 1] `(N, H, W, C)` into one uint8 image `(rows*H', cols*W', C)`."""
+    images = np.asarray(images, np.float32)
+    n, h, w, c = images.shape
+    columns = columns or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / columns)
+    grid = np.zeros((rows * (h + padding) + padding, columns * (w + padding) + padding, c),
+                    np.uint8)
+    pixels = np.clip((images + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+    for i in range(n):
+        r, col = divmod(i, columns)
+        top, left = padding + r * (h + padding), padding + col * (w + padding)
+        grid[top:top + h, left:left + w] = pixels[i]
+    return grid
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of a uint8 `(H, W, C)` image."""
+    import tensorflow as tf
+
+    return tf.io.encode_png(np.asarray(image, np.uint8)).numpy()
+
+
+def write_png(path, image: np.ndarray) -> pathlib.Path:
+    """Writes a uint8 `(H, W, C)` image as PNG, atomically."""
+    return write_bytes(path, encode_png(image))
+
+
+def fresh_dir(path, what: str = "output directory") -> pathlib.Path:
+    """Creates `path`, refusing one that exists and is not empty.
+
+    Raises:
+        FileExistsError: If `path` exists and holds files.
+    """
+    path = pathlib.Path(path)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise FileExistsError(
+            f"{what} {path} exists and is not empty; choose another or remove it")
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,8 @@
+"""Models: DCGAN builders, the pre-training GAN and the label classifier."""
+
+from keras_redact.models.classifier import LabelClassifier
+from keras_redact.models.dcgan import SUPPORTED_SHAPES, DCGANDiscriminator, DCGANGenerator
+from keras_redact.models.gan import DCGAN, adam
+
+__all__ = ["DCGAN", "DCGANDiscriminator", "DCGANGenerator", "LabelClassifier",
+           "SUPPORTED_SHAPES", "adam"]

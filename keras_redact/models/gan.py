@@ -1,0 +1,229 @@
+"""DCGAN pre-training as a `keras.Model` with a custom `train_step` (paper, Appendix D)."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_redact import losses
+
+
+def adam(learning_rate: float = 2e-4) -> keras.optimizers.Optimizer:
+    """The paper's optimiser: Adam(lr 2e-4, beta_1 0.5, beta_2 0.999)."""
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5, beta_2=0.999)
+
+
+def images_of(data):
+    """The images of a batch given as `images`, `(images, labels)` or a dict."""
+    if isinstance(data, dict):
+        return data["images"] if "images" in data else data["image"]
+    if isinstance(data, (tuple, list)):
+        return data[0]
+    return data
+
+
+class GANBase(keras.Model):
+    """Shared plumbing of the pre-training and redaction GANs.
+
+    Holds the generator and discriminator, a `SeedGenerator` for latents, the loss
+    trackers, and the compile/config logic so that both models round-trip through
+    `get_config` and `.keras`.
+    """
+
+    tracker_names: tuple[str, ...] = ()
+
+    def __init__(self, generator, discriminator, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = {n: keras.metrics.Mean(name=n) for n in self.tracker_names}
+        g_shape = tuple(generator.outputs[0].shape[1:])
+        d_shape = tuple(discriminator.inputs[0].shape[1:])
+        if g_shape != d_shape:
+            raise ValueError(
+                f"The generator makes images of shape {g_shape} but the discriminator "
+                f"takes {d_shape}; they must match"
+            )
+        self.image_shape = g_shape
+        # The sub-models come built; marking this model built lets BackupAndRestore and
+        # .keras saving see its weights before the first step.
+        self.built = True
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, latents, training=False):
+        return self.generator(latents, training=training)
+
+    def build(self, input_shape=None):
+        # The sub-models are built by construction; nothing to create here.
+        self.built = True
+
+    def sample_latents(self, n):
+        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+
+    def check_batch(self, images):
+        """Raises a clear error when the data's image shape does not fit the models."""
+        got = tuple(images.shape[1:])
+        if None not in got and got != self.image_shape:
+            raise ValueError(
+                f"The data's images have shape {got} but the models take {self.image_shape}"
+            )
+
+    def _update(self, tracker_values):
+        for name, value in tracker_values.items():
+            self.trackers[name].update_state(value)
+        return {name: t.result() for name, t in self.trackers.items()}
+
+    def _compile_common(self, g_optimizer, d_optimizer, d_steps, g_steps, generator_loss,
+                        **kwargs):
+        if generator_loss not in losses.GENERATOR_LOSSES:
+            raise ValueError(
+                f"generator_loss must be one of {losses.GENERATOR_LOSSES}; "
+                f"received {generator_loss!r}"
+            )
+        for name, value in (("d_steps", d_steps), ("g_steps", g_steps)):
+            if int(value) != value or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer; received {value!r}")
+        super().compile(**kwargs)
+        self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer else adam()
+        self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer else adam()
+        self.d_steps = int(d_steps)
+        self.g_steps = int(g_steps)
+        self.generator_loss_kind = generator_loss
+        self._ensure_built_optimizers()
+
+    def _ensure_built_optimizers(self):
+        if not self.g_optimizer.built:
+            self.g_optimizer.build(self.generator.trainable_variables)
+        if not self.d_optimizer.built:
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    def get_compile_config(self):
+        config = dict(self._gan_compile_config)
+        config["g_optimizer"] = keras.saving.serialize_keras_object(self.g_optimizer)
+        config["d_optimizer"] = keras.saving.serialize_keras_object(self.d_optimizer)
+        return config
+
+    def compile_from_config(self, config):
+        config = dict(config)
+        config["g_optimizer"] = keras.saving.deserialize_keras_object(config["g_optimizer"])
+        config["d_optimizer"] = keras.saving.deserialize_keras_object(config["d_optimizer"])
+        self.compile(**config)
+        self._ensure_built_optimizers()
+
+    def get_config(self):
+        return {
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "seed": self.seed,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="keras_redact")
+class DCGAN(GANBase):
+    """DCGAN pre-training with the label-smoothed loss of Appendix D.
+
+    Each batch gets `d_steps` discriminator updates and then `g_steps` generator updates
+    (the paper's K_D = 1 and K_G = 5), each with fresh latents.
+
+    Args:
+        generator: A Keras model from latents `(latent_dim,)` to images.
+        discriminator: A Keras model from images to the probability that they are real.
+        seed: Seed of the latent sampler, for reproducible runs.
+
+    Example:
+        >>> gan = DCGAN(DCGANGenerator(), DCGANDiscriminator())
+        >>> gan.compile()
+        >>> gan.fit(dataset, epochs=200)  # batches of images in [-1, 1]
+    """
+
+    tracker_names = ("d_loss", "g_loss", "d_real", "d_fake")
+
+    def compile(
+        self,
+        g_optimizer=None,
+        d_optimizer=None,
+        alpha_plus: float = 0.9,
+        alpha_minus: float = 0.1,
+        generator_loss: str = "non_saturating",
+        d_steps: int = 1,
+        g_steps: int = 5,
+        **kwargs,
+    ):
+        """Configures training.
+
+        Args:
+            g_optimizer: Generator optimiser (default: Adam(2e-4, 0.5, 0.999)).
+            d_optimizer: Discriminator optimiser (default: the same).
+            alpha_plus: Positive smoothing target, in (1/2, 1] (paper: 0.9).
+            alpha_minus: Negative smoothing target, in [0, 1/2) (paper: 0.1).
+            generator_loss: `"non_saturating"` (default) or `"minimax"`.
+            d_steps: Discriminator updates per batch, K_D (paper: 1).
+            g_steps: Generator updates per batch, K_G (paper: 5).
+            **kwargs: Passed to `keras.Model.compile` (for example `jit_compile`).
+        """
+        losses.validate_smoothing(alpha_plus, alpha_minus)
+        self._compile_common(g_optimizer, d_optimizer, d_steps, g_steps, generator_loss,
+                             **kwargs)
+        self.alpha_plus = float(alpha_plus)
+        self.alpha_minus = float(alpha_minus)
+        self._gan_compile_config = {
+            "alpha_plus": self.alpha_plus,
+            "alpha_minus": self.alpha_minus,
+            "generator_loss": generator_loss,
+            "d_steps": self.d_steps,
+            "g_steps": self.g_steps,
+        }
+
+    def train_step(self, data):
+        real = images_of(data)
+        self.check_batch(real)
+        n = ops.shape(real)[0]
+        # Under tf.distribute each replica holds a shard and the optimizers sum the
+        # replicas' gradients: dividing each replica's mean loss by the replica count makes
+        # the update that of the global-batch mean.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        d_loss = g_loss = d_real = d_fake = ops.zeros(())
+
+        # Discriminator: maximise L on real vs generated samples, K_D times.
+        for _ in range(self.d_steps):
+            fake = self.generator(self.sample_latents(n), training=True)
+            with tf.GradientTape() as tape:
+                p_real = self.discriminator(real, training=True)
+                p_fake = self.discriminator(fake, training=True)
+                d_loss = losses.discriminator_loss(
+                    p_real, p_fake, alpha_plus=self.alpha_plus,
+                    alpha_minus=self.alpha_minus) / replicas
+            variables = self.discriminator.trainable_variables
+            self.d_optimizer.apply(tape.gradient(d_loss, variables), variables)
+            d_real, d_fake = ops.mean(p_real), ops.mean(p_fake)
+
+        # Generator: K_G updates, fresh latents each.
+        for _ in range(self.g_steps):
+            with tf.GradientTape() as tape:
+                p_fake = self.discriminator(
+                    self.generator(self.sample_latents(n), training=True), training=True)
+                g_loss = losses.generator_loss(
+                    p_fake, alpha_minus=self.alpha_minus,
+                    kind=self.generator_loss_kind) / replicas
+            variables = self.generator.trainable_variables
+            self.g_optimizer.apply(tape.gradient(g_loss, variables), variables)
+
+        return self._update({
+            "d_loss": d_loss * replicas, "g_loss": g_loss * replicas,
+            "d_real": d_real, "d_fake": d_fake,
+        })

@@ -1,0 +1,21 @@
+"""Redaction: redaction sets (data / validity / classifier, unions, label presets),
+`RedactionGAN` (the train step of Alg. 1-3) and its callbacks."""
+
+from keras_redact.redaction.callbacks import InvalidityMonitor, ValidityRounds
+from keras_redact.redaction.model import DEFAULTS, RedactionGAN, defaults_for
+from keras_redact.redaction.sets import (
+    ClassifierRedactionSet,
+    DataRedactionSet,
+    RedactionSet,
+    ValidityRedactionSet,
+    label_membership,
+    label_score,
+    label_validity,
+    labels_set,
+    union,
+)
+
+__all__ = ["ClassifierRedactionSet", "DEFAULTS", "DataRedactionSet", "InvalidityMonitor",
+           "RedactionGAN", "RedactionSet", "ValidityRedactionSet", "ValidityRounds",
+           "defaults_for", "label_membership", "label_score", "label_validity", "labels_set",
+           "union"]

@@ -1,0 +1,81 @@
+"""Callbacks of the redaction job: Alg. 2's rounds and an invalidity monitor."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from keras_redact.evaluation import sampling
+
+
+class ValidityRounds(keras.callbacks.Callback):
+    """Runs Alg. 2's rounds: before each epoch, query v on T fresh samples of G.
+
+    The invalid samples join p_Omega's buffer of the `RedactionGAN` being trained, so
+    `fit(..., epochs=R)` is Alg. 2 with R rounds of one epoch each. `RedactionGAN.fit`
+    adds this callback by itself for validity sets.
+
+    Args:
+        queries_per_round: T (default: the redaction set's).
+        seed: Seed of the queried latents (each round draws fresh ones).
+        verbose: Print the size of Omega' after each round.
+    """
+
+    def __init__(self, queries_per_round: int | None = None, seed: int = 0, verbose: int = 0):
+        super().__init__()
+        self.queries_per_round = queries_per_round
+        self.seed = int(seed)
+        self.verbose = verbose
+        self.history = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        model = self.model
+        redaction_set = model.redaction_set
+        t = self.queries_per_round or redaction_set.queries_per_round
+
+        def query(x):
+            return x, redaction_set.contains(x)
+
+        generated, invalid = sampling.map_generated(
+            model.generator, query, t, seed=self.seed * 100_003 + epoch)
+        found = generated[invalid.astype(bool)]
+        total = model.add_redaction_samples(found)
+        self.history.append({"round": epoch, "queries": t, "invalid": int(len(found)),
+                             "buffer": total})
+        if self.verbose:
+            print(f"\nround {epoch}: {len(found)} of {t} samples invalid; Omega' holds {total}")
+
+
+class InvalidityMonitor(keras.callbacks.Callback):
+    """Measures the generator's invalidity at the start and after every epoch.
+
+    Adds `invalidity` to the epoch logs (so History, CSVLogger and TensorBoard see it) and
+    keeps `self.values` (index 0 = before training), the curve of the paper's Fig. 2.
+
+    Args:
+        contains: `images -> bool` membership test of Omega.
+        num_samples: Samples per measurement.
+        seed: Seed of the latents (the same every epoch).
+    """
+
+    def __init__(self, contains, num_samples: int = 10_000, seed: int = 0):
+        super().__init__()
+        self.contains = contains
+        self.num_samples = int(num_samples)
+        self.seed = int(seed)
+        self.values: list[float] = []
+
+    def measure(self) -> float:
+        flags = sampling.map_generated(self.model.generator, self.contains, self.num_samples,
+                                       seed=self.seed)
+        return float(np.mean(flags))
+
+    def on_train_begin(self, logs=None):
+        if not self.values:
+            self.values.append(self.measure())
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = self.measure()
+        self.values.append(value)
+        if logs is not None:
+            logs["invalidity"] = value

@@ -1,0 +1,286 @@
+"""`RedactionGAN`: post-edits a pre-trained (G, D) to stop generating Omega (Alg. 1-3)."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_redact import losses
+from keras_redact.models.gan import GANBase, images_of
+from keras_redact.redaction import sets as sets_lib
+
+# Paper's base hyper-parameters (Appendix D, E) by image size: MNIST-like 28x28 images,
+# CIFAR-10 / STL-10-like otherwise.
+DEFAULTS = {
+    "mnist": {"alpha_plus": 0.95, "alpha_minus": 0.05, "lam": 0.85, "g_steps": 1,
+              "epochs": 8},
+    "cifar10": {"alpha_plus": 0.9, "alpha_minus": 0.05, "lam": 0.8, "g_steps": 1,
+                "epochs": 30},
+    "stl10": {"alpha_plus": 0.9, "alpha_minus": 0.05, "lam": 0.8, "g_steps": 5,
+              "epochs": 40},
+}
+
+
+def defaults_for(image_shape) -> dict:
+    """The paper's base redaction hyper-parameters for an image shape."""
+    size = int(image_shape[0])
+    if size <= 28:
+        return dict(DEFAULTS["mnist"])
+    if size <= 64:
+        return dict(DEFAULTS["cifar10"])
+    return dict(DEFAULTS["stl10"])
+
+
+@keras.saving.register_keras_serializable(package="keras_redact")
+class RedactionGAN(GANBase):
+    """Redaction of a pre-trained GAN with the loss of eq. 3 (and the guide of eq. 6).
+
+    The model trains the given generator and discriminator *in place* (it does not copy
+    them, like the keras-io GAN examples); load fresh copies, or keep D0 on disk, if the
+    pre-trained models are needed afterwards (for example for redaction scores).
+
+    `fit` takes batches of the kept data, the training samples outside Omega. The fake
+    distribution is the mixture `lam * p_G + (1 - lam) * p_Omega`: each step draws as many
+    samples from p_Omega (uniform over a buffer of redaction samples) as the batch has,
+    and weighs the two fake terms with exactly lam and 1 - lam (see
+    `keras_redact.losses.discriminator_loss`). While the buffer is empty (validity sets
+    with no invalid training data) the fake term is the generated samples alone.
+
+    * `DataRedactionSet` (Alg. 1): the buffer holds the given samples.
+    * `ValidityRedactionSet` (Alg. 2): the buffer starts with the invalid training samples
+      passed to `add_redaction_samples` (or `fit(..., redaction_samples=...)`) and the
+      `ValidityRounds` callback, added by `fit`, grows it before every epoch.
+    * `ClassifierRedactionSet` (Alg. 3): D's output is replaced by guide(D, f) for real,
+      generated and redaction samples, in D's and G's updates; gradients reach G through f.
+
+    The redaction set is the job's description, like the data: it is not part of
+    `get_config`. Save the generator and discriminator (`.keras`) as the results.
+
+    Args:
+        generator: Pre-trained generator (latents -> images in [-1, 1]).
+        discriminator: Pre-trained discriminator (images -> probability of real).
+        redaction_set: A `RedactionSet`.
+        capacity: Buffer size for redaction samples (default: the data set's size, or the
+            validity set's capacity, or 10,000).
+        seed: Seed for latents and p_Omega sampling.
+
+    Example:
+        >>> omega = DataRedactionSet(zeros)             # images of digit 0 in [-1, 1]
+        >>> model = RedactionGAN(g, d, omega)
+        >>> model.compile(lam=0.85, alpha_plus=0.95, alpha_minus=0.05)
+        >>> model.fit(kept_batches, epochs=8)           # X minus Omega
+    """
+
+    tracker_names = ("d_loss", "g_loss", "d_real", "d_generated", "d_redaction",
+                     "redaction_samples")
+
+    def __init__(self, generator, discriminator, redaction_set=None, capacity=None,
+                 seed=None, **kwargs):
+        super().__init__(generator, discriminator, seed=seed, **kwargs)
+        self.redaction_set = redaction_set
+        if capacity is None:
+            if isinstance(redaction_set, sets_lib.DataRedactionSet):
+                capacity = len(redaction_set.samples)
+            elif isinstance(redaction_set, sets_lib.ValidityRedactionSet):
+                capacity = redaction_set.capacity
+            else:
+                capacity = 10_000
+        self.capacity = int(capacity)
+        self.redaction_buffer = self.add_weight(
+            shape=(self.capacity, *self.image_shape), initializer="zeros", trainable=False,
+            name="redaction_buffer")
+        self.redaction_count = self.add_weight(
+            shape=(), initializer="zeros", dtype="int32", trainable=False,
+            name="redaction_count")
+        self.redaction_seen = self.add_weight(
+            shape=(), initializer="zeros", dtype="int64", trainable=False,
+            name="redaction_seen")
+        self._rng = np.random.default_rng(seed)
+        if isinstance(redaction_set, sets_lib.DataRedactionSet):
+            self.add_redaction_samples(redaction_set.samples)
+
+    @property
+    def uses_guide(self) -> bool:
+        return isinstance(self.redaction_set, sets_lib.ClassifierRedactionSet)
+
+    # --- The buffer of redaction samples (p_Omega) ----------------------------------
+
+    def redaction_samples(self) -> np.ndarray:
+        """The current redaction samples as numpy (N, H, W, C)."""
+        count = int(self.redaction_count.numpy())
+        return np.asarray(self.redaction_buffer.numpy()[:count])
+
+    def add_redaction_samples(self, samples) -> int:
+        """Adds samples to p_Omega's buffer; returns how many it now holds.
+
+        Past `capacity`, reservoir sampling keeps the buffer a uniform sample of every
+        sample ever added.
+
+        Raises:
+            ValueError: If the samples' shape does not fit the models.
+        """
+        samples = np.asarray(samples, np.float32)
+        if samples.size == 0:
+            return int(self.redaction_count.numpy())
+        if samples.shape[1:] != self.image_shape:
+            raise ValueError(f"Redaction samples have shape {samples.shape[1:]} but the models "
+                             f"take {self.image_shape}")
+        buffer = self.redaction_buffer.numpy()
+        count = int(self.redaction_count.numpy())
+        seen = int(self.redaction_seen.numpy())
+        for x in samples:
+            if count < self.capacity:
+                buffer[count] = x
+                count += 1
+            else:
+                j = int(self._rng.integers(0, seen + 1))
+                if j < self.capacity:
+                    buffer[j] = x
+            seen += 1
+        self.redaction_buffer.assign(buffer)
+        self.redaction_count.assign(count)
+        self.redaction_seen.assign(seen)
+        return count
+
+    def _sample_redaction(self, n):
+        count = ops.maximum(self.redaction_count, 1)
+        u = keras.random.uniform((n,), seed=self.seed_generator)
+        index = ops.minimum(ops.cast(u * ops.cast(count, "float32"), "int32"), count - 1)
+        return ops.take(self.redaction_buffer, index, axis=0)
+
+    # --- Training ----------------------------------------------------------------------
+
+    def compile(
+        self,
+        g_optimizer=None,
+        d_optimizer=None,
+        alpha_plus: float | None = None,
+        alpha_minus: float | None = None,
+        lam: float | None = None,
+        generator_loss: str = "non_saturating",
+        d_steps: int = 1,
+        g_steps: int | None = None,
+        **kwargs,
+    ):
+        """Configures redaction. `None` means the paper's base value for this image size.
+
+        Args:
+            g_optimizer: Generator optimiser (default: Adam(2e-4, 0.5, 0.999)).
+            d_optimizer: Discriminator optimiser (default: the same).
+            alpha_plus: Positive smoothing target in (1/2, 1] (MNIST: 0.95; else 0.9).
+            alpha_minus: Negative smoothing target in [0, 1/2) (0.05).
+            lam: Weight of p_G in the fake mixture, in (0, 1) (MNIST: 0.85; else 0.8).
+            generator_loss: `"non_saturating"` (default: `-log D(G(z))`) or `"minimax"`.
+            d_steps: Discriminator updates per batch; 0 freezes D (with f: the
+                on-manifold adversarial samples of Appendix H).
+            g_steps: Generator updates per batch (1; STL-10-sized images: 5).
+            **kwargs: Passed to `keras.Model.compile` (for example `jit_compile`).
+
+        Raises:
+            ValueError: For hyper-parameters outside the paper's ranges.
+        """
+        base = defaults_for(self.image_shape)
+        alpha_plus = base["alpha_plus"] if alpha_plus is None else alpha_plus
+        alpha_minus = base["alpha_minus"] if alpha_minus is None else alpha_minus
+        lam = base["lam"] if lam is None else lam
+        g_steps = base["g_steps"] if g_steps is None else g_steps
+        losses.validate_smoothing(alpha_plus, alpha_minus)
+        losses.validate_lam(lam)
+        self._compile_common(g_optimizer, d_optimizer, d_steps, g_steps, generator_loss,
+                             **kwargs)
+        self.alpha_plus, self.alpha_minus, self.lam = (float(alpha_plus), float(alpha_minus),
+                                                       float(lam))
+        self._gan_compile_config = {
+            "alpha_plus": self.alpha_plus, "alpha_minus": self.alpha_minus, "lam": self.lam,
+            "generator_loss": generator_loss, "d_steps": self.d_steps,
+            "g_steps": self.g_steps,
+        }
+
+    def fit(self, x=None, *args, redaction_samples=None, callbacks=None, **kwargs):
+        """`keras.Model.fit`, plus Alg. 2's rounds for validity sets.
+
+        Args:
+            x: Batches of the kept data (X minus Omega).
+            redaction_samples: Optional samples to add to p_Omega first (for validity and
+                classifier sets: the training samples in Omega).
+            callbacks: Keras callbacks. For a `ValidityRedactionSet` a `ValidityRounds`
+                callback is added unless one is given.
+            *args: Passed to `keras.Model.fit`.
+            **kwargs: Passed to `keras.Model.fit`.
+        """
+        from keras_redact.redaction.callbacks import ValidityRounds
+
+        if redaction_samples is not None:
+            self.add_redaction_samples(redaction_samples)
+        callbacks = list(callbacks or [])
+        if isinstance(self.redaction_set, sets_lib.ValidityRedactionSet) and not any(
+                isinstance(c, ValidityRounds) for c in callbacks):
+            callbacks.insert(0, ValidityRounds())
+        if self.redaction_set is None:
+            raise ValueError("RedactionGAN needs a redaction_set to train")
+        if isinstance(self.redaction_set, sets_lib.DataRedactionSet) and int(
+                self.redaction_count.numpy()) == 0:
+            raise ValueError("The redaction set is empty: nothing to redact")
+        return super().fit(x, *args, callbacks=callbacks, **kwargs)
+
+    def _judge(self, images, f_values=None, training=True):
+        """D(x), or guide(D, f)(x) for classifier sets (eq. 6)."""
+        d = ops.reshape(self.discriminator(images, training=training), (-1,))
+        if not self.uses_guide:
+            return d
+        if f_values is None:
+            f_values = self.redaction_set.score(images)
+        return losses.guide(d, f_values, tau=self.redaction_set.tau,
+                            alpha_minus=self.alpha_minus)
+
+    def train_step(self, data):
+        real = images_of(data)
+        self.check_batch(real)
+        n = ops.shape(real)[0]
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        has_omega = ops.cast(self.redaction_count > 0, "float32")
+        # lam while Omega is empty is 1: the fake term is the generated samples alone.
+        lam = 1.0 - (1.0 - self.lam) * has_omega
+        f_real = f_omega = None
+        omega = self._sample_redaction(n)
+        if self.uses_guide:  # f is fixed: its values on data need no gradient.
+            f_real = ops.stop_gradient(self.redaction_set.score(real))
+            f_omega = ops.stop_gradient(self.redaction_set.score(omega))
+        d_loss = g_loss = d_real = d_gen = d_omega = ops.zeros(())
+
+        # Discriminator: real = kept data, fake = lam * p_G + (1 - lam) * p_Omega.
+        for _ in range(self.d_steps):
+            generated = self.generator(self.sample_latents(n), training=True)
+            with tf.GradientTape() as tape:
+                p_real = self._judge(real, f_real)
+                p_gen = self._judge(generated)
+                p_omega = self._judge(omega, f_omega)
+                d_loss = losses.discriminator_loss(
+                    p_real, p_gen, p_omega, alpha_plus=self.alpha_plus,
+                    alpha_minus=self.alpha_minus, lam=lam) / replicas
+            variables = self.discriminator.trainable_variables
+            self.d_optimizer.apply(tape.gradient(d_loss, variables), variables)
+            d_real, d_gen, d_omega = ops.mean(p_real), ops.mean(p_gen), ops.mean(p_omega)
+
+        # Generator: fool guide(D, f) (or D); gradients flow through f for Alg. 3.
+        for _ in range(self.g_steps):
+            with tf.GradientTape() as tape:
+                p_gen = self._judge(self.generator(self.sample_latents(n), training=True))
+                g_loss = losses.generator_loss(
+                    p_gen, alpha_minus=self.alpha_minus, lam=self.lam,
+                    kind=self.generator_loss_kind) / replicas
+            variables = self.generator.trainable_variables
+            self.g_optimizer.apply(tape.gradient(g_loss, variables), variables)
+
+        return self._update({
+            "d_loss": d_loss * replicas, "g_loss": g_loss * replicas, "d_real": d_real,
+            "d_generated": d_gen, "d_redaction": d_omega * has_omega,
+            "redaction_samples": ops.cast(self.redaction_count, "float32"),
+        })
+
+    def get_config(self):
+        config = super().get_config()
+        config["capacity"] = self.capacity
+        return config

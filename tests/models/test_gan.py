@@ -1,0 +1,101 @@
+import math
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator
+
+
+def _gan(**compile_kwargs):
+    gan = DCGAN(DCGANGenerator(base_filters=4), DCGANDiscriminator(base_filters=4), seed=1)
+    gan.compile(jit_compile=False, **compile_kwargs)
+    return gan
+
+
+def _data(n=16):
+    x = np.random.default_rng(0).uniform(-1, 1, (n, 28, 28, 1)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(x).batch(8, drop_remainder=True)
+
+
+def test_fit_step_changes_weights_with_finite_losses():
+    gan = _gan()
+    g0 = [w.numpy().copy() for w in gan.generator.trainable_weights]
+    d0 = [w.numpy().copy() for w in gan.discriminator.trainable_weights]
+    history = gan.fit(_data(), epochs=1, verbose=0)
+    for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+        assert math.isfinite(history.history[key][-1])
+    assert any(not np.allclose(a, b.numpy()) for a, b in zip(g0, gan.generator.trainable_weights))
+    assert any(not np.allclose(a, b.numpy())
+               for a, b in zip(d0, gan.discriminator.trainable_weights))
+
+
+def test_g_steps_counts_generator_updates():
+    gan = _gan(g_steps=5, d_steps=1)
+    gan.fit(_data(), epochs=1, verbose=0)  # 2 batches
+    assert int(gan.g_optimizer.iterations.numpy()) == 10
+    assert int(gan.d_optimizer.iterations.numpy()) == 2
+
+
+def test_first_step_d_loss_matches_formula():
+    # With D's last layer zeroed, D(x) = 0.5 everywhere: d_loss = -2 * (0.5 log .5 * 2).
+    gan = _gan()
+    logit = gan.discriminator.get_layer("logit")
+    logit.set_weights([np.zeros_like(w) for w in logit.get_weights()])
+    x = np.zeros((8, 28, 28, 1), "float32")
+    logs = gan.train_on_batch(x, return_dict=True)
+    assert logs["d_loss"] == pytest.approx(2 * math.log(2), rel=1e-5)
+    assert logs["d_real"] == pytest.approx(0.5, abs=1e-6)
+
+
+def test_shape_mismatch_fails_before_training():
+    gan = _gan()
+    bad = tf.data.Dataset.from_tensor_slices(np.zeros((8, 32, 32, 3), "float32")).batch(8)
+    with pytest.raises(ValueError, match=r"\(32, 32, 3\).*\(28, 28, 1\)"):
+        gan.fit(bad, epochs=1, verbose=0)
+
+
+def test_mismatched_models():
+    with pytest.raises(ValueError, match="must match"):
+        DCGAN(DCGANGenerator(base_filters=4), DCGANDiscriminator((32, 32, 3), base_filters=4))
+
+
+def test_bad_compile_arguments():
+    gan = DCGAN(DCGANGenerator(base_filters=4), DCGANDiscriminator(base_filters=4))
+    with pytest.raises(ValueError, match="alpha_plus"):
+        gan.compile(alpha_plus=0.4)
+    with pytest.raises(ValueError, match="g_steps"):
+        gan.compile(g_steps=-1)
+
+
+def test_keras_round_trip_and_resume(tmp_path):
+    gan = _gan(g_steps=2)
+    gan.fit(_data(), epochs=1, verbose=0)
+    gan.save(tmp_path / "gan.keras")
+    loaded = keras.saving.load_model(tmp_path / "gan.keras")
+    assert isinstance(loaded, DCGAN) and loaded.g_steps == 2
+    z = np.random.default_rng(0).standard_normal((2, 128)).astype("float32")
+    np.testing.assert_allclose(np.asarray(loaded.generator(z)), np.asarray(gan.generator(z)),
+                               atol=1e-6)
+    loaded.fit(_data(), epochs=1, verbose=0)
+
+
+def test_backup_and_restore(tmp_path):
+    gan = _gan()
+    backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))
+
+    class Stop(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        gan.fit(_data(), epochs=2, verbose=0, callbacks=[backup, Stop()])
+    saved = [w.numpy().copy() for w in gan.generator.weights]
+    fresh = _gan()
+    fresh.fit(_data(), epochs=1, verbose=0, initial_epoch=0,
+              callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))])
+    # Restored from epoch 1's backup, it had no epochs left to run at epochs=1.
+    for a, b in zip(saved, fresh.generator.weights):
+        np.testing.assert_allclose(a, b.numpy(), atol=1e-6)

@@ -1,0 +1,98 @@
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_redact import redaction
+
+
+def _images(values):
+    return np.stack([np.full((2, 2, 1), v, np.float32) for v in values])
+
+
+def _mean(x):
+    return tf.reduce_mean(tf.reshape(x, (tf.shape(x)[0], -1)), axis=1)
+
+
+def test_data_set_requires_samples():
+    with pytest.raises(ValueError, match="N >= 1"):
+        redaction.DataRedactionSet(np.zeros((0, 2, 2, 1)))
+
+
+def test_data_set_from_dataset():
+    ds = tf.data.Dataset.from_tensor_slices(_images([0.1, 0.2, 0.3])).batch(2)
+    s = redaction.DataRedactionSet(ds)
+    assert s.samples.shape == (3, 2, 2, 1)
+    with pytest.raises(NotImplementedError, match="membership"):
+        s.contains(_images([0.0]))
+
+
+def test_validity_set_membership_and_checks():
+    s = redaction.ValidityRedactionSet(lambda x: tf.cast(_mean(x) > 0, tf.float32), 10)
+    np.testing.assert_array_equal(np.asarray(s.contains(_images([-0.5, 0.5]))), [True, False])
+    kept, omega = s.split(_images([-0.5, 0.5, -0.1]))
+    assert len(kept) == 1 and len(omega) == 2
+    bad = redaction.ValidityRedactionSet(lambda x: 0.5 * tf.ones(tf.shape(x)[0]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="only 0"):
+        bad.contains(_images([0.0]))
+    with pytest.raises(ValueError, match="queries_per_round"):
+        redaction.ValidityRedactionSet(lambda x: x, queries_per_round=0)
+
+
+def test_classifier_set_checks():
+    with pytest.raises(ValueError, match=r"tau must be in \(0, 1\); received 1.0"):
+        redaction.ClassifierRedactionSet(lambda x: x, tau=1.0)
+    s = redaction.ClassifierRedactionSet(lambda x: 2.0 * tf.ones(tf.shape(x)[0]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\[0, 1\]"):
+        s.contains(_images([0.0]))
+
+
+def test_union_rules():
+    v1 = redaction.ValidityRedactionSet(lambda x: tf.cast(_mean(x) > -0.5, tf.float32), 5)
+    v2 = redaction.ValidityRedactionSet(lambda x: tf.cast(_mean(x) < 0.5, tf.float32), 7)
+    u = redaction.union([v1, v2])
+    assert u.queries_per_round == 7
+    np.testing.assert_array_equal(np.asarray(u.contains(_images([-0.9, 0.0, 0.9]))),
+                                  [True, False, True])
+    f1 = redaction.ClassifierRedactionSet(lambda x: tf.sigmoid(_mean(x)), tau=0.5)
+    f2 = redaction.ClassifierRedactionSet(lambda x: tf.sigmoid(-_mean(x)), tau=0.5)
+    uf = redaction.union([f1, f2, v1])
+    np.testing.assert_allclose(np.asarray(uf.score(_images([0.0, -0.9]))), [0.5, 0.0],
+                               atol=1e-6)
+    d = redaction.union([redaction.DataRedactionSet(_images([1])),
+                         redaction.DataRedactionSet(_images([2, 3]))])
+    assert d.samples.shape[0] == 3
+    with pytest.raises(ValueError, match="share tau"):
+        redaction.union([f1, redaction.ClassifierRedactionSet(lambda x: x, tau=0.3)])
+    with pytest.raises(ValueError, match="data-based"):
+        redaction.union([d, v1])
+    with pytest.raises(ValueError, match="at least one"):
+        redaction.union([])
+
+
+def _tiny_classifier():
+    inputs = keras.Input((2, 2, 1))
+    logits = keras.layers.Dense(3)(keras.layers.Flatten()(inputs))
+    model = keras.Model(inputs, logits)
+    w = np.zeros((4, 3), np.float32)
+    w[:, 0], w[:, 1] = -10.0, 10.0  # dark -> 0, bright -> 1, class 2 never wins
+    model.layers[-1].set_weights([w, np.array([0, 0, -5], np.float32)])
+    return model
+
+
+def test_label_presets():
+    clf = _tiny_classifier()
+    x = _images([-0.8, 0.8])
+    member = redaction.label_membership(clf, [0])
+    np.testing.assert_array_equal(np.asarray(member(x)), [True, False])
+    np.testing.assert_array_equal(np.asarray(redaction.label_validity(clf, [0])(x)), [0, 1])
+    f = np.asarray(redaction.label_score(clf, [0, 2])(x))
+    assert f[0] < 0.01 and f[1] > 0.99
+    s = redaction.labels_set("data", clf, [1], images=x, image_labels=[0, 1])
+    assert s.samples.shape == (1, 2, 2, 1) and s.samples[0, 0, 0, 0] == pytest.approx(0.8)
+    with pytest.raises(ValueError, match=r"labels \[2\] do not occur"):
+        redaction.labels_set("data", clf, [2], images=x, image_labels=[0, 1])
+    with pytest.raises(ValueError, match=r"allowed: 0..2"):
+        redaction.labels_set("validity", clf, [7])
+    with pytest.raises(ValueError, match="method must be"):
+        redaction.labels_set("magic", clf, [0])
