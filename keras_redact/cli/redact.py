@@ -10,7 +10,7 @@ import time
 import keras
 import numpy as np
 
-from keras_redact import __version__, io, losses
+from keras_redact import __version__, export, io, losses
 from keras_redact import callbacks as kr_callbacks
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import invalidity as inv_lib
@@ -54,6 +54,9 @@ class RedactConfig:
         generator_loss: `"non_saturating"` or `"minimax"`.
         seed: Random seed.
         jit_compile: Compile the train step with XLA.
+        export: Export the redacted generator for TF Serving.
+        export_dir: Its model base path (default `saved_models/<dataset>_redacted`); each
+            run adds the next integer version.
         verbose: Keras verbosity (1: progress bar).
     """
 
@@ -78,6 +81,8 @@ class RedactConfig:
     generator_loss: str = "non_saturating"
     seed: int = 0
     jit_compile: bool = True
+    export: bool = True
+    export_dir: str | None = None
     verbose: int = 1
 
     def __post_init__(self):
@@ -231,6 +236,11 @@ def redact(config: RedactConfig) -> dict:
         "keras_redact_version": __version__,
         "output_dir": str(output),
     }
+    if config.export:
+        base = config.export_dir or (pathlib.Path("saved_models")
+                                     / f"{pathlib.Path(config.dataset).name}_redacted")
+        metrics["export"] = str(export.export_generator(generator, base, metadata=metrics))
+        say(f"Exported for TF Serving: {metrics['export']}")
     io.write_json(output / "metrics.json", metrics)
     return metrics
 

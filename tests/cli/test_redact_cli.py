@@ -23,7 +23,7 @@ def _run(*args):
 def test_bin_redact_one_epoch(tmp_path):
     out = tmp_path / "run"
     result = _run("--epochs=1", "--eval_samples=2000", "--monitor_samples=500",
-                  f"--output_dir={out}", "--seed=1")
+                  f"--output_dir={out}", "--seed=1", f"--export_dir={tmp_path / 'sm'}")
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
     for key in ("method", "labels", "epochs", "invalidity_before", "invalidity_after",
@@ -37,8 +37,10 @@ def test_bin_redact_one_epoch(tmp_path):
     for name in ("before_after.png", "invalidity.png", "generator.keras",
                  "discriminator.keras", "history.csv", "samples/epoch_001.png"):
         assert (out / name).exists(), name
+    assert metrics["export"] == str(tmp_path / "sm" / "1")
+    assert (tmp_path / "sm" / "1" / "saved_model.pb").exists()
     # An existing output directory is never overwritten.
-    again = _run("--epochs=1", "--eval_samples=100", f"--output_dir={out}")
+    again = _run("--epochs=1", "--eval_samples=100", f"--output_dir={out}", "--noexport")
     assert again.returncode != 0 and "exists and is not empty" in again.stderr
 
 

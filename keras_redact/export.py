@@ -1,0 +1,156 @@
+"""Exports generators as versioned SavedModels that TF Serving serves.
+
+`export_generator` writes `base_dir/<version>/`, a self-contained SavedModel (it loads with
+`tf.saved_model.load` in a process that never imports keras or keras_redact) with three
+signatures:
+
+| signature         | inputs                                        | outputs                          |
+|-------------------|-----------------------------------------------|----------------------------------|
+| `serving_default` | `latents` float32 [None, latent_dim]          | `images` float32 [None, H, W, C] in [0, 1] |
+| `sample`          | `seed` int64 [], `num_samples` int32 []       | `images`                         |
+| `sample_png`      | `seed` int64 [], `num_samples` int32 []       | `png_bytes` string [None]        |
+
+`sample*` draw latents with `tf.random.stateless_normal` from the seed, so they are
+deterministic for a seed and need no numpy on the client. The PNG output is named
+`png_bytes` because TF Serving's REST API base64-encodes (`{"b64": ...}`) exactly the string
+outputs whose names end in `_bytes`. `num_samples` must be in [1, MAX_SAMPLES] at serving
+time. The redaction metadata travels as the asset `assets/redaction_metadata.json`.
+
+Versions are integers; a new export gets the largest existing version plus one, an existing
+version is never overwritten, and the directory is written under a temporary name and
+renamed into place, so TF Serving (which only loads integer-named folders) never sees a
+half-written version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import tempfile
+
+import tensorflow as tf
+
+from keras_redact import __version__
+
+MAX_SAMPLES = 1024
+"""Most samples one `sample` / `sample_png` call may ask for."""
+
+METADATA_ASSET = "redaction_metadata.json"
+
+
+def existing_versions(base_dir) -> list[int]:
+    """Integer version folders under `base_dir`, sorted."""
+    base = pathlib.Path(base_dir)
+    if not base.is_dir():
+        return []
+    return sorted(int(p.name) for p in base.iterdir() if p.is_dir() and p.name.isdigit())
+
+
+class _GeneratorServing(tf.Module):
+    def __init__(self, generator, latent_dim, metadata_path):
+        super().__init__(name="generator_serving")
+        self.generator = generator
+        self.latent_dim = latent_dim
+        self.metadata = tf.saved_model.Asset(str(metadata_path))
+
+        self.serve = tf.function(self._serve, input_signature=[
+            tf.TensorSpec([None, latent_dim], tf.float32, name="latents")])
+        sample_spec = [tf.TensorSpec([], tf.int64, name="seed"),
+                       tf.TensorSpec([], tf.int32, name="num_samples")]
+        self.sample = tf.function(self._sample, input_signature=sample_spec)
+        self.sample_png = tf.function(self._sample_png, input_signature=sample_spec)
+
+    def _images(self, latents):
+        images = self.generator(latents, training=False)
+        return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+    def _serve(self, latents):
+        return {"images": self._images(latents)}
+
+    def _latents(self, seed, num_samples):
+        tf.debugging.assert_greater(num_samples, 0, message="num_samples must be >= 1")
+        tf.debugging.assert_less_equal(
+            num_samples, MAX_SAMPLES, message=f"num_samples must be <= {MAX_SAMPLES}")
+        return tf.random.stateless_normal(
+            tf.stack([num_samples, self.latent_dim]), seed=tf.stack([seed, tf.constant(0, tf.int64)]))
+
+    def _sample(self, seed, num_samples):
+        return {"images": self._images(self._latents(seed, num_samples))}
+
+    def _sample_png(self, seed, num_samples):
+        images = self._images(self._latents(seed, num_samples))
+        pixels = tf.cast(tf.round(images * 255.0), tf.uint8)
+        png = tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.string)
+        return {"png_bytes": png}
+
+
+def export_generator(generator, base_dir, version: int | None = None,
+                     metadata: dict | None = None) -> pathlib.Path:
+    """Writes `generator` as the SavedModel `base_dir/<version>/` for TF Serving.
+
+    Args:
+        generator: A Keras model from latents `(latent_dim,)` to images in [-1, 1].
+        base_dir: The model's base path (TF Serving's `--model_base_path`).
+        version: Version number; default: the largest existing one plus one (1 if none).
+        metadata: JSON-able description (method, what was redacted, hyper-parameters,
+            measured invalidity and quality); the package version is added.
+
+    Returns:
+        The path of the new version.
+
+    Raises:
+        ValueError: If `base_dir` is a file, the version is not a positive integer, or the
+            generator's input shape is unknown.
+        FileExistsError: If the requested version exists.
+    """
+    base = pathlib.Path(base_dir)
+    if base.exists() and not base.is_dir():
+        raise ValueError(f"base_dir {base} is a file; it must be a folder (or not exist)")
+    inputs = getattr(generator, "inputs", None)
+    latent_dim = inputs[0].shape[-1] if inputs else None
+    if latent_dim is None or len(inputs[0].shape) != 2:
+        raise ValueError(
+            "The generator's input shape is unknown; it must take latents (batch, latent_dim), "
+            f"received inputs {[tuple(i.shape) for i in inputs] if inputs else None}")
+    versions = existing_versions(base)
+    if version is None:
+        version = (versions[-1] + 1) if versions else 1
+    if int(version) != version or version < 1:
+        raise ValueError(f"version must be a positive integer; received {version!r}")
+    target = base / str(int(version))
+    if target.exists():
+        raise FileExistsError(f"Version {version} exists at {target}; versions are never "
+                              f"overwritten (existing: {versions})")
+    base.mkdir(parents=True, exist_ok=True)
+
+    meta = dict(metadata or {})
+    meta.setdefault("keras_redact_version", __version__)
+    meta.setdefault("latent_dim", int(latent_dim))
+    meta.setdefault("image_shape", [int(d) for d in generator.outputs[0].shape[1:]])
+    meta.setdefault("signatures", ["serving_default", "sample", "sample_png"])
+    meta.setdefault("max_samples", MAX_SAMPLES)
+
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".tmp-export-{version}-", dir=base))
+    try:
+        scratch = tmp / "scratch"
+        scratch.mkdir()
+        meta_path = scratch / METADATA_ASSET
+        meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
+        module = _GeneratorServing(generator, int(latent_dim), meta_path)
+        saved = tmp / "saved_model"
+        tf.saved_model.save(module, str(saved), signatures={
+            "serving_default": module.serve, "sample": module.sample,
+            "sample_png": module.sample_png})
+        if target.exists():  # a concurrent export took the number
+            raise FileExistsError(f"Version {version} appeared at {target} during export")
+        os.rename(saved, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def read_metadata(export_dir) -> dict:
+    """The redaction metadata of an exported version."""
+    return json.loads((pathlib.Path(export_dir) / "assets" / METADATA_ASSET).read_text())
