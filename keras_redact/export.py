@@ -4,11 +4,11 @@
 `tf.saved_model.load` in a process that never imports keras or keras_redact) with three
 signatures:
 
-| signature         | inputs                                        | outputs                          |
-|-------------------|-----------------------------------------------|----------------------------------|
-| `serving_default` | `latents` float32 [None, latent_dim]          | `images` float32 [None, H, W, C] in [0, 1] |
-| `sample`          | `seed` int64 [], `num_samples` int32 []       | `images`                         |
-| `sample_png`      | `seed` int64 [], `num_samples` int32 []       | `png_bytes` string [None]        |
+| signature         | inputs                                  | outputs                         |
+|-------------------|-----------------------------------------|---------------------------------|
+| `serving_default` | `latents` float32 [None, latent_dim]    | `images` float32 [None, H, W, C] |
+| `sample`          | `seed` int64 [], `num_samples` int32 [] | `images` (in [0, 1])            |
+| `sample_png`      | `seed` int64 [], `num_samples` int32 [] | `png_bytes` string [None]       |
 
 `sample*` draw latents with `tf.random.stateless_normal` from the seed, so they are
 deterministic for a seed and need no numpy on the client. The PNG output is named
@@ -73,8 +73,8 @@ class _GeneratorServing(tf.Module):
         tf.debugging.assert_greater(num_samples, 0, message="num_samples must be >= 1")
         tf.debugging.assert_less_equal(
             num_samples, MAX_SAMPLES, message=f"num_samples must be <= {MAX_SAMPLES}")
-        return tf.random.stateless_normal(
-            tf.stack([num_samples, self.latent_dim]), seed=tf.stack([seed, tf.constant(0, tf.int64)]))
+        seed = tf.stack([seed, tf.constant(0, tf.int64)])
+        return tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]), seed=seed)
 
     def _sample(self, seed, num_samples):
         return {"images": self._images(self._latents(seed, num_samples))}
