@@ -168,7 +168,7 @@ def _pretrain_classifier(config, train, output, work_dir) -> dict:
     test = sources.load(config.dataset, "test", data_dir=config.data_dir)
     test_data = pipeline.batches(test, 500, shuffle=False, with_labels=True,
                                  drop_remainder=False)
-    classifier.fit(data, epochs=config.epochs, verbose=config.verbose,
+    classifier.fit(data, epochs=config.epochs, verbose=config.verbose, shuffle=False,
                    validation_data=test_data, callbacks=_callbacks(work_dir, with_grid=False))
     _, accuracy = classifier.evaluate(test_data, verbose=0)
     io.save_keras(classifier, output / "classifier.keras", overwrite=config.overwrite,

@@ -57,6 +57,12 @@ class GANBase(keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
+    def fit(self, x=None, *args, **kwargs):
+        # A tf.data pipeline shuffles itself; keep Keras from warning that it cannot.
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)
+        return super().fit(x, *args, **kwargs)
+
     def call(self, latents, training=False):
         return self.generator(latents, training=training)
 

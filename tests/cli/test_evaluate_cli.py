@@ -1,0 +1,74 @@
+"""bin/evaluate's library on tiny models: metrics, SavedModel input, bad input."""
+
+import json
+
+import keras
+import pytest
+
+from keras_redact import export
+from keras_redact.cli import evaluate
+from keras_redact.models import DCGANGenerator, LabelClassifier
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    keras.utils.set_random_seed(0)
+    folder = tmp_path_factory.mktemp("eval")
+    g = DCGANGenerator(base_filters=4)
+    g.save(folder / "g.keras")
+    clf = LabelClassifier((28, 28, 1), 10, filters=4, feature_dim=8, augment=False)
+    clf.save(folder / "clf.keras")
+    export.export_generator(g, folder / "sm")
+    return folder
+
+
+def _config(models, **kwargs):
+    kwargs.setdefault("generator", str(models / "g.keras"))
+    kwargs.setdefault("num_samples", 600)
+    return evaluate.EvaluateConfig(classifier=str(models / "clf.keras"), batch_size=250,
+                                   **kwargs)
+
+
+def test_all_metrics_written(models, tmp_path):
+    figures = evaluate.evaluate(_config(models, output_dir=str(tmp_path / "out")))
+    for key in ("invalidity", "invalidity_ci", "inception_score", "fid", "kid",
+                "num_samples", "seconds"):
+        assert key in figures, key
+    assert 0 <= figures["invalidity"] <= 1 and 1 <= figures["inception_score"] <= 10
+    assert figures["fid"] >= 0 and figures["reference_samples"] == 3600  # 4000 minus 0s
+    saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert saved["num_samples"] == 600
+    assert "| Inception Score |" in (tmp_path / "out" / "metrics.md").read_text()
+
+
+def test_saved_model_gives_the_same_figures(models):
+    a = evaluate.evaluate(_config(models, metrics=("invalidity", "is")))
+    b = evaluate.evaluate(_config(models, generator=str(models / "sm" / "1"),
+                                  metrics=("invalidity", "is")))
+    assert b["inception_score"] == pytest.approx(a["inception_score"], rel=1e-3)
+    assert abs(b["invalidity"] - a["invalidity"]) <= 2 / 600
+
+
+def test_bad_input(models, tmp_path):
+    with pytest.raises(ValueError, match="num_samples must be a positive integer"):
+        _config(models, num_samples=0)
+    with pytest.raises(ValueError, match="metrics must be"):
+        _config(models, metrics=("precision",))
+    with pytest.raises(ValueError, match="is not a generator"):
+        evaluate.evaluate(_config(models, generator=str(models / "clf.keras")))
+    (tmp_path / "sm").mkdir()
+    import tensorflow as tf
+
+    class Other(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+        def f(self, x):
+            return {"y": x}
+
+    module = Other()
+    tf.saved_model.save(module, str(tmp_path / "sm" / "1"), signatures={"predict": module.f})
+    with pytest.raises(ValueError, match=r"no 'serving_default' signature; it has \['predict'\]"):
+        evaluate.evaluate(_config(models, generator=str(tmp_path / "sm" / "1")))
+    big = DCGANGenerator((32, 32, 3), base_filters=4)
+    big.save(tmp_path / "big.keras")
+    with pytest.raises(ValueError, match=r"\(32, 32, 3\) but the classifier takes \(28, 28, 1\)"):
+        evaluate.evaluate(_config(models, generator=str(tmp_path / "big.keras")))
