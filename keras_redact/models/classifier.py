@@ -5,9 +5,11 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_redact.models.config import ConstructorConfig
+
 
 @keras.saving.register_keras_serializable(package="keras_redact")
-class LabelClassifier(keras.Model):
+class LabelClassifier(ConstructorConfig, keras.Model):
     """Small CNN from images in [-1, 1] to class logits.
 
     Two blocks of two 3x3 convolutions with batch normalisation and max-pooling, a dense
@@ -29,6 +31,8 @@ class LabelClassifier(keras.Model):
         >>> logits = clf(images)                 # (N, 10)
         >>> feats = clf.feature_extractor(images)  # (N, 128)
     """
+
+    config_keys = ("image_shape", "num_classes", "filters", "feature_dim", "dropout", "augment")
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, filters=32, feature_dim=128,
                  dropout=0.4, augment=True, **kwargs):
@@ -80,18 +84,3 @@ class LabelClassifier(keras.Model):
         return keras.Model(self.inputs, [self.outputs[0], self.get_layer("features").output],
                            name="logits_and_features")
 
-    def get_config(self):
-        return {
-            "image_shape": list(self.image_shape),
-            "num_classes": self.num_classes,
-            "filters": self.filters,
-            "feature_dim": self.feature_dim,
-            "dropout": self.dropout,
-            "augment": self.augment,
-            "name": self.name,
-            "trainable": self.trainable,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from keras_redact.models.config import ConstructorConfig
+
 # Spatial size -> (size of the first feature map, number of stride-2 up/down-samplings).
 _LAYOUTS = {28: (7, 2), 32: (4, 3), 64: (4, 4), 96: (6, 4)}
 _CHANNELS = (1, 3)
@@ -41,7 +43,7 @@ def _default_filters(size: int) -> int:
 
 
 @keras.saving.register_keras_serializable(package="keras_redact")
-class DCGANGenerator(keras.Model):
+class DCGANGenerator(ConstructorConfig, keras.Model):
     """DCGAN generator: latent vector -> image in [-1, 1].
 
     Dense projection to a small feature map, then stride-2 transposed convolutions with
@@ -59,6 +61,8 @@ class DCGANGenerator(keras.Model):
         >>> g(keras.random.normal((2, 128))).shape
         TensorShape([2, 28, 28, 1])
     """
+
+    config_keys = ("image_shape", "latent_dim", "base_filters")
 
     def __init__(self, image_shape=(28, 28, 1), latent_dim=128, base_filters=None, **kwargs):
         image_shape = _check_image_shape(image_shape)
@@ -89,25 +93,13 @@ class DCGANGenerator(keras.Model):
         self.latent_dim = int(latent_dim)
         self.base_filters = base_filters
 
-    def get_config(self):
-        return {
-            "image_shape": list(self.image_shape),
-            "latent_dim": self.latent_dim,
-            "base_filters": self.base_filters,
-            "name": self.name,
-            "trainable": self.trainable,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
 
 
 # === Discriminator ===
 
 
 @keras.saving.register_keras_serializable(package="keras_redact")
-class DCGANDiscriminator(keras.Model):
+class DCGANDiscriminator(ConstructorConfig, keras.Model):
     """DCGAN discriminator: image in [-1, 1] -> probability that it is real.
 
     Stride-2 convolutions with LeakyReLU(0.2), then a dense logit and a float32 sigmoid.
@@ -118,6 +110,8 @@ class DCGANDiscriminator(keras.Model):
             for 28x28 images and 64 otherwise.
         **kwargs: Passed to `keras.Model`.
     """
+
+    config_keys = ("image_shape", "base_filters")
 
     def __init__(self, image_shape=(28, 28, 1), base_filters=None, **kwargs):
         image_shape = _check_image_shape(image_shape)
@@ -139,14 +133,3 @@ class DCGANDiscriminator(keras.Model):
         self.image_shape = image_shape
         self.base_filters = base_filters
 
-    def get_config(self):
-        return {
-            "image_shape": list(self.image_shape),
-            "base_filters": self.base_filters,
-            "name": self.name,
-            "trainable": self.trainable,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -1,28 +1,16 @@
 """bin/redact end to end on the shipped MNIST models (tiny sample counts)."""
 
 import json
-import os
-import pathlib
-import subprocess
-import sys
 
 import pytest
 
 from keras_redact.cli import redact
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-
-
-def _run(*args):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
-    return subprocess.run([sys.executable, str(ROOT / "bin" / "redact"), *args],
-                          capture_output=True, text=True, env=env, timeout=900)
-
 
 @pytest.mark.slow
-def test_bin_redact_one_epoch(tmp_path):
+def test_bin_redact_one_epoch(tmp_path, run_bin):
     out = tmp_path / "run"
-    result = _run("--epochs=1", "--eval_samples=2000", "--monitor_samples=500",
+    result = run_bin("redact", "--epochs=1", "--eval_samples=2000", "--monitor_samples=500",
                   f"--output_dir={out}", "--seed=1", f"--export_dir={tmp_path / 'sm'}")
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
@@ -40,7 +28,8 @@ def test_bin_redact_one_epoch(tmp_path):
     assert metrics["export"] == str(tmp_path / "sm" / "1")
     assert (tmp_path / "sm" / "1" / "saved_model.pb").exists()
     # An existing output directory is never overwritten.
-    again = _run("--epochs=1", "--eval_samples=100", f"--output_dir={out}", "--noexport")
+    again = run_bin("redact", "--epochs=1", "--eval_samples=100", f"--output_dir={out}",
+                    "--noexport")
     assert again.returncode != 0 and "exists and is not empty" in again.stderr
 
 
@@ -65,6 +54,6 @@ def test_label_absent_from_classifier_fails_before_training(tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_bad_labels_flag():
-    result = _run("--labels=zero")
+def test_bad_labels_flag(run_bin):
+    result = run_bin("redact", "--labels=zero")
     assert result.returncode != 0 and "--labels must be integers" in result.stderr
