@@ -92,6 +92,11 @@ def batches(
     ds = ds.map(lambda x, y: (scale_images(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     if cache:
         ds = ds.cache()
+        if ds.cardinality() == tf.data.UNKNOWN_CARDINALITY:
+            # A filtered split: count it once (it is cached anyway) so that Keras knows the
+            # epoch length, shows a full progress bar and does not warn at each epoch end.
+            count = int(ds.reduce(0, lambda n, _: n + 1))
+            ds = ds.apply(tf.data.experimental.assert_cardinality(count))
     if shuffle:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:

@@ -1,0 +1,40 @@
+"""The shipped MNIST models load and meet their documented quality (docs/pretrained.md)."""
+
+import pathlib
+
+import keras
+import numpy as np
+import pytest
+
+from keras_redact import data, evaluation
+from keras_redact.models import DCGANDiscriminator, DCGANGenerator, LabelClassifier
+
+PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "keras_redact" / "pretrained" / "mnist"
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    return keras.saving.load_model(PRETRAINED / "classifier.keras")
+
+
+def test_classifier_accuracy_on_the_embedded_test_split(classifier):
+    assert isinstance(classifier, LabelClassifier)
+    x, y = data.to_numpy(data.load("mnist_5k", "test"))
+    accuracy = float(np.mean(classifier.predict(x, verbose=0).argmax(-1) == y))
+    assert accuracy >= 0.985
+
+
+def test_generator_makes_every_digit(classifier):
+    g = keras.saving.load_model(PRETRAINED / "generator.keras")
+    d = keras.saving.load_model(PRETRAINED / "discriminator.keras")
+    assert isinstance(g, DCGANGenerator) and isinstance(d, DCGANDiscriminator)
+    logits = evaluation.map_generated(g, lambda x: classifier(x, training=False), 3000, seed=0)
+    shares = np.bincount(logits.argmax(-1), minlength=10) / len(logits)
+    assert shares.min() >= 0.04 and shares.max() <= 0.16, shares  # 6-14% on 10,000 samples
+    assert evaluation.inception_score_from_logits(logits) >= 7.0  # 10,000 samples: >= 7.5
+
+
+def test_files_are_small():
+    sizes = {p.name: p.stat().st_size for p in PRETRAINED.glob("*.keras")}
+    assert set(sizes) == {"generator.keras", "discriminator.keras", "classifier.keras"}
+    assert sum(sizes.values()) < 6_000_000
