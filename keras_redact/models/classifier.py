@@ -76,11 +76,11 @@ class LabelClassifier(ConstructorConfig, keras.Model):
     @property
     def feature_extractor(self) -> keras.Model:
         """A new model sharing this one's layers: images -> penultimate features."""
-        return keras.Model(self.inputs, self.get_layer("features").output, name="features")
+        return keras.Model(self.inputs[0], self.get_layer("features").output, name="features")
 
     @property
     def logits_and_features(self) -> keras.Model:
         """A new model sharing this one's layers: images -> (logits, features)."""
-        return keras.Model(self.inputs, [self.outputs[0], self.get_layer("features").output],
+        return keras.Model(self.inputs[0], [self.outputs[0], self.get_layer("features").output],
                            name="logits_and_features")
 
