@@ -99,3 +99,19 @@ def test_backup_and_restore(tmp_path):
     # Restored from epoch 1's backup, it had no epochs left to run at epochs=1.
     for a, b in zip(saved, fresh.generator.weights):
         np.testing.assert_allclose(a, b.numpy(), atol=1e-6)
+
+
+def test_model_checkpoint_saves_loadable_models(tmp_path):
+    gan = _gan()
+    ckpt = keras.callbacks.ModelCheckpoint(str(tmp_path / "gan_{epoch}.keras"))
+    weights = keras.callbacks.ModelCheckpoint(str(tmp_path / "w_{epoch}.weights.h5"),
+                                              save_weights_only=True)
+    gan.fit(_data(), epochs=2, verbose=0, callbacks=[ckpt, weights])
+    loaded = keras.saving.load_model(tmp_path / "gan_2.keras")
+    z = np.random.default_rng(0).standard_normal((2, 128)).astype("float32")
+    np.testing.assert_allclose(np.asarray(loaded.generator(z)), np.asarray(gan.generator(z)),
+                               atol=1e-6)
+    fresh = _gan()
+    fresh.load_weights(tmp_path / "w_2.weights.h5")
+    np.testing.assert_allclose(np.asarray(fresh.generator(z)), np.asarray(gan.generator(z)),
+                               atol=1e-6)
