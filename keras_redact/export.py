@@ -33,6 +33,7 @@ import tempfile
 import tensorflow as tf
 
 from keras_redact import __version__
+from keras_redact.data.pipeline import unscale_images
 
 MAX_SAMPLES = 1024
 """Most samples one `sample` / `sample_png` call may ask for."""
@@ -63,8 +64,7 @@ class _GeneratorServing(tf.Module):
         self.sample_png = tf.function(self._sample_png, input_signature=sample_spec)
 
     def _images(self, latents):
-        images = self.generator(latents, training=False)
-        return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
+        return unscale_images(self.generator(latents, training=False))
 
     def _serve(self, latents):
         return {"images": self._images(latents)}

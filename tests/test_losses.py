@@ -31,13 +31,13 @@ def test_discriminator_loss_mixture_weights_eq3():
 
 
 def test_optimal_discriminator_theorem1():
-    # For one point with densities p_data, p_fake the loss is minimised at
-    # D* = (a+ p_data + a- p_fake) / (p_data + p_fake) (eq. 4).
+    # At a point with densities p_data, p_fake, L's integrand is
+    # p_data * ll(D, a+) + p_fake * ll(D, a-); it peaks at D* of eq. 4.
     pd, pf, ap, am = 0.3, 0.5, 0.95, 0.05
     grid = np.linspace(0.001, 0.999, 9999)
-    value = -(pd * (ap * np.log(grid) + (1 - ap) * np.log(1 - grid))
-              + pf * (am * np.log(grid) + (1 - am) * np.log(1 - grid)))
-    assert grid[np.argmin(value)] == pytest.approx((ap * pd + am * pf) / (pd + pf), abs=1e-3)
+    value = (pd * np.asarray(losses.smoothed_log_likelihood(grid, ap))
+             + pf * np.asarray(losses.smoothed_log_likelihood(grid, am)))
+    assert grid[np.argmax(value)] == pytest.approx((ap * pd + am * pf) / (pd + pf), abs=1e-3)
 
 
 def test_generator_losses():

@@ -16,13 +16,13 @@ import numpy as np
 import tensorflow as tf
 
 from keras_redact import io
+from keras_redact.cli import PRETRAINED
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.evaluation import quality, sampling
 from keras_redact.redaction import label_membership, label_score
 
 METRICS = ("invalidity", "is", "fid", "kid")
-PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -164,9 +164,8 @@ def evaluate(config: EvaluateConfig) -> dict:
     figures = {"num_samples": config.num_samples, "labels": list(config.labels),
                "method": config.method, "generator": str(config.generator)}
     if "invalidity" in config.metrics:
-        k = int(flags.astype(bool).sum())
-        figures["invalidity"] = k / config.num_samples
-        figures["invalidity_ci"] = list(inv_lib.binomial_interval(k, config.num_samples))
+        measured = inv_lib.Invalidity.from_flags(flags)
+        figures["invalidity"], figures["invalidity_ci"] = measured.value, list(measured.ci)
     if "is" in config.metrics:
         figures["inception_score"] = quality.inception_score_from_logits(logits)
     if need_features:

@@ -12,9 +12,11 @@ import numpy as np
 
 from keras_redact import __version__, export, io, losses
 from keras_redact import callbacks as kr_callbacks
+from keras_redact.cli import PRETRAINED
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.evaluation import quality, sampling
+from keras_redact.evaluation.plots import plot_invalidity
 from keras_redact.redaction import (
     InvalidityMonitor,
     RedactionGAN,
@@ -24,7 +26,6 @@ from keras_redact.redaction import (
     labels_set,
 )
 
-PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist"
 METHODS = ("data", "validity", "classifier")
 
 
@@ -129,10 +130,10 @@ def quality_and_invalidity(generator, classifier, membership, num_samples, seed)
         return logits, membership(images)
 
     logits, flags = sampling.map_generated(generator, both, num_samples, seed=seed)
-    k = int(flags.astype(bool).sum())
+    measured = inv_lib.Invalidity.from_flags(flags)
     return {
-        "invalidity": k / num_samples,
-        "invalidity_ci": list(inv_lib.binomial_interval(k, num_samples)),
+        "invalidity": measured.value,
+        "invalidity_ci": list(measured.ci),
         "inception_score": quality.inception_score_from_logits(logits),
     }
 
@@ -162,9 +163,9 @@ def redact(config: RedactConfig) -> dict:
     redaction_set = labels_set(config.method, classifier, config.labels, images=images,
                                image_labels=labels, tau=config.tau,
                                queries_per_round=config.queries_per_round)
-    kept = images[~np.isin(labels, config.labels)]
-    if len(kept) < config.batch_size:
-        raise ValueError(f"Only {len(kept)} training samples remain outside the redaction set; "
+    kept = int(np.count_nonzero(~np.isin(labels, config.labels)))
+    if kept < config.batch_size:
+        raise ValueError(f"Only {kept} training samples remain outside the redaction set; "
                          f"fewer than one batch of {config.batch_size}")
     membership = label_membership(classifier, config.labels)
     io.fresh_dir(output)
@@ -192,7 +193,7 @@ def redact(config: RedactConfig) -> dict:
     redaction_samples = (None if config.method == "data"
                          else redaction_set.initial_samples(images))
     say(f"Redacting labels {list(config.labels)} with the {config.method}-based method for "
-        f"{epochs} epochs on {len(kept)} kept samples...")
+        f"{epochs} epochs on {kept} kept samples...")
     fit_start = time.time()
     data = pipeline.batches(train, config.batch_size, seed=config.seed, part="kept",
                             predicate=pipeline.label_predicate(config.labels))
@@ -244,25 +245,3 @@ def redact(config: RedactConfig) -> dict:
     io.write_json(output / "metrics.json", metrics)
     return metrics
 
-
-def plot_invalidity(curves: dict, path, title="Invalidity per epoch"):
-    """Writes the invalidity-per-epoch curves (paper Fig. 2) as a PNG, log scale."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 3.5), dpi=100)
-    for name, values in curves.items():
-        floor = [max(v, 1e-5) for v in values]
-        ax.plot(range(len(values)), floor, marker="o", label=name)
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("invalidity (floored at 1e-5)")
-    ax.set_title(title)
-    ax.legend()
-    fig.tight_layout()
-    with io.atomic_path(path, suffix=".png") as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
-    return pathlib.Path(path)

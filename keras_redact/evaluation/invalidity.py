@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 from scipy import stats
 
 from keras_redact.evaluation import sampling
@@ -24,6 +25,13 @@ class Invalidity:
     invalid: int
     num_samples: int
     ci: tuple[float, float]
+
+    @classmethod
+    def from_flags(cls, flags) -> Invalidity:
+        """The estimate from one in-Omega flag per sample."""
+        flags = np.asarray(flags).astype(bool)
+        n, k = int(flags.size), int(flags.sum())
+        return cls(k / n, k, n, binomial_interval(k, n))
 
 
 def binomial_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -64,7 +72,6 @@ def invalidity(generator, contains, num_samples: int = 50_000, *, seed: int = 0,
         ValueError: If num_samples <= 0.
     """
     num_samples = sampling.check_num_samples(num_samples)
-    flags = sampling.map_generated(generator, contains, num_samples, seed=seed,
-                                   batch_size=batch_size, progress=progress)
-    k = int(flags.astype(bool).sum())
-    return Invalidity(k / num_samples, k, num_samples, binomial_interval(k, num_samples))
+    return Invalidity.from_flags(sampling.map_generated(
+        generator, contains, num_samples, seed=seed, batch_size=batch_size,
+        progress=progress))

@@ -9,7 +9,6 @@ redact. The paper plots RS against D0 with a fitted line (Fig. 4) and averages R
 from __future__ import annotations
 
 import dataclasses
-import pathlib
 
 import numpy as np
 
@@ -80,25 +79,16 @@ def easiest_and_hardest(images, scores, k: int = 16):
 
 def plot_scores(d0_values, scores, path, title="Redaction score vs. D0") -> LineFit:
     """Scatter of RS against D0(x) with the fitted line and R^2 (paper Fig. 4), as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from keras_redact import io
+    from keras_redact.evaluation.plots import figure
 
     fit = fit_line(d0_values, scores)
-    fig, ax = plt.subplots(figsize=(4.5, 3.5), dpi=100)
-    ax.scatter(d0_values, scores, s=4, alpha=0.5)
-    xs = np.linspace(min(d0_values), max(d0_values), 10)
-    ax.plot(xs, fit.slope * xs + fit.intercept, color="C1",
-            label=f"y = {fit.slope:.2f} x + {fit.intercept:.2f}, R² = {fit.r2:.2f}")
-    ax.set_xlabel("D0(x)")
-    ax.set_ylabel("RS(x) = D0(x) - D'(x)")
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    with io.atomic_path(pathlib.Path(path), suffix=".png") as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
+    with figure(path, figsize=(4.5, 3.5)) as (_, ax):
+        ax.scatter(d0_values, scores, s=4, alpha=0.5)
+        xs = np.linspace(min(d0_values), max(d0_values), 10)
+        ax.plot(xs, fit.slope * xs + fit.intercept, color="C1",
+                label=f"y = {fit.slope:.2f} x + {fit.intercept:.2f}, R² = {fit.r2:.2f}")
+        ax.set_xlabel("D0(x)")
+        ax.set_ylabel("RS(x) = D0(x) - D'(x)")
+        ax.set_title(title)
+        ax.legend(fontsize=8)
     return fit

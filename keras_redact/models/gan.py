@@ -81,6 +81,17 @@ class GANBase(keras.Model):
                 f"The data's images have shape {got} but the models take {self.image_shape}"
             )
 
+    @property
+    def replicas(self) -> int:
+        """Replicas in sync under the current `tf.distribute` strategy (1 outside one)."""
+        return tf.distribute.get_strategy().num_replicas_in_sync
+
+    @staticmethod
+    def descend(optimizer, tape, loss, model):
+        """One optimizer step on `model`'s trainable variables for `loss` taped by `tape`."""
+        variables = model.trainable_variables
+        optimizer.apply(tape.gradient(loss, variables), variables)
+
     def _update(self, tracker_values):
         for name, value in tracker_values.items():
             self.trackers[name].update_state(value)
@@ -96,7 +107,9 @@ class GANBase(keras.Model):
         for name, value in (("d_steps", d_steps), ("g_steps", g_steps)):
             if int(value) != value or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer; received {value!r}")
-        super().compile(**kwargs)
+        # Each network has its own optimizer; no Keras default (an RMSprop that would never
+        # step yet be saved in every checkpoint and logged as the learning rate).
+        super().compile(optimizer=None, **kwargs)
         self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer else adam()
         self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer else adam()
         self.d_steps = int(d_steps)
@@ -121,7 +134,6 @@ class GANBase(keras.Model):
         config["g_optimizer"] = keras.saving.deserialize_keras_object(config["g_optimizer"])
         config["d_optimizer"] = keras.saving.deserialize_keras_object(config["d_optimizer"])
         self.compile(**config)
-        self._ensure_built_optimizers()
 
     def get_config(self):
         return {
@@ -202,7 +214,7 @@ class DCGAN(GANBase):
         # Under tf.distribute each replica holds a shard and the optimizers sum the
         # replicas' gradients: dividing each replica's mean loss by the replica count makes
         # the update that of the global-batch mean.
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        replicas = self.replicas
         d_loss = g_loss = d_real = d_fake = ops.zeros(())
 
         # Discriminator: maximise L on real vs generated samples, K_D times.
@@ -214,8 +226,7 @@ class DCGAN(GANBase):
                 d_loss = losses.discriminator_loss(
                     p_real, p_fake, alpha_plus=self.alpha_plus,
                     alpha_minus=self.alpha_minus) / replicas
-            variables = self.discriminator.trainable_variables
-            self.d_optimizer.apply(tape.gradient(d_loss, variables), variables)
+            self.descend(self.d_optimizer, tape, d_loss, self.discriminator)
             d_real, d_fake = ops.mean(p_real), ops.mean(p_fake)
 
         # Generator: K_G updates, fresh latents each.
@@ -226,8 +237,7 @@ class DCGAN(GANBase):
                 g_loss = losses.generator_loss(
                     p_fake, alpha_minus=self.alpha_minus,
                     kind=self.generator_loss_kind) / replicas
-            variables = self.generator.trainable_variables
-            self.g_optimizer.apply(tape.gradient(g_loss, variables), variables)
+            self.descend(self.g_optimizer, tape, g_loss, self.generator)
 
         return self._update({
             "d_loss": d_loss * replicas, "g_loss": g_loss * replicas,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 from keras_redact.evaluation import sampling
+from keras_redact.evaluation.invalidity import invalidity
 
 
 class ValidityRounds(keras.callbacks.Callback):
@@ -66,9 +66,8 @@ class InvalidityMonitor(keras.callbacks.Callback):
         self.values: list[float] = []
 
     def measure(self) -> float:
-        flags = sampling.map_generated(self.model.generator, self.contains, self.num_samples,
-                                       seed=self.seed)
-        return float(np.mean(flags))
+        return invalidity(self.model.generator, self.contains, self.num_samples,
+                          seed=self.seed).value
 
     def on_train_begin(self, logs=None):
         if not self.values:

@@ -225,9 +225,9 @@ class RedactionGAN(GANBase):
             raise ValueError("The redaction set is empty: nothing to redact")
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
-    def _judge(self, images, f_values=None, training=True):
+    def _judge(self, images, f_values=None):
         """D(x), or guide(D, f)(x) for classifier sets (eq. 6)."""
-        d = ops.reshape(self.discriminator(images, training=training), (-1,))
+        d = ops.reshape(self.discriminator(images, training=True), (-1,))
         if not self.uses_guide:
             return d
         if f_values is None:
@@ -239,15 +239,16 @@ class RedactionGAN(GANBase):
         real = images_of(data)
         self.check_batch(real)
         n = ops.shape(real)[0]
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        replicas = self.replicas
         has_omega = ops.cast(self.redaction_count > 0, "float32")
         # lam while Omega is empty is 1: the fake term is the generated samples alone.
         lam = 1.0 - (1.0 - self.lam) * has_omega
         f_real = f_omega = None
-        omega = self._sample_redaction(n)
-        if self.uses_guide:  # f is fixed: its values on data need no gradient.
-            f_real = ops.stop_gradient(self.redaction_set.score(real))
-            f_omega = ops.stop_gradient(self.redaction_set.score(omega))
+        if self.d_steps:  # Omega samples and f on data serve D's updates only.
+            omega = self._sample_redaction(n)
+            if self.uses_guide:  # f is fixed: its values on data need no gradient.
+                f_real = ops.stop_gradient(self.redaction_set.score(real))
+                f_omega = ops.stop_gradient(self.redaction_set.score(omega))
         d_loss = g_loss = d_real = d_gen = d_omega = ops.zeros(())
 
         # Discriminator: real = kept data, fake = lam * p_G + (1 - lam) * p_Omega.
@@ -260,8 +261,7 @@ class RedactionGAN(GANBase):
                 d_loss = losses.discriminator_loss(
                     p_real, p_gen, p_omega, alpha_plus=self.alpha_plus,
                     alpha_minus=self.alpha_minus, lam=lam) / replicas
-            variables = self.discriminator.trainable_variables
-            self.d_optimizer.apply(tape.gradient(d_loss, variables), variables)
+            self.descend(self.d_optimizer, tape, d_loss, self.discriminator)
             d_real, d_gen, d_omega = ops.mean(p_real), ops.mean(p_gen), ops.mean(p_omega)
 
         # Generator: fool guide(D, f) (or D); gradients flow through f for Alg. 3.
@@ -271,8 +271,7 @@ class RedactionGAN(GANBase):
                 g_loss = losses.generator_loss(
                     p_gen, alpha_minus=self.alpha_minus, lam=self.lam,
                     kind=self.generator_loss_kind) / replicas
-            variables = self.generator.trainable_variables
-            self.g_optimizer.apply(tape.gradient(g_loss, variables), variables)
+            self.descend(self.g_optimizer, tape, g_loss, self.generator)
 
         return self._update({
             "d_loss": d_loss * replicas, "g_loss": g_loss * replicas, "d_real": d_real,

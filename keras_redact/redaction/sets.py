@@ -60,8 +60,7 @@ class RedactionSet:
 
     def initial_samples(self, images) -> np.ndarray:
         """The given training images that lie in Omega (they seed p_Omega)."""
-        images = np.asarray(images, np.float32)
-        return images[_batched(self.contains, images)]
+        return self.split(images)[1]
 
     def split(self, images):
         """Splits training images into `(kept, in_omega)` numpy arrays with `contains`."""
