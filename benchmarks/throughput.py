@@ -1,14 +1,20 @@
-"""Prints images/s of the tf.data pipeline, the pre-training step and each redaction step.
+"""The benchmark suite: images/s of every stage, ratios to pre-training, peak memory.
 
-    python benchmarks/throughput.py [--steps=40] [--batch_size=64] [--jit_compile]
+    python benchmarks/throughput.py [--steps=40] [--batch_size=64] [--compare_jit]
+        [--mixed_precision=float32|mixed_float16|mixed_bfloat16] [--eval_samples=50000]
 
-Uses the shipped MNIST DCGAN shapes (fresh weights: speed does not depend on them), the
-embedded data, and batch 64. Each figure is the median of three timed runs of --steps
-steps after a warm-up that compiles the step. Ratios are to the pre-training step with the
-paper's K_G = 5 and, for a like-for-like comparison, to a pre-training step with K_G = 1
-(the redaction steps use K_G = 1 on MNIST).
+Prints one table: the tf.data pipeline, the pre-training step (K_G = 5 and 1), each
+redaction step (data, validity, classifier), each with XLA (`jit_compile`) and, with
+--compare_jit, without it, and evaluation (invalidity + IS + FID through `bin/evaluate`'s
+library, generating and classifying --eval_samples samples). Uses the shipped MNIST DCGAN
+shapes (fresh weights: speed does not depend on them), the embedded data and batch 64.
+Each train-step figure is the median of three timed runs of --steps steps after a warm-up
+that compiles the step. Ratios are to the pre-training step with the paper's K_G = 5 and,
+for a like-for-like comparison, to a pre-training step with K_G = 1 (the redaction steps
+use K_G = 1 on MNIST). The same script runs on a GPU machine unchanged.
 """
 
+import dataclasses
 import os
 import platform
 import resource
@@ -19,14 +25,21 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-from keras_redact import data, redaction  # noqa: E402
+from keras_redact import data, distribute, redaction  # noqa: E402
+from keras_redact.cli import evaluate  # noqa: E402
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier  # noqa: E402
 
 _STEPS = flags.DEFINE_integer("steps", 40, "Timed steps per run.")
 _BATCH = flags.DEFINE_integer("batch_size", 64, "Batch size.")
 _JIT = flags.DEFINE_bool("jit_compile", True, "XLA-compile the train steps.")
+_COMPARE_JIT = flags.DEFINE_bool("compare_jit", True, "Also time each train step without "
+                                 "XLA, and print the speed-up.")
+_PRECISION = flags.DEFINE_enum("mixed_precision", "float32", list(distribute.PRECISIONS),
+                               "Keras dtype policy for the models.")
+_EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 50_000, "Samples for the evaluation row.")
 
 
 def _time_fit(model, dataset, steps):
@@ -50,8 +63,18 @@ def _pipeline_rate(train, n_batches=400):
     return n_batches * _BATCH.value / (time.perf_counter() - start)
 
 
+def _evaluation_rate():
+    config = evaluate.EvaluateConfig(num_samples=_EVAL_SAMPLES.value,
+                                     metrics=("invalidity", "is", "fid"))
+    evaluate.evaluate(dataclasses.replace(config, num_samples=1000))  # warm-up
+    start = time.perf_counter()
+    evaluate.evaluate(config)
+    return _EVAL_SAMPLES.value / (time.perf_counter() - start)
+
+
 def main(argv):
     del argv
+    distribute.set_precision(_PRECISION.value)
     keras.utils.set_random_seed(0)
     train = data.load("mnist_5k", "train")
     images, labels = data.to_numpy(train)
@@ -60,32 +83,59 @@ def main(argv):
                         predicate=data.label_predicate([0]))
     classifier = LabelClassifier((28, 28, 1), 10)
     rows = [("tf.data pipeline (mnist_5k)", _pipeline_rate(train))]
+    jit_modes = (_JIT.value, not _JIT.value) if _COMPARE_JIT.value else (_JIT.value,)
+
+    def tag(jit):
+        return " [XLA]" if jit else " [no XLA]"
 
     for g_steps in (5, 1):
-        gan = DCGAN(DCGANGenerator(), DCGANDiscriminator(), seed=0)
-        gan.compile(g_steps=g_steps, jit_compile=_JIT.value)
-        rows.append((f"pre-training step (K_G={g_steps})", _time_fit(gan, batches, _STEPS.value)))
+        for jit in jit_modes:
+            gan = DCGAN(DCGANGenerator(), DCGANDiscriminator(), seed=0)
+            gan.compile(g_steps=g_steps, jit_compile=jit)
+            rows.append((f"pre-training step (K_G={g_steps}){tag(jit)}",
+                         _time_fit(gan, batches, _STEPS.value)))
 
     for method in ("data", "validity", "classifier"):
-        rs = redaction.labels_set(method, classifier, [0], images=images, image_labels=labels)
-        model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
-        model.compile(jit_compile=_JIT.value)
-        if method != "data":
-            model.add_redaction_samples(images[labels == 0])
-        # The Alg. 2 rounds run between epochs; time the step alone.
-        rows.append((f"redaction step ({method}-based)",
-                     _time_fit(_StepOnly(model), kept, _STEPS.value)))
+        for jit in jit_modes:
+            rs = redaction.labels_set(method, classifier, [0], images=images,
+                                      image_labels=labels)
+            model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
+            model.compile(jit_compile=jit)
+            if method != "data":
+                model.add_redaction_samples(images[labels == 0])
+            # The Alg. 2 rounds run between epochs; time the step alone.
+            rows.append((f"redaction step ({method}){tag(jit)}",
+                         _time_fit(_StepOnly(model), kept, _STEPS.value)))
+    rows.append((f"evaluation (inv. + IS + FID, {_EVAL_SAMPLES.value} samples)",
+                 _evaluation_rate()))
 
-    pre5, pre1 = rows[1][1], rows[2][1]
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"batch {_BATCH.value}; jit_compile={_JIT.value}")
-    print(f"| {'what':34} | {'images/s':>9} | {'/ pre K_G=5':>11} | {'/ pre K_G=1':>11} |")
-    print(f"|{'-' * 36}|{'-' * 11}|{'-' * 13}|{'-' * 13}|")
+    rates = dict(rows)
+    pre5 = rates[f"pre-training step (K_G=5){tag(_JIT.value)}"]
+    pre1 = rates[f"pre-training step (K_G=1){tag(_JIT.value)}"]
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"{_device()}; TF {tf.__version__}, Keras {keras.__version__}; batch {_BATCH.value}; "
+          f"{_PRECISION.value}")
+    print(f"| {'what':48} | {'images/s':>9} | {'/ pre K_G=5':>11} | {'/ pre K_G=1':>11} |")
+    print(f"|{'-' * 50}|{'-' * 11}|{'-' * 13}|{'-' * 13}|")
     for name, rate in rows:
-        print(f"| {name:34} | {rate:9.0f} | {rate / pre5:11.2f} | {rate / pre1:11.2f} |")
+        print(f"| {name:48} | {rate:9.0f} | {rate / pre5:11.2f} | {rate / pre1:11.2f} |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MiB")
-    print(f"pipeline / fastest step: {rows[0][1] / max(r for _, r in rows[1:]):.1f}x")
+    steps = [r for name, r in rows[1:] if "step" in name]
+    print(f"pipeline / fastest step: {rows[0][1] / max(steps):.1f}x")
+    if _COMPARE_JIT.value:
+        for name, rate in rows:
+            if name.endswith(tag(True)):
+                plain = rates[name.replace(tag(True), tag(False))]
+                print(f"XLA speed-up, {name[:-len(tag(True))]}: {rate / plain:.2f}x")
+
+
+def _device():
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "no GPU"
+    return ", ".join(tf.config.experimental.get_device_details(g).get("device_name", g.name)
+                     for g in gpus)
 
 
 class _StepOnly:

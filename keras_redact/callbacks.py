@@ -22,11 +22,20 @@ class SampleGrid(keras.callbacks.Callback):
         seed: Seed of the fixed latents.
         every: Write every `every` epochs.
         tensorboard_dir: If set, also log the grid as a TensorBoard image there.
+        every_batches: Also write `step_<NNNNNN>.png` every this many train batches
+            (counted over the whole run; step 0 is the model before training), for
+            watching G move within an epoch (the adversarial mode of Appendix H).
     """
 
     def __init__(self, directory, num_samples: int = 64, seed: int = 0, every: int = 1,
-                 tensorboard_dir=None):
+                 tensorboard_dir=None, every_batches: int | None = None):
         super().__init__()
+        if every_batches is not None and (int(every_batches) != every_batches
+                                          or every_batches < 1):
+            raise ValueError(
+                f"every_batches must be a positive integer or None; received {every_batches!r}")
+        self.every_batches = every_batches
+        self._step = 0
         self.directory = pathlib.Path(directory)
         self.num_samples = int(num_samples)
         self.seed = int(seed)
@@ -64,6 +73,13 @@ class SampleGrid(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         if not (self.directory / "epoch_000.png").exists():
             self._write(0)
+        if self.every_batches and not (self.directory / "step_000000.png").exists():
+            io.write_png(self.directory / "step_000000.png", self.grid())
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._step += 1
+        if self.every_batches and self._step % self.every_batches == 0:
+            io.write_png(self.directory / f"step_{self._step:06d}.png", self.grid())
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:

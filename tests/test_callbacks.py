@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from keras_redact import callbacks
@@ -20,3 +21,17 @@ def test_sample_grid_writes_comparable_grids(tmp_path):
     # Fixed latents: the same generator gives the same grid.
     np.testing.assert_array_equal(grid.grid(), grid.grid())
     assert list((tmp_path / "tb").iterdir())  # TensorBoard event file
+
+
+def test_sample_grid_every_batches(tmp_path):
+    gan = DCGAN(DCGANGenerator(base_filters=4), DCGANDiscriminator(base_filters=4), seed=0)
+    gan.compile(jit_compile=False)
+    grid = callbacks.SampleGrid(tmp_path, num_samples=4, every_batches=3)
+    x = np.random.default_rng(0).uniform(-1, 1, (40, 28, 28, 1)).astype("float32")
+    gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(8), epochs=2, verbose=0,
+            callbacks=[grid])  # 5 batches an epoch: steps 3, 6 and 9 of 10
+    steps = sorted(p.name for p in tmp_path.glob("step_*.png"))
+    assert steps == ["step_000000.png", "step_000003.png", "step_000006.png",
+                     "step_000009.png"]
+    with pytest.raises(ValueError, match="every_batches must be a positive integer"):
+        callbacks.SampleGrid(tmp_path, every_batches=0)

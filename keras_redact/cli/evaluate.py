@@ -18,11 +18,12 @@ import tensorflow as tf
 from keras_redact import io
 from keras_redact.cli import PRETRAINED
 from keras_redact.data import pipeline, sources
+from keras_redact.evaluation import inception, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
-from keras_redact.evaluation import quality, sampling
 from keras_redact.redaction import label_membership, label_score
 
 METRICS = ("invalidity", "is", "fid", "kid")
+OPT_IN_METRICS = ("inception_fid",)  # Needs TF-Hub's Inception network (a download).
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +45,8 @@ class EvaluateConfig:
         output_dir: Where `metrics.json` and `metrics.md` go (None: not written).
         seed: Seed of the latents.
         batch_size: Samples per batch.
+        inception_handle: TF-Hub handle (or SavedModel folder) of the Inception network
+            for the opt-in metric `"inception_fid"`.
     """
 
     generator: str = str(PRETRAINED / "generator.keras")
@@ -58,12 +61,14 @@ class EvaluateConfig:
     output_dir: str | None = None
     seed: int = 0
     batch_size: int = 1000
+    inception_handle: str = inception.INCEPTION_TFHUB
 
     def __post_init__(self):
         sampling.check_num_samples(self.num_samples)
-        unknown = [m for m in self.metrics if m not in METRICS]
+        allowed = METRICS + OPT_IN_METRICS
+        unknown = [m for m in self.metrics if m not in allowed]
         if unknown or not self.metrics:
-            raise ValueError(f"metrics must be a non-empty subset of {METRICS}; "
+            raise ValueError(f"metrics must be a non-empty subset of {allowed}; "
                              f"received {list(self.metrics)}")
         if self.method not in ("data", "validity", "classifier"):
             raise ValueError(f"method must be 'data', 'validity' or 'classifier'; "
@@ -151,6 +156,9 @@ def evaluate(config: EvaluateConfig) -> dict:
         raise ValueError("FID / KID need a classifier with penultimate features "
                          "(keras_redact.models.LabelClassifier)")
 
+    inception_model = (inception.load_inception(config.inception_handle)
+                       if "inception_fid" in config.metrics else None)
+
     def step(images):
         if need_features:
             logits, feats = features_model(images, training=False)
@@ -179,6 +187,14 @@ def evaluate(config: EvaluateConfig) -> dict:
             figures["kid"], figures["kid_std"] = quality.kernel_distance_from_features(
                 feats, real)
         figures["reference_samples"] = int(len(real))
+    if inception_model is not None:  # A second pass over the same latents (same seed).
+        inception_feats = sampling.map_generated(
+            generator, lambda x: inception.inception_features(x, inception_model),
+            config.num_samples, seed=config.seed, batch_size=64, latent_dim=latent_dim)
+        train = sources.load(config.dataset, "train", data_dir=config.data_dir)
+        kept, _ = pipeline.to_numpy(train, pipeline.label_predicate(config.labels), "kept")
+        figures["inception_fid"] = quality.frechet_distance_from_features(
+            inception_feats, inception.features_of(kept, inception_model))
     figures["seconds"] = round(time.time() - start, 1)
     if config.output_dir:
         out = pathlib.Path(config.output_dir)
@@ -191,7 +207,8 @@ def markdown_table(figures: dict) -> str:
     """The figures as a two-column Markdown table."""
     names = [("invalidity", "invalidity"), ("invalidity_ci", "invalidity 95% CI"),
              ("inception_score", "Inception Score"), ("fid", "FID (classifier features)"),
-             ("kid", "KID (classifier features)"), ("num_samples", "samples"),
+             ("kid", "KID (classifier features)"),
+             ("inception_fid", "FID (Inception, TF-Hub)"), ("num_samples", "samples"),
              ("seconds", "seconds")]
     lines = ["| metric | value |", "|---|---|"]
     for key, label in names:

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 
 from keras_redact import callbacks as kr_callbacks
-from keras_redact import io
+from keras_redact import distribute, io
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import quality, sampling
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier
@@ -41,6 +41,10 @@ class PretrainConfig:
         learning_rate: Adam learning rate.
         base_filters: DCGAN width (None: the builders' default).
         jit_compile: Compile the train step with XLA.
+        strategy: `tf.distribute` strategy: `"default"`, `"mirrored"`, `"multi_worker"` or
+            `"tpu"` (see `keras_redact.distribute`); `batch_size` is the global batch.
+        mixed_precision: Keras dtype policy: `"float32"`, `"mixed_float16"` or
+            `"mixed_bfloat16"`.
         classifier: A label classifier `.keras` used to report the GAN's Inception Score
             and label shares at the end (skipped if None).
         eval_samples: Generated samples for that report.
@@ -63,6 +67,8 @@ class PretrainConfig:
     learning_rate: float = 2e-4
     base_filters: int | None = None
     jit_compile: bool = True
+    strategy: str = "default"
+    mixed_precision: str = "float32"
     classifier: str | None = None
     eval_samples: int = 10_000
     overwrite: bool = False
@@ -75,6 +81,7 @@ class PretrainConfig:
             value = getattr(self, name)
             if int(value) != value or value < 1:
                 raise ValueError(f"{name} must be a positive integer; received {value!r}")
+        distribute.check_names(self.strategy, self.mixed_precision)
 
 
 def _targets(output: pathlib.Path, what: str) -> list[pathlib.Path]:
@@ -82,8 +89,13 @@ def _targets(output: pathlib.Path, what: str) -> list[pathlib.Path]:
     return [output / n for n in names]
 
 
-def pretrain(config: PretrainConfig) -> dict:
+def pretrain(config: PretrainConfig, source: sources.ImageSource | None = None) -> dict:
     """Runs one pre-training job and returns its figures (also written to metrics.json).
+
+    Args:
+        config: The job.
+        source: Training data to use instead of loading `config.dataset` (the deletion
+            baseline trains on what is left after deleting).
 
     Raises:
         FileExistsError: If the output models exist and `overwrite` is False.
@@ -96,12 +108,15 @@ def pretrain(config: PretrainConfig) -> dict:
         raise FileExistsError(f"{', '.join(existing)} exist; pass --overwrite to replace them")
     work_dir = pathlib.Path(config.work_dir or output.parent / "runs" / f"pretrain-{output.name}")
     keras.utils.set_random_seed(config.seed)
-    train = sources.load(config.dataset, "train", data_dir=config.data_dir)
+    train = source or sources.load(config.dataset, "train", data_dir=config.data_dir)
     start = time.time()
-    if config.what == "gan":
-        figures = _pretrain_gan(config, train, output, work_dir)
-    else:
-        figures = _pretrain_classifier(config, train, output, work_dir)
+    strategy = distribute.strategy_from_name(config.strategy)
+    distribute.check_global_batch(config.batch_size, strategy)
+    with distribute.precision(config.mixed_precision), strategy.scope():
+        if config.what == "gan":
+            figures = _pretrain_gan(config, train, output, work_dir)
+        else:
+            figures = _pretrain_classifier(config, train, output, work_dir)
     figures.update(dataset=config.dataset, what=config.what, epochs=config.epochs,
                    batch_size=config.batch_size, seed=config.seed,
                    seconds=round(time.time() - start, 1),

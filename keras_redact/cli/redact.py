@@ -1,4 +1,4 @@
-"""Redacting labels from a pre-trained GAN: the library behind `bin/redact`."""
+"""Redacting labels and presets from a pre-trained GAN: the library behind `bin/redact`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from keras_redact import __version__, export, io, losses
+from keras_redact import __version__, distribute, export, io, losses
 from keras_redact import callbacks as kr_callbacks
 from keras_redact.cli import PRETRAINED
 from keras_redact.data import pipeline, sources
@@ -24,6 +25,8 @@ from keras_redact.redaction import (
     defaults_for,
     label_membership,
     labels_set,
+    presets,
+    union,
 )
 
 METHODS = ("data", "validity", "classifier")
@@ -35,7 +38,22 @@ class RedactConfig:
 
     Attributes:
         method: `"data"` (Alg. 1), `"validity"` (Alg. 2) or `"classifier"` (Alg. 3).
-        labels: Labels to redact; several form a union.
+        labels: Labels to redact; several form a union. `None`: digit 0 when no preset
+            below is given, else no labels.
+        boundary_margin: Also redact boundary artifacts of this margin (Alg. 2 preset,
+            `keras_redact.redaction.presets.boundary_set`).
+        boundary_threshold: Their tau_b (default: Appendix F-A's for margins 1 and 2).
+        force_boundary_threshold: Accept a tau_b that makes training images invalid.
+        ambiguity_tau: Also redact semantically ambiguous samples, f < tau with f = 1 -
+            normalised entropy of the label classifier (Alg. 3 preset).
+        attributes: Also redact samples whose attributes satisfy this expression (grammar in
+            `keras_redact.redaction.attributes`); needs `attribute_classifier`.
+        attribute_classifier: Multi-label `.keras` model with one sigmoid per attribute.
+        attribute_names: Its outputs' names, in order.
+        freeze_discriminator: Train G only, against the frozen D (and f): the on-manifold
+            adversarial samples of Appendix H.
+        grid_every: With `freeze_discriminator`, write a sample grid every this many
+            iterations (batches).
         epochs: Redaction epochs (MNIST: 8).
         lam: Weight of p_G in the fake mixture, in (0, 1) (MNIST: 0.85).
         alpha_plus: Positive smoothing target in (1/2, 1] (MNIST: 0.95).
@@ -55,6 +73,10 @@ class RedactConfig:
         generator_loss: `"non_saturating"` or `"minimax"`.
         seed: Random seed.
         jit_compile: Compile the train step with XLA.
+        strategy: `tf.distribute` strategy: `"default"`, `"mirrored"`, `"multi_worker"` or
+            `"tpu"` (see `keras_redact.distribute`); `batch_size` is the global batch.
+        mixed_precision: Keras dtype policy: `"float32"`, `"mixed_float16"` or
+            `"mixed_bfloat16"`.
         export: Export the redacted generator for TF Serving.
         export_dir: Its model base path (default `saved_models/<dataset>_redacted`); each
             run adds the next integer version.
@@ -62,7 +84,16 @@ class RedactConfig:
     """
 
     method: str = "data"
-    labels: tuple[int, ...] = (0,)
+    labels: tuple[int, ...] | None = None
+    boundary_margin: int | None = None
+    boundary_threshold: float | None = None
+    force_boundary_threshold: bool = False
+    ambiguity_tau: float | None = None
+    attributes: str | None = None
+    attribute_classifier: str | None = None
+    attribute_names: tuple[str, ...] | None = None
+    freeze_discriminator: bool = False
+    grid_every: int = 10
     epochs: int | None = None
     lam: float | None = None
     alpha_plus: float | None = None
@@ -82,6 +113,8 @@ class RedactConfig:
     generator_loss: str = "non_saturating"
     seed: int = 0
     jit_compile: bool = True
+    strategy: str = "default"
+    mixed_precision: str = "float32"
     export: bool = True
     export_dir: str | None = None
     verbose: int = 1
@@ -89,8 +122,22 @@ class RedactConfig:
     def __post_init__(self):
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}; received {self.method!r}")
-        if not self.labels:
-            raise ValueError("labels must name at least one label; received none")
+        if self.labels is not None and not self.labels and not self.presets:
+            raise ValueError("labels must name at least one label (or give a preset: "
+                             "boundary_margin, ambiguity_tau, attributes); received none")
+        if self.method == "data" and self.presets:
+            raise ValueError(
+                f"The presets {', '.join(self.presets)} are described by functions, not "
+                "by samples: use method 'validity' or 'classifier' to redact them (with "
+                "labels, if any, described the same way)")
+        if self.ambiguity_tau is not None and not 0.0 < self.ambiguity_tau < 1.0:
+            raise ValueError(f"ambiguity_tau must be in (0, 1); received {self.ambiguity_tau!r}")
+        if self.attributes is not None and not self.attribute_classifier:
+            raise ValueError("attributes needs attribute_classifier (a multi-label .keras "
+                             "model) and attribute_names")
+        if int(self.grid_every) != self.grid_every or self.grid_every < 1:
+            raise ValueError(f"grid_every must be a positive integer; received "
+                             f"{self.grid_every!r}")
         if self.lam is not None:
             losses.validate_lam(self.lam)
         losses.validate_smoothing(0.95 if self.alpha_plus is None else self.alpha_plus,
@@ -103,6 +150,21 @@ class RedactConfig:
                 raise ValueError(f"{name} must be a positive integer; received {value!r}")
         if self.epochs is not None and (int(self.epochs) != self.epochs or self.epochs < 1):
             raise ValueError(f"epochs must be a positive integer; received {self.epochs!r}")
+        distribute.check_names(self.strategy, self.mixed_precision)
+
+    @property
+    def presets(self) -> tuple[str, ...]:
+        """The presets asked for, besides labels."""
+        given = {"boundary": self.boundary_margin, "ambiguity": self.ambiguity_tau,
+                 "attributes": self.attributes}
+        return tuple(name for name, value in given.items() if value is not None)
+
+    @property
+    def redacted_labels(self) -> tuple[int, ...]:
+        """The labels to redact: `labels`, or digit 0 when neither they nor a preset is given."""
+        if self.labels is None:
+            return () if self.presets else (0,)
+        return tuple(self.labels)
 
 
 def _load_model(path, what):
@@ -110,6 +172,25 @@ def _load_model(path, what):
     if not path.exists():
         raise FileNotFoundError(f"{what} {path} does not exist")
     return keras.saving.load_model(path)
+
+
+def _any(memberships):
+    """`images -> bool`: in any of the memberships."""
+    if len(memberships) == 1:
+        return memberships[0]
+    return lambda images: tf.reduce_any(
+        tf.stack([tf.cast(m(images), tf.bool) for m in memberships]), axis=0)
+
+
+def _describe(config: RedactConfig) -> str:
+    what = [f"labels {list(config.redacted_labels)}"] if config.redacted_labels else []
+    if config.boundary_margin is not None:
+        what.append(f"boundary artifacts (margin {config.boundary_margin})")
+    if config.ambiguity_tau is not None:
+        what.append(f"ambiguous samples (tau {config.ambiguity_tau})")
+    if config.attributes is not None:
+        what.append(f"attributes {config.attributes!r}")
+    return " + ".join(what)
 
 
 def _check_fit(generator, discriminator, classifier, image_shape):
@@ -123,19 +204,71 @@ def _check_fit(generator, discriminator, classifier, image_shape):
         raise ValueError(f"Shapes do not fit: {listing}")
 
 
-def quality_and_invalidity(generator, classifier, membership, num_samples, seed):
-    """Invalidity (with its 95% interval) and the Inception Score over N samples."""
-    def both(images):
-        logits = classifier(images, training=False)
-        return logits, membership(images)
+def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
+                           parts=None):
+    """Invalidity (with its 95% interval) and the Inception Score over N samples.
 
-    logits, flags = sampling.map_generated(generator, both, num_samples, seed=seed)
+    Args:
+        parts: Optional `{name: membership}` of the union's parts; their invalidities are
+            returned under `"invalidity_parts"`.
+    """
+    parts = dict(parts or {})
+
+    def measure(images):
+        return (classifier(images, training=False), membership(images),
+                *(m(images) for m in parts.values()))
+
+    logits, flags, *part_flags = sampling.map_generated(generator, measure, num_samples,
+                                                        seed=seed)
     measured = inv_lib.Invalidity.from_flags(flags)
-    return {
+    figures = {
         "invalidity": measured.value,
         "invalidity_ci": list(measured.ci),
         "inception_score": quality.inception_score_from_logits(logits),
     }
+    if parts:
+        figures["invalidity_parts"] = {
+            name: inv_lib.Invalidity.from_flags(f).value for name, f in zip(parts, part_flags)}
+    return figures
+
+
+def redaction_parts(config: RedactConfig, classifier, images, image_labels) -> dict:
+    """The redaction set's parts, `{name: RedactionSet}`: labels and presets.
+
+    Raises:
+        ValueError: For labels, thresholds or expressions that do not fit the data or the
+            classifiers.
+    """
+    parts = {}
+    labels = config.redacted_labels
+    if labels:
+        parts["labels"] = labels_set(config.method, classifier, labels, images=images,
+                                     image_labels=image_labels, tau=config.tau,
+                                     queries_per_round=config.queries_per_round)
+    if config.boundary_margin is not None:
+        parts["boundary"] = presets.boundary_set(
+            images, config.boundary_margin, config.boundary_threshold,
+            queries_per_round=config.queries_per_round,
+            force=config.force_boundary_threshold)
+    if config.ambiguity_tau is not None:
+        parts["ambiguity"] = presets.ambiguity_set(classifier, config.ambiguity_tau)
+    if config.attributes is not None:
+        attribute_classifier = _load_model(config.attribute_classifier, "attribute classifier")
+        parts["attributes"] = presets.attributes_set(
+            config.attributes, attribute_classifier, config.attribute_names, config.method,
+            tau=config.tau, queries_per_round=config.queries_per_round)
+    return parts
+
+
+def _omega_mask(parts: dict, config: RedactConfig, images, image_labels) -> np.ndarray:
+    """Which training images lie in Omega: true labels for labels, membership otherwise."""
+    mask = np.zeros(len(images), bool)
+    for name, part in parts.items():
+        if name == "labels":
+            mask |= np.isin(image_labels, config.redacted_labels)
+        else:
+            mask |= part.split_mask(images)
+    return mask
 
 
 def redact(config: RedactConfig) -> dict:
@@ -149,6 +282,13 @@ def redact(config: RedactConfig) -> dict:
     start = time.time()
     output = pathlib.Path(config.output_dir or pathlib.Path("runs") / datetime.datetime.now()
                           .strftime("redact-%Y%m%d-%H%M%S"))
+    strategy = distribute.strategy_from_name(config.strategy)
+    distribute.check_global_batch(config.batch_size, strategy)
+    with distribute.precision(config.mixed_precision), strategy.scope():
+        return _redact(config, output, start)
+
+
+def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     generator = _load_model(config.generator or PRETRAINED / "generator.keras", "generator")
     discriminator = _load_model(config.discriminator or PRETRAINED / "discriminator.keras",
                                 "discriminator")
@@ -160,30 +300,37 @@ def redact(config: RedactConfig) -> dict:
     base = defaults_for(train.image_shape)
     epochs = config.epochs or base["epochs"]
 
-    redaction_set = labels_set(config.method, classifier, config.labels, images=images,
-                               image_labels=labels, tau=config.tau,
-                               queries_per_round=config.queries_per_round)
-    kept = int(np.count_nonzero(~np.isin(labels, config.labels)))
+    parts = redaction_parts(config, classifier, images, labels)
+    redaction_set = union(list(parts.values()))
+    in_omega = _omega_mask(parts, config, images, labels)
+    kept = int(np.count_nonzero(~in_omega))
     if kept < config.batch_size:
         raise ValueError(f"Only {kept} training samples remain outside the redaction set; "
                          f"fewer than one batch of {config.batch_size}")
-    membership = label_membership(classifier, config.labels)
+    memberships = {name: (label_membership(classifier, config.redacted_labels)
+                          if name == "labels" else part.contains)
+                   for name, part in parts.items()}
+    membership = _any(list(memberships.values()))
+    part_memberships = memberships if len(memberships) > 1 else None
     io.fresh_dir(output)
     keras.utils.set_random_seed(config.seed)
 
     say = print if config.verbose else (lambda *a, **k: None)
     say(f"Measuring the pre-trained generator on {config.eval_samples} samples...")
     before = quality_and_invalidity(generator, classifier, membership, config.eval_samples,
-                                    config.seed)
+                                    config.seed, part_memberships)
     say(f"  invalidity {before['invalidity']:.3g}, IS {before['inception_score']:.3f}")
-    grid = kr_callbacks.SampleGrid(output / "samples", seed=config.seed)
+    grid = kr_callbacks.SampleGrid(
+        output / "samples", seed=config.seed,
+        every_batches=config.grid_every if config.freeze_discriminator else None)
     grid.set_model(generator)
     before_grid = grid.grid()
 
     model = RedactionGAN(generator, discriminator, redaction_set, seed=config.seed)
     model.compile(lam=config.lam, alpha_plus=config.alpha_plus,
                   alpha_minus=config.alpha_minus, g_steps=config.g_steps,
-                  generator_loss=config.generator_loss, jit_compile=config.jit_compile)
+                  generator_loss=config.generator_loss, jit_compile=config.jit_compile,
+                  d_steps=0 if config.freeze_discriminator else 1)
     monitor = InvalidityMonitor(membership, config.monitor_samples, seed=config.seed + 1)
     callbacks = [monitor, grid, keras.callbacks.CSVLogger(str(output / "history.csv"))]
     rounds = None
@@ -192,28 +339,38 @@ def redact(config: RedactConfig) -> dict:
         callbacks.insert(0, rounds)
     redaction_samples = (None if config.method == "data"
                          else redaction_set.initial_samples(images))
-    say(f"Redacting labels {list(config.labels)} with the {config.method}-based method for "
+    say(f"Redacting {_describe(config)} with the {redaction_set.kind}-based method for "
         f"{epochs} epochs on {kept} kept samples...")
     fit_start = time.time()
-    data = pipeline.batches(train, config.batch_size, seed=config.seed, part="kept",
-                            predicate=pipeline.label_predicate(config.labels))
+    if list(parts) == ["labels"]:
+        data = pipeline.batches(train, config.batch_size, seed=config.seed, part="kept",
+                                predicate=pipeline.label_predicate(config.redacted_labels))
+    else:
+        kept_uint8 = np.round((images[~in_omega] + 1.0) * 127.5).astype(np.uint8)
+        kept_source = sources.from_arrays(kept_uint8, labels[~in_omega], name=train.name)
+        data = pipeline.batches(kept_source, config.batch_size, seed=config.seed)
     model.fit(data, epochs=epochs, verbose=config.verbose, callbacks=callbacks,
               redaction_samples=redaction_samples)
     fit_seconds = time.time() - fit_start
 
     say(f"Measuring the redacted generator on {config.eval_samples} samples...")
     after = quality_and_invalidity(generator, classifier, membership, config.eval_samples,
-                                   config.seed)
+                                   config.seed, part_memberships)
     say(f"  invalidity {after['invalidity']:.3g}, IS {after['inception_score']:.3f}")
     io.write_png(output / "before_after.png",
                  np.concatenate([before_grid, grid.grid()], axis=1))
-    plot_invalidity({f"{config.method}-based": monitor.values}, output / "invalidity.png")
+    plot_invalidity({f"{redaction_set.kind}-based": monitor.values}, output / "invalidity.png")
     io.save_keras(generator, output / "generator.keras")
     io.save_keras(discriminator, output / "discriminator.keras")
 
     metrics = {
-        "method": config.method,
-        "labels": list(config.labels),
+        "method": redaction_set.kind,
+        "labels": list(config.redacted_labels),
+        "presets": {"boundary_margin": config.boundary_margin,
+                    "boundary_threshold": (parts["boundary"].validity_fn.threshold
+                                           if "boundary" in parts else None),
+                    "ambiguity_tau": config.ambiguity_tau, "attributes": config.attributes},
+        "freeze_discriminator": config.freeze_discriminator,
         "epochs": epochs,
         "lam": model.lam, "alpha_plus": model.alpha_plus, "alpha_minus": model.alpha_minus,
         "tau": config.tau if config.method == "classifier" else None,
@@ -225,6 +382,8 @@ def redact(config: RedactConfig) -> dict:
         "invalidity_ci_after": after["invalidity_ci"],
         "inception_score_before": before["inception_score"],
         "inception_score_after": after["inception_score"],
+        "invalidity_parts_before": before.get("invalidity_parts"),
+        "invalidity_parts_after": after.get("invalidity_parts"),
         "invalidity_per_epoch": monitor.values,
         "monitor_samples": config.monitor_samples,
         "redaction_samples": int(model.redaction_count.numpy()),
@@ -234,6 +393,10 @@ def redact(config: RedactConfig) -> dict:
         "seconds": round(time.time() - start, 1),
         "seed": config.seed,
         "dataset": config.dataset,
+        "strategy": config.strategy,
+        "replicas": model.distribute_strategy.num_replicas_in_sync,
+        "mixed_precision": config.mixed_precision,
+        "jit_compile": config.jit_compile,
         "keras_redact_version": __version__,
         "output_dir": str(output),
     }
@@ -243,5 +406,57 @@ def redact(config: RedactConfig) -> dict:
         metrics["export"] = str(export.export_generator(generator, base, metadata=metrics))
         say(f"Exported for TF Serving: {metrics['export']}")
     io.write_json(output / "metrics.json", metrics)
+    io.write_bytes(output / "report.md", markdown_report(metrics).encode())
     return metrics
+
+
+def markdown_report(metrics: dict) -> str:
+    """A run's Markdown report: what was redacted, the figures, and the pictures."""
+    def sci(value):
+        return "-" if value is None else f"{value:.2e}"
+
+    presets_given = {k: v for k, v in (metrics.get("presets") or {}).items() if v is not None}
+    what = [f"labels {metrics['labels']}"] if metrics["labels"] else []
+    what += [f"{k} = {v}" for k, v in presets_given.items()]
+    lines = [
+        f"# Redaction run `{metrics['output_dir']}`",
+        "",
+        f"Redacted {', '.join(what)} with the {metrics['method']}-based method for "
+        f"{metrics['epochs']} epochs (lam {metrics['lam']}, alpha+ {metrics['alpha_plus']}, "
+        f"alpha- {metrics['alpha_minus']}"
+        + (", discriminator frozen" if metrics.get("freeze_discriminator") else "")
+        + f") on {metrics['dataset']}; seed {metrics['seed']}.",
+        "",
+        f"| measure ({metrics['eval_samples']} samples) | before | after |",
+        "|---|---|---|",
+        f"| invalidity | {sci(metrics['invalidity_before'])} | "
+        f"{sci(metrics['invalidity_after'])} |",
+        f"| invalidity 95% interval | [{sci(metrics['invalidity_ci_before'][0])}, "
+        f"{sci(metrics['invalidity_ci_before'][1])}] | [{sci(metrics['invalidity_ci_after'][0])}, "
+        f"{sci(metrics['invalidity_ci_after'][1])}] |",
+    ]
+    for name, value in (metrics.get("invalidity_parts_before") or {}).items():
+        lines.append(f"| invalidity, {name} only | {sci(value)} | "
+                     f"{sci(metrics['invalidity_parts_after'][name])} |")
+    lines += [
+        f"| Inception Score | {metrics['inception_score_before']:.3f} | "
+        f"{metrics['inception_score_after']:.3f} |",
+        "",
+        f"Invalidity after each epoch ({metrics['monitor_samples']} samples): "
+        + ", ".join(sci(v) for v in metrics["invalidity_per_epoch"]),
+        "",
+        f"Time: {metrics['seconds']} s in all, {metrics['fit_seconds']} s training "
+        f"({metrics['replicas']} replica(s), {metrics['mixed_precision']}, "
+        f"XLA {'on' if metrics['jit_compile'] else 'off'}).",
+        "",
+        "Before (left) and after (right), same latents:",
+        "",
+        "![before and after](before_after.png)",
+        "",
+        "![invalidity per epoch](invalidity.png)",
+        "",
+    ]
+    if metrics.get("export"):
+        lines += [f"Exported for TF Serving: `{metrics['export']}`.", ""]
+    return "\n".join(lines)
 

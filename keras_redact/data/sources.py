@@ -240,9 +240,8 @@ def load_image_folder(folder, split: str = "train") -> ImageSource:
 # --- TFDS ----------------------------------------------------------------------------
 
 
-def load_tfds(name: str, split: str = "train", data_dir: str | None = None,
-              download: bool = True) -> ImageSource:
-    """Loads a TFDS image dataset (features `image` and, if present, `label`).
+def tfds_dataset(name: str, split: str, data_dir: str | None = None, download: bool = True):
+    """`(builder, dataset of examples)` for a TFDS name, with our errors.
 
     Raises:
         ValueError: If TFDS does not know the name, or the data is not prepared and cannot
@@ -257,13 +256,24 @@ def load_tfds(name: str, split: str = "train", data_dir: str | None = None,
     try:
         if download:
             builder.download_and_prepare()
-        ds = builder.as_dataset(split=split)
+        return builder, builder.as_dataset(split=split)
     except Exception as e:
         raise ValueError(
             f"TFDS dataset {name!r} (split {split!r}) is not prepared in "
             f"{data_dir or '~/tensorflow_datasets'} and could not be downloaded ({e}). "
             f"Prepare it on a machine with a network and pass its folder with --data_dir, "
             f"or use the embedded default --dataset={EMBEDDED}.") from e
+
+
+def load_tfds(name: str, split: str = "train", data_dir: str | None = None,
+              download: bool = True) -> ImageSource:
+    """Loads a TFDS image dataset (features `image` and, if present, `label`).
+
+    Raises:
+        ValueError: If TFDS does not know the name, or the data is not prepared and cannot
+            be downloaded; the message names `--data_dir` and the embedded default.
+    """
+    builder, ds = tfds_dataset(name, split, data_dir, download)
     features = builder.info.features
     if "image" not in features:
         raise ValueError(f"TFDS dataset {name!r} has no 'image' feature; it has "

@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_redact import losses
+from keras_redact import distribute, losses
 
 
 def adam(learning_rate: float = 2e-4) -> keras.optimizers.Optimizer:
@@ -61,7 +61,29 @@ class GANBase(keras.Model):
         # A tf.data pipeline shuffles itself; keep Keras from warning that it cannot.
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)
+            self.check_replica_batches(x)
         return super().fit(x, *args, **kwargs)
+
+    def check_replica_batches(self, dataset: tf.data.Dataset) -> None:
+        """Under several replicas, requires batches of one size that splits evenly.
+
+        The train steps weigh each replica's mean loss by 1 / replicas, which is the
+        global mean only when every replica gets as many samples.
+
+        Raises:
+            ValueError: If the batch size is not fixed (`drop_remainder=False`) or not a
+                multiple of the replica count.
+        """
+        replicas = self.distribute_strategy.num_replicas_in_sync
+        if replicas == 1:
+            return
+        size = tf.nest.flatten(dataset.element_spec)[0].shape[0]
+        if size is None:
+            raise ValueError(
+                f"Training on {replicas} replicas needs batches of a fixed size that "
+                "splits evenly over them; received batches of varying size (batch with "
+                "drop_remainder=True, as keras_redact.data.batches does by default)")
+        distribute.check_global_batch(size, self.distribute_strategy)
 
     def call(self, latents, training=False):
         return self.generator(latents, training=training)
@@ -71,7 +93,37 @@ class GANBase(keras.Model):
         self.built = True
 
     def sample_latents(self, n):
-        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+        """`n` latents for this replica: its shard of the global batch's latents."""
+        return self.replica_shard(
+            lambda total: keras.random.normal((total, self.latent_dim),
+                                              seed=self.seed_generator), n)
+
+    def replica_shard(self, draw, n):
+        """This replica's `n` rows of `draw(n * replicas)`.
+
+        Every replica holds the same seed state, so a plain draw of `n` would give each
+        replica the *same* latents. Drawing for the global batch and keeping the replica's
+        slice makes the random numbers, and so the update, those of one replica with the
+        global batch.
+        """
+        replicas = self.replicas
+        if replicas == 1:
+            return draw(n)
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        return draw(n * replicas)[replica * n:(replica + 1) * n]
+
+    def prepare_replicas(self):
+        """Synchronises batch normalisation across replicas when there are several.
+
+        Called while the train step is traced. With one replica the layers keep the
+        local statistics (bit-for-bit the usual result); with several, each BN layer
+        computes its mean and variance over the global batch, as one replica would.
+        """
+        synchronized = self.replicas > 1
+        for model in (self.generator, self.discriminator):
+            for layer in model._flatten_layers(include_self=False):
+                if isinstance(layer, keras.layers.BatchNormalization):
+                    layer.synchronized = synchronized
 
     def check_batch(self, images):
         """Raises a clear error when the data's image shape does not fit the models."""
@@ -88,14 +140,28 @@ class GANBase(keras.Model):
 
     @staticmethod
     def descend(optimizer, tape, loss, model):
-        """One optimizer step on `model`'s trainable variables for `loss` taped by `tape`."""
+        """One optimizer step on `model`'s trainable variables for `loss` taped by `tape`.
+
+        The gradient is that of `optimizer.scale_loss(loss)`: a `LossScaleOptimizer`
+        (mixed_float16) scales it up here and back down, skipping non-finite steps, in
+        `apply`; other optimizers leave it as it is.
+        """
         variables = model.trainable_variables
-        optimizer.apply(tape.gradient(loss, variables), variables)
+        scale = optimizer.scale_loss(ops.ones_like(loss))
+        optimizer.apply(tape.gradient(loss, variables, output_gradients=scale), variables)
 
     def _update(self, tracker_values):
         for name, value in tracker_values.items():
             self.trackers[name].update_state(value)
-        return {name: t.result() for name, t in self.trackers.items()}
+        logs = {name: t.result() for name, t in self.trackers.items()}
+        strategy = tf.distribute.get_strategy()
+        if (isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+                and strategy.extended._in_multi_worker_mode()):
+            # Keras 3 reduces logs across workers with `strategy.reduce(MEAN, v, axis=0)`,
+            # which fails on scalars (tensorflow/tensorflow#72388); a (1,) vector reduces
+            # to the scalar mean.
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
 
     def _compile_common(self, g_optimizer, d_optimizer, d_steps, g_steps, generator_loss,
                         **kwargs):
@@ -112,6 +178,13 @@ class GANBase(keras.Model):
         super().compile(optimizer=None, **kwargs)
         self.g_optimizer = keras.optimizers.get(g_optimizer) if g_optimizer else adam()
         self.d_optimizer = keras.optimizers.get(d_optimizer) if d_optimizer else adam()
+        if distribute.needs_loss_scaling(self.generator, self.discriminator):
+            # float16 gradients underflow without it; Keras does this only for the single
+            # optimizer given to `Model.compile`.
+            self.g_optimizer, self.d_optimizer = (
+                o if isinstance(o, keras.optimizers.LossScaleOptimizer)
+                else keras.optimizers.LossScaleOptimizer(o)
+                for o in (self.g_optimizer, self.d_optimizer))
         self.d_steps = int(d_steps)
         self.g_steps = int(g_steps)
         self.generator_loss_kind = generator_loss
@@ -210,6 +283,7 @@ class DCGAN(GANBase):
     def train_step(self, data):
         real = images_of(data)
         self.check_batch(real)
+        self.prepare_replicas()
         n = ops.shape(real)[0]
         # Under tf.distribute each replica holds a shard and the optimizers sum the
         # replicas' gradients: dividing each replica's mean loss by the replica count makes

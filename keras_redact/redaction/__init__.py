@@ -1,8 +1,17 @@
 """Redaction: redaction sets (data / validity / classifier, unions, label presets),
 `RedactionGAN` (the train step of Alg. 1-3) and its callbacks."""
 
+from keras_redact.redaction import attributes, presets
+from keras_redact.redaction.attributes import parse as parse_attributes
 from keras_redact.redaction.callbacks import InvalidityMonitor, ValidityRounds
 from keras_redact.redaction.model import DEFAULTS, RedactionGAN, defaults_for
+from keras_redact.redaction.presets import (
+    AmbiguityScore,
+    BoundaryValidity,
+    ambiguity_set,
+    attributes_set,
+    boundary_set,
+)
 from keras_redact.redaction.sets import (
     ClassifierRedactionSet,
     DataRedactionSet,
@@ -15,7 +24,9 @@ from keras_redact.redaction.sets import (
     union,
 )
 
-__all__ = ["ClassifierRedactionSet", "DEFAULTS", "DataRedactionSet", "InvalidityMonitor",
+__all__ = ["AmbiguityScore", "BoundaryValidity", "ambiguity_set", "attributes",
+           "attributes_set", "boundary_set", "parse_attributes", "presets",
+           "ClassifierRedactionSet", "DEFAULTS", "DataRedactionSet", "InvalidityMonitor",
            "RedactionGAN", "RedactionSet", "ValidityRedactionSet", "ValidityRounds",
            "defaults_for", "label_membership", "label_score", "label_validity", "labels_set",
            "union"]

@@ -146,7 +146,8 @@ class RedactionGAN(GANBase):
 
     def _sample_redaction(self, n):
         count = ops.maximum(self.redaction_count, 1)
-        u = keras.random.uniform((n,), seed=self.seed_generator)
+        u = self.replica_shard(
+            lambda total: keras.random.uniform((total,), seed=self.seed_generator), n)
         index = ops.minimum(ops.cast(u * ops.cast(count, "float32"), "int32"), count - 1)
         return ops.take(self.redaction_buffer, index, axis=0)
 
@@ -238,6 +239,7 @@ class RedactionGAN(GANBase):
     def train_step(self, data):
         real = images_of(data)
         self.check_batch(real)
+        self.prepare_replicas()
         n = ops.shape(real)[0]
         replicas = self.replicas
         has_omega = ops.cast(self.redaction_count > 0, "float32")

@@ -62,10 +62,14 @@ class RedactionSet:
         """The given training images that lie in Omega (they seed p_Omega)."""
         return self.split(images)[1]
 
+    def split_mask(self, images) -> np.ndarray:
+        """Boolean numpy mask (N,) of the images in Omega, computed in batches."""
+        return _batched(self.contains, np.asarray(images, np.float32)).astype(bool)
+
     def split(self, images):
         """Splits training images into `(kept, in_omega)` numpy arrays with `contains`."""
         images = np.asarray(images, np.float32)
-        mask = _batched(self.contains, images).astype(bool)
+        mask = self.split_mask(images)
         return images[~mask], images[mask]
 
 
@@ -190,12 +194,14 @@ def union(sets: Sequence[RedactionSet]) -> RedactionSet:
 
     * data sets: the samples are concatenated (p_Omega uniform over the union);
     * validity sets: v(x) = min_k v_k(x) (T and capacity: the largest given);
-    * classifier sets (all with the same tau): f(x) = min_k f_k(x). Validity sets may join
-      a classifier union: v_k in {0, 1} acts as an f_k that is below any tau exactly where
-      v_k(x) = 0 (the paper notes f = v, tau = 1/2 represents a validity set).
+    * classifier sets: f(x) = min_k f_k(x), with the first set's tau. A set with another
+      tau_k is first rescaled piecewise-linearly so that f_k < tau_k becomes f_k' < tau
+      (same members, values in [0, 1]). Validity sets may join a classifier union: v_k in
+      {0, 1} acts as an f_k that is below any tau exactly where v_k(x) = 0 (the paper
+      notes f = v, tau = 1/2 represents a validity set).
 
     Raises:
-        ValueError: For an empty list, different taus, or a data set mixed with others.
+        ValueError: For an empty list, or a data set mixed with others.
     """
     sets = list(sets)
     if not sets:
@@ -219,12 +225,29 @@ def union(sets: Sequence[RedactionSet]) -> RedactionSet:
         return ValidityRedactionSet(
             lambda x: ops.min(ops.stack([fn(x) for fn in fns]), axis=0),
             max(s.queries_per_round for s in sets), max(s.capacity for s in sets))
-    taus = {s.tau for s in sets if s.kind == "classifier"}
-    if len(taus) != 1:
-        raise ValueError(f"Classifier sets in a union must share tau; received {sorted(taus)}")
-    fns = [s.score if s.kind == "classifier" else s.validity for s in sets]
+    tau = next(s.tau for s in sets if s.kind == "classifier")
+    fns = [_retarget(s.score, s.tau, tau) if s.kind == "classifier" else s.validity
+           for s in sets]
     return ClassifierRedactionSet(
-        lambda x: ops.min(ops.stack([fn(x) for fn in fns]), axis=0), tau=taus.pop())
+        lambda x: ops.min(ops.stack([fn(x) for fn in fns]), axis=0), tau=tau)
+
+
+def _retarget(f: ImageFn, tau_from: float, tau_to: float) -> ImageFn:
+    """f rescaled piecewise-linearly so that `f < tau_from` becomes `f' < tau_to`.
+
+    Maps [0, tau_from] onto [0, tau_to] and [tau_from, 1] onto [tau_to, 1]: the same
+    members, values still in [0, 1], and monotone (so still differentiable almost
+    everywhere with the same sign of gradient).
+    """
+    if tau_from == tau_to:
+        return f
+    low, high = tau_to / tau_from, (1.0 - tau_to) / (1.0 - tau_from)
+
+    def retargeted(images):
+        v = f(images)
+        return ops.where(v < tau_from, v * low, tau_to + (v - tau_from) * high)
+
+    return retargeted
 
 
 # === Label presets ===

@@ -2,9 +2,11 @@
 
 import json
 
+import keras
+import numpy as np
 import pytest
 
-from keras_redact.cli import redact
+from keras_redact.cli import PRETRAINED, redact
 
 
 @pytest.mark.slow
@@ -24,8 +26,10 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     assert metrics["invalidity_after"] < 0.85 * metrics["invalidity_before"]
     assert len(metrics["invalidity_per_epoch"]) == 2
     for name in ("before_after.png", "invalidity.png", "generator.keras",
-                 "discriminator.keras", "history.csv", "samples/epoch_001.png"):
+                 "discriminator.keras", "history.csv", "samples/epoch_001.png", "report.md"):
         assert (out / name).exists(), name
+    report = (out / "report.md").read_text()
+    assert f"{metrics['invalidity_before']:.2e}" in report and "before_after.png" in report
     assert metrics["export"] == str(tmp_path / "sm" / "1")
     assert (tmp_path / "sm" / "1" / "saved_model.pb").exists()
     # An existing output directory is never overwritten.
@@ -41,6 +45,10 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     ({"tau": 0.0}, r"tau must be in \(0, 1\)"),
     ({"method": "magic"}, "method must be one of"),
     ({"labels": ()}, "at least one label"),
+    ({"boundary_margin": 1}, "use method 'validity' or 'classifier'"),
+    ({"method": "classifier", "ambiguity_tau": 1.2}, r"ambiguity_tau must be in \(0, 1\)"),
+    ({"method": "validity", "attributes": "a & b"}, "needs attribute_classifier"),
+    ({"grid_every": 0}, "grid_every must be a positive integer"),
     ({"eval_samples": 0}, "eval_samples must be a positive integer"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
@@ -53,6 +61,61 @@ def test_label_absent_from_classifier_fails_before_training(tmp_path):
     with pytest.raises(ValueError, match=r"labels \[12\].*allowed: 0..9"):
         redact.redact(config)
     assert not (tmp_path / "x").exists()
+
+
+def test_labels_default_to_zero_unless_a_preset_is_given():
+    assert redact.RedactConfig().redacted_labels == (0,)
+    assert redact.RedactConfig(method="validity", boundary_margin=1).redacted_labels == ()
+    both = redact.RedactConfig(method="classifier", labels=(3,), ambiguity_tau=0.3)
+    assert both.redacted_labels == (3,) and both.presets == ("ambiguity",)
+
+
+@pytest.mark.slow
+def test_union_of_presets_in_adversarial_mode(tmp_path, run_bin):
+    """Digit 0 and ambiguous digits at once, training G only (Appendix H)."""
+    out = tmp_path / "run"
+    result = run_bin("redact", "--method=classifier", "--labels=0", "--ambiguity_tau=0.3",
+                     "--freeze_discriminator", "--grid_every=20", "--epochs=1",
+                     "--eval_samples=1000", "--monitor_samples=200", f"--output_dir={out}",
+                     "--noexport")
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["method"] == "classifier" and metrics["labels"] == [0]
+    assert metrics["presets"]["ambiguity_tau"] == 0.3 and metrics["freeze_discriminator"]
+    parts = metrics["invalidity_parts_before"]
+    assert set(parts) == {"labels", "ambiguity"}
+    # The union's invalidity is at least each part's and at most their sum.
+    union = metrics["invalidity_before"]
+    assert max(parts.values()) <= union <= sum(parts.values()) + 1e-12
+    # The frozen discriminator is the shipped one, weight for weight.
+    shipped = keras.saving.load_model(PRETRAINED / "discriminator.keras")
+    after = keras.saving.load_model(out / "discriminator.keras")
+    for a, b in zip(shipped.weights, after.weights):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    steps = sorted(p.name for p in (out / "samples").glob("step_*.png"))
+    assert steps[:3] == ["step_000000.png", "step_000020.png", "step_000040.png"]
+
+
+def test_boundary_threshold_that_marks_training_images_is_refused(tmp_path, run_bin):
+    result = run_bin("redact", "--method=validity", "--boundary_margin=1",
+                     "--boundary_threshold=0.5", f"--output_dir={tmp_path / 'x'}")
+    assert result.returncode == 2
+    assert "marks 55 of 4000 training images invalid" in result.stderr
+    assert "--force_boundary_threshold" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "x").exists()
+
+
+def test_attribute_grammar_error_is_shown_where(tmp_path, run_bin):
+    clf_path = tmp_path / "attrs.keras"
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.GlobalAveragePooling2D()(inputs)
+    keras.Model(inputs, keras.layers.Dense(2, activation="sigmoid")(x)).save(clf_path)
+    result = run_bin("redact", "--method=validity", "--attributes=thick & (slanted",
+                     f"--attribute_classifier={clf_path}", "--attribute_names=thick,slanted",
+                     f"--output_dir={tmp_path / 'x'}")
+    assert result.returncode == 2
+    assert "at position 17: expected ')' to close the '(' at position 9" in result.stderr
+    assert "\n  thick & (slanted\n" + " " * 18 + "^" in result.stderr
 
 
 def test_bad_labels_flag(run_bin):

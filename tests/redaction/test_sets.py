@@ -62,8 +62,19 @@ def test_union_rules():
     d = redaction.union([redaction.DataRedactionSet(_images([1])),
                          redaction.DataRedactionSet(_images([2, 3]))])
     assert d.samples.shape[0] == 3
-    with pytest.raises(ValueError, match="share tau"):
-        redaction.union([f1, redaction.ClassifierRedactionSet(lambda x: x, tau=0.3)])
+    # Different taus: the second set is rescaled so that its members stay members.
+    f3 = redaction.ClassifierRedactionSet(lambda x: (_mean(x) + 1.0) / 2.0, tau=0.3)
+    mixed = redaction.union([f1, f3])
+    assert mixed.tau == 0.5
+    x = _images([-0.5, -0.3, -0.1, 0.9])  # f3 = 0.25, 0.35, 0.45, 0.95
+    f3_scaled = np.asarray([0.25 * 0.5 / 0.3, 0.5 + 0.05 * 0.5 / 0.7, 0.5 + 0.15 * 0.5 / 0.7,
+                            0.5 + 0.65 * 0.5 / 0.7])
+    f1_values = 1.0 / (1.0 + np.exp(-np.asarray([-0.5, -0.3, -0.1, 0.9])))
+    np.testing.assert_allclose(np.asarray(mixed.score(x)), np.minimum(f1_values, f3_scaled),
+                               atol=1e-5)
+    np.testing.assert_array_equal(
+        np.asarray(mixed.contains(x)),
+        np.asarray(f1.contains(x)) | np.asarray(f3.contains(x)))
     with pytest.raises(ValueError, match="data-based"):
         redaction.union([d, v1])
     with pytest.raises(ValueError, match="at least one"):
