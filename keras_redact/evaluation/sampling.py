@@ -33,7 +33,9 @@ def map_generated(generator, fn: Callable, num_samples: int, *, seed: int = 0,
 
     Args:
         generator: A Keras model or callable from latents to images in [-1, 1].
-        fn: Function of a batch of images returning a tensor or a tuple of tensors.
+        fn: Function of a batch of images returning a tensor or a tuple of tensors
+            (traced without AutoGraph: use `tf.cond` / `tf.where`, not Python `if`, on
+            tensors).
         num_samples: Number of samples.
         seed: Seed of the latents.
         batch_size: Samples per batch.
@@ -47,6 +49,10 @@ def map_generated(generator, fn: Callable, num_samples: int, *, seed: int = 0,
     num_samples = check_num_samples(num_samples)
     latent_dim = latent_dim or latent_dim_of(generator)
     rng = np.random.default_rng(seed)
+
+    # `fn` is straight-line tensor code; AutoGraph has nothing to convert in it, and its
+    # attempts on closures print "could not transform" warnings.
+    fn = tf.autograph.experimental.do_not_convert(fn)
 
     @tf.function(reduce_retracing=True)
     def step(latents):
