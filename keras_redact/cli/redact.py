@@ -262,6 +262,10 @@ def redaction_parts(config: RedactConfig, classifier, images, image_labels) -> d
         parts["ambiguity"] = presets.ambiguity_set(classifier, config.ambiguity_tau)
     if config.attributes is not None:
         attribute_classifier = _load_model(config.attribute_classifier, "attribute classifier")
+        takes = tuple(attribute_classifier.inputs[0].shape[1:])
+        if takes != tuple(images.shape[1:]):
+            raise ValueError(f"The attribute classifier takes images of shape {takes} but the "
+                             f"data's are {tuple(images.shape[1:])}")
         parts["attributes"] = presets.attributes_set(
             config.attributes, attribute_classifier, config.attribute_names, config.method,
             tau=config.tau, queries_per_round=config.queries_per_round)

@@ -118,6 +118,21 @@ def test_attribute_grammar_error_is_shown_where(tmp_path, run_bin):
     assert "\n  thick & (slanted\n" + " " * 18 + "^" in result.stderr
 
 
+def test_attribute_classifier_that_does_not_fit_the_data(tmp_path):
+    clf_path = tmp_path / "attrs.keras"
+    inputs = keras.Input((32, 32, 3))
+    x = keras.layers.GlobalAveragePooling2D()(inputs)
+    keras.Model(inputs, keras.layers.Dense(2, activation="sigmoid")(x)).save(clf_path)
+    config = redact.RedactConfig(method="validity", attributes="thick", verbose=0,
+                                 attribute_classifier=str(clf_path),
+                                 attribute_names=("thick", "slanted"),
+                                 output_dir=str(tmp_path / "x"))
+    with pytest.raises(ValueError, match=r"takes images of shape \(32, 32, 3\) but the data's "
+                                         r"are \(28, 28, 1\)"):
+        redact.redact(config)
+    assert not (tmp_path / "x").exists()
+
+
 def test_bad_labels_flag(run_bin):
     result = run_bin("redact", "--labels=zero")
     assert result.returncode != 0 and "--labels must be integers" in result.stderr
