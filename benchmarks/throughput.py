@@ -19,7 +19,6 @@ import dataclasses
 import os
 import platform
 import resource
-import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -27,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+import timing  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact import data, distribute, redaction  # noqa: E402
@@ -43,28 +43,10 @@ _PRECISION = flags.DEFINE_enum("mixed_precision", "float32", list(distribute.PRE
 _EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 50_000, "Samples for the evaluation row.")
 
 
-class _StepClock(keras.callbacks.Callback):
-    """Records the time at the end of every train batch."""
-
-    def on_train_begin(self, logs=None):
-        self.times = [time.perf_counter()]
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.times.append(time.perf_counter())
-
-
 def _time_fit(model, dataset, steps):
-    """Images/s from the median time between consecutive train batches.
-
-    Not `fit`'s wall time: on this machine a `fit` call returns up to 2.56 s after its last
-    step (its wall times come in multiples of 2.56 s), which made whole-`fit` timings of
-    short runs wrong by up to 2x (the figures measured before 2026-11-27 were).
-    """
-    model.fit(dataset, epochs=1, steps_per_epoch=3, verbose=0)  # compile
-    clock = _StepClock()
-    model.fit(dataset, epochs=1, steps_per_epoch=steps + 5, verbose=0, callbacks=[clock])
-    per_step = statistics.median(np.diff(clock.times)[5:])
-    return _BATCH.value / per_step
+    """Images/s of the train step, after a warm-up that compiles it (see `timing`)."""
+    keras.Model.fit(model, dataset, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False)
+    return timing.step_rate(model, dataset, steps, _BATCH.value)
 
 
 def _pipeline_rate(train, n_batches=400):
@@ -118,9 +100,9 @@ def main(argv):
             model.compile(jit_compile=jit)
             if method != "data":
                 model.add_redaction_samples(images[labels == 0])
-            # The Alg. 2 rounds run between epochs; time the step alone.
+            # The Alg. 2 rounds run between epochs; `timing` times the step alone.
             rows.append((f"redaction step ({method}){tag(jit)}",
-                         _time_fit(_StepOnly(model), kept, _STEPS.value)))
+                         _time_fit(model, kept, _STEPS.value)))
     rows.append((f"evaluation (inv. + IS + FID, {_EVAL_SAMPLES.value} samples)",
                  _evaluation_rate()))
 
@@ -151,17 +133,6 @@ def _device():
         return "no GPU"
     return ", ".join(tf.config.experimental.get_device_details(g).get("device_name", g.name)
                      for g in gpus)
-
-
-class _StepOnly:
-    """Wraps a RedactionGAN so that `fit` skips the callbacks that fit adds (Alg. 2 rounds)."""
-
-    def __init__(self, model):
-        self.model = model
-
-    def fit(self, *args, **kwargs):
-        kwargs.setdefault("shuffle", False)  # tf.data shuffles itself
-        return keras.Model.fit(self.model, *args, **kwargs)
 
 
 if __name__ == "__main__":

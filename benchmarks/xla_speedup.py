@@ -16,7 +16,7 @@ import statistics
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import timing  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact import data, redaction  # noqa: E402
@@ -24,23 +24,6 @@ from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, Label
 
 _ROUNDS = flags.DEFINE_integer("rounds", 3, "Alternating timings per model.")
 _STEPS = flags.DEFINE_integer("steps", 60, "Timed steps per timing.")
-
-
-class _StepClock(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.times = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        import time
-
-        self.times.append(time.perf_counter())
-
-
-def _rate(model, dataset, steps):
-    clock = _StepClock()
-    keras.Model.fit(model, dataset, epochs=1, steps_per_epoch=steps + 5, verbose=0,
-                    callbacks=[clock], shuffle=False)
-    return 64 / statistics.median(np.diff(clock.times)[5:])
 
 
 def main(argv):
@@ -77,7 +60,7 @@ def main(argv):
         rates = {True: [], False: []}
         for _ in range(_ROUNDS.value):
             for jit in (True, False):
-                rates[jit].append(_rate(*models[jit], _STEPS.value))
+                rates[jit].append(timing.step_rate(*models[jit], _STEPS.value))
         ratio = statistics.median(a / b for a, b in zip(rates[True], rates[False]))
         print(f"| {kind} | {statistics.median(rates[True]):.0f} | "
               f"{statistics.median(rates[False]):.0f} | {ratio:.2f}x |")

@@ -31,12 +31,13 @@ def check_names(strategy: str, precision: str) -> None:
     Raises:
         ValueError: For an unknown name.
     """
-    if strategy not in STRATEGIES:
-        raise ValueError(
-            f"Unknown strategy {strategy!r}; choose one of {', '.join(STRATEGIES)}")
-    if precision not in PRECISIONS:
-        raise ValueError(
-            f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    _check_name("strategy", strategy, STRATEGIES)
+    _check_name("precision", precision, PRECISIONS)
+
+
+def _check_name(what: str, name: str, allowed) -> None:
+    if name not in allowed:
+        raise ValueError(f"Unknown {what} {name!r}; choose one of {', '.join(allowed)}")
 
 
 def strategy_from_name(name: str) -> tf.distribute.Strategy:
@@ -52,7 +53,7 @@ def strategy_from_name(name: str) -> tf.distribute.Strategy:
         ValueError: For an unknown name, or a strategy this machine cannot run (`tpu`
             without a TPU).
     """
-    check_names(name, "float32")
+    _check_name("strategy", name, STRATEGIES)
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
@@ -102,7 +103,7 @@ def set_precision(name: str) -> None:
     Raises:
         ValueError: For an unknown policy name.
     """
-    check_names("default", name)
+    _check_name("precision", name, PRECISIONS)
     keras.config.set_dtype_policy(name)
 
 

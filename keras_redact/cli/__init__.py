@@ -4,3 +4,19 @@ import pathlib
 
 PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist"
 """The shipped MNIST models: generator, discriminator and classifier `.keras` files."""
+
+
+def check_positive_integers(config, names, *, optional: bool = False) -> None:
+    """Raises ValueError unless each named field of `config` is a positive integer.
+
+    Args:
+        config: A job config (any object with the named attributes).
+        names: The field names.
+        optional: Also accept `None` (meaning "the default").
+    """
+    for name in names:
+        value = getattr(config, name)
+        if optional and value is None:
+            continue
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a positive integer; received {value!r}")

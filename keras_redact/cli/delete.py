@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from keras_redact import io
-from keras_redact.cli import PRETRAINED
+from keras_redact.cli import PRETRAINED, check_positive_integers
 from keras_redact.cli import pretrain as pretrain_lib
 from keras_redact.cli.redact import quality_and_invalidity
 from keras_redact.data import pipeline, sources
@@ -81,10 +81,7 @@ class DeleteConfig:
         if self.representation not in REPRESENTATIONS:
             raise ValueError(f"representation must be one of {REPRESENTATIONS}; received "
                              f"{self.representation!r}")
-        for name in ("epochs", "g_steps", "batch_size", "eval_samples"):
-            value = getattr(self, name)
-            if int(value) != value or value < 1:
-                raise ValueError(f"{name} must be a positive integer; received {value!r}")
+        check_positive_integers(self, ("epochs", "g_steps", "batch_size", "eval_samples"))
 
 
 def max_cosine_similarity(vectors, omega_vectors, batch_size: int = 1024) -> np.ndarray:
@@ -142,8 +139,7 @@ def delete_and_retrain(config: DeleteConfig) -> dict:
     delete = correlated(images, labels, config.labels, classifier, config.threshold,
                         config.representation)
     io.fresh_dir(output)
-    kept_uint8 = np.round((images[~delete] + 1.0) * 127.5).astype(np.uint8)
-    kept = sources.from_arrays(kept_uint8, labels[~delete], name=f"{train.name}-deleted")
+    kept = pipeline.from_scaled(images[~delete], labels[~delete], name=f"{train.name}-deleted")
     deleted_by_label = np.bincount(labels[delete], minlength=int(labels.max()) + 1)
     say = print if config.verbose else (lambda *a, **k: None)
     say(f"Deleting {int(delete.sum())} of {len(images)} training samples "

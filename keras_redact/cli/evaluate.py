@@ -176,9 +176,11 @@ def evaluate(config: EvaluateConfig) -> dict:
         figures["invalidity"], figures["invalidity_ci"] = measured.value, list(measured.ci)
     if "is" in config.metrics:
         figures["inception_score"] = quality.inception_score_from_logits(logits)
-    if need_features:
+    kept = None
+    if need_features or inception_model is not None:  # The reference: X minus Omega.
         train = sources.load(config.dataset, "train", data_dir=config.data_dir)
         kept, _ = pipeline.to_numpy(train, pipeline.label_predicate(config.labels), "kept")
+    if need_features:
         real = np.concatenate([np.asarray(features_model(kept[i:i + 1000], training=False)[1])
                                for i in range(0, len(kept), 1000)])
         if "fid" in config.metrics:
@@ -191,8 +193,6 @@ def evaluate(config: EvaluateConfig) -> dict:
         inception_feats = sampling.map_generated(
             generator, lambda x: inception.inception_features(x, inception_model),
             config.num_samples, seed=config.seed, batch_size=64, latent_dim=latent_dim)
-        train = sources.load(config.dataset, "train", data_dir=config.data_dir)
-        kept, _ = pipeline.to_numpy(train, pipeline.label_predicate(config.labels), "kept")
         figures["inception_fid"] = quality.frechet_distance_from_features(
             inception_feats, inception.features_of(kept, inception_model))
     figures["seconds"] = round(time.time() - start, 1)

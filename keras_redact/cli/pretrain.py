@@ -11,6 +11,7 @@ import numpy as np
 
 from keras_redact import callbacks as kr_callbacks
 from keras_redact import distribute, io
+from keras_redact.cli import check_positive_integers
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import quality, sampling
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier
@@ -77,10 +78,7 @@ class PretrainConfig:
     def __post_init__(self):
         if self.what not in WHAT:
             raise ValueError(f"what must be one of {WHAT}; received {self.what!r}")
-        for name in ("epochs", "batch_size", "eval_samples"):
-            value = getattr(self, name)
-            if int(value) != value or value < 1:
-                raise ValueError(f"{name} must be a positive integer; received {value!r}")
+        check_positive_integers(self, ("epochs", "batch_size", "eval_samples"))
         distribute.check_names(self.strategy, self.mixed_precision)
 
 

@@ -9,11 +9,10 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_redact import __version__, distribute, export, io, losses
 from keras_redact import callbacks as kr_callbacks
-from keras_redact.cli import PRETRAINED
+from keras_redact.cli import PRETRAINED, check_positive_integers
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.evaluation import quality, sampling
@@ -22,6 +21,7 @@ from keras_redact.redaction import (
     InvalidityMonitor,
     RedactionGAN,
     ValidityRounds,
+    any_of,
     defaults_for,
     label_membership,
     labels_set,
@@ -139,25 +139,15 @@ class RedactConfig:
         if self.attributes is not None and not self.attribute_classifier:
             raise ValueError("attributes needs attribute_classifier (a multi-label .keras "
                              "model) and attribute_names")
-        if int(self.grid_every) != self.grid_every or self.grid_every < 1:
-            raise ValueError(f"grid_every must be a positive integer; received "
-                             f"{self.grid_every!r}")
         if self.lam is not None:
             losses.validate_lam(self.lam)
         losses.validate_smoothing(0.95 if self.alpha_plus is None else self.alpha_plus,
                                   0.05 if self.alpha_minus is None else self.alpha_minus)
         if not 0.0 < self.tau < 1.0:
             raise ValueError(f"tau must be in (0, 1); received {self.tau!r}")
-        for name in ("eval_samples", "monitor_samples", "batch_size", "queries_per_round"):
-            value = getattr(self, name)
-            if int(value) != value or value < 1:
-                raise ValueError(f"{name} must be a positive integer; received {value!r}")
-        if self.steps_per_epoch is not None and (
-                int(self.steps_per_epoch) != self.steps_per_epoch or self.steps_per_epoch < 1):
-            raise ValueError(f"steps_per_epoch must be a positive integer; received "
-                             f"{self.steps_per_epoch!r}")
-        if self.epochs is not None and (int(self.epochs) != self.epochs or self.epochs < 1):
-            raise ValueError(f"epochs must be a positive integer; received {self.epochs!r}")
+        check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
+                                       "queries_per_round", "grid_every"))
+        check_positive_integers(self, ("epochs", "steps_per_epoch"), optional=True)
         distribute.check_names(self.strategy, self.mixed_precision)
 
     @property
@@ -180,14 +170,6 @@ def _load_model(path, what):
     if not path.exists():
         raise FileNotFoundError(f"{what} {path} does not exist")
     return keras.saving.load_model(path)
-
-
-def _any(memberships):
-    """`images -> bool`: in any of the memberships."""
-    if len(memberships) == 1:
-        return memberships[0]
-    return lambda images: tf.reduce_any(
-        tf.stack([tf.cast(m(images), tf.bool) for m in memberships]), axis=0)
 
 
 def _describe(config: RedactConfig) -> str:
@@ -322,7 +304,7 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     memberships = {name: (label_membership(classifier, config.redacted_labels)
                           if name == "labels" else part.contains)
                    for name, part in parts.items()}
-    membership = _any(list(memberships.values()))
+    membership = any_of(list(memberships.values()))
     part_memberships = memberships if len(memberships) > 1 else None
     io.fresh_dir(output)
     keras.utils.set_random_seed(config.seed)
@@ -360,8 +342,8 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
                                 predicate=pipeline.label_predicate(config.redacted_labels),
                                 repeat=repeat)
     else:
-        kept_uint8 = np.round((images[~in_omega] + 1.0) * 127.5).astype(np.uint8)
-        kept_source = sources.from_arrays(kept_uint8, labels[~in_omega], name=train.name)
+        kept_source = pipeline.from_scaled(images[~in_omega], labels[~in_omega],
+                                           name=train.name)
         data = pipeline.batches(kept_source, config.batch_size, seed=config.seed,
                                 repeat=repeat)
     model.fit(data, epochs=epochs, verbose=config.verbose, callbacks=callbacks,

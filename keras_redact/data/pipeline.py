@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import tensorflow as tf
 
+from keras_redact.data import sources
 from keras_redact.data.sources import ImageSource
 
 Predicate = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
@@ -21,6 +22,15 @@ def scale_images(images):
 def unscale_images(images):
     """float `[-1, 1]` -> float32 `[0, 1]`, clipped."""
     return tf.clip_by_value((tf.cast(images, tf.float32) + 1.0) / 2.0, 0.0, 1.0)
+
+
+def from_scaled(images, labels, name: str = "arrays") -> ImageSource:
+    """Float images in [-1, 1] (as `to_numpy` gives) back to a uint8 `ImageSource`.
+
+    The inverse of `scale_images`, exact for images that came from uint8 data.
+    """
+    pixels = np.round((np.asarray(images, np.float32) + 1.0) * 127.5)
+    return sources.from_arrays(np.clip(pixels, 0, 255).astype(np.uint8), labels, name=name)
 
 
 def label_predicate(labels: Iterable[int]) -> Predicate:

@@ -17,6 +17,7 @@ from keras_redact.redaction.sets import (
     DataRedactionSet,
     RedactionSet,
     ValidityRedactionSet,
+    any_of,
     label_membership,
     label_score,
     label_validity,
@@ -27,6 +28,6 @@ from keras_redact.redaction.sets import (
 __all__ = ["AmbiguityScore", "BoundaryValidity", "ambiguity_set", "attributes",
            "attributes_set", "boundary_set", "parse_attributes", "presets",
            "ClassifierRedactionSet", "DEFAULTS", "DataRedactionSet", "InvalidityMonitor",
-           "RedactionGAN", "RedactionSet", "ValidityRedactionSet", "ValidityRounds",
+           "RedactionGAN", "RedactionSet", "ValidityRedactionSet", "ValidityRounds", "any_of",
            "defaults_for", "label_membership", "label_score", "label_validity", "labels_set",
            "union"]

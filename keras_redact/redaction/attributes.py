@@ -27,8 +27,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-import keras
 from keras import ops
+
+from keras_redact.redaction import sets
 
 _TOKEN = re.compile(r"\s*(?:(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op>[()&|!]))")
 _KEYWORDS = {"and": "&", "or": "|", "not": "!"}
@@ -86,10 +87,11 @@ class Node:
             return self.evaluate({n: p[n] > 0.5 for n in self.names})
         return member
 
-    def score(self, probabilities, tau: float = 0.5):
-        """`images -> f (N,)` in [0, 1] for `ClassifierRedactionSet(f, tau)`."""
-        del tau  # The rule is the same for every tau; see the module docstring.
+    def score(self, probabilities):
+        """`images -> f (N,)` in [0, 1] for `ClassifierRedactionSet(f, tau)`.
 
+        The rule is the same for every tau; see the module docstring.
+        """
         def f(images):
             p = probabilities(images)
             return self.fuzzy({n: 1.0 - p[n] for n in self.names})
@@ -227,8 +229,7 @@ class AttributeProbabilities:
 
     def __call__(self, images) -> dict:
         def call(fn):
-            out = fn(images, training=False) if isinstance(fn, keras.Model) else fn(images)
-            return ops.cast(out, "float32")
+            return ops.cast(sets._call(fn, images), "float32")
 
         if self.model is None:
             return {n: ops.reshape(call(m), (-1,)) for n, m in self.models.items()}

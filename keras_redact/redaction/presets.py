@@ -193,5 +193,5 @@ def attributes_set(expression: str, attribute_classifier, attribute_names, metho
         return sets.ValidityRedactionSet(
             lambda x: 1.0 - ops.cast(membership(x), "float32"), queries_per_round, capacity)
     if method == "classifier":
-        return sets.ClassifierRedactionSet(parsed.score(probabilities, tau), tau)
+        return sets.ClassifierRedactionSet(parsed.score(probabilities), tau)
     raise ValueError(f"method must be 'data', 'validity' or 'classifier'; received {method!r}")

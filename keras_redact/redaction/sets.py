@@ -189,6 +189,15 @@ class ClassifierRedactionSet(RedactionSet):
         return self.score(images) < self.tau
 
 
+def any_of(memberships: Sequence) -> ImageFn:
+    """`images -> bool`: the images in any of the memberships (callables or Keras models)."""
+    memberships = list(memberships)
+    if len(memberships) == 1:
+        return memberships[0]
+    return lambda images: ops.any(
+        ops.stack([ops.cast(_flat(_call(m, images)), "bool") for m in memberships]), axis=0)
+
+
 def union(sets: Sequence[RedactionSet]) -> RedactionSet:
     """The union of several redaction sets (Section III-D).
 
@@ -211,11 +220,7 @@ def union(sets: Sequence[RedactionSet]) -> RedactionSet:
     kinds = {s.kind for s in sets}
     if kinds == {"data"}:
         memberships = [s.membership for s in sets]
-        membership = None
-        if all(m is not None for m in memberships):
-            def membership(images):
-                return ops.any(ops.stack([ops.cast(_flat(_call(m, images)), "bool")
-                                          for m in memberships]), axis=0)
+        membership = any_of(memberships) if all(m is not None for m in memberships) else None
         return DataRedactionSet(np.concatenate([s.samples for s in sets]), membership)
     if "data" in kinds:
         raise ValueError(f"Cannot unite a data-based set with {sorted(kinds - {'data'})} "
