@@ -26,6 +26,7 @@ from keras_redact.redaction import (
     label_membership,
     labels_set,
     presets,
+    scored_batches,
     union,
 )
 
@@ -337,7 +338,11 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         f"{epochs} epochs on {kept} kept samples...")
     fit_start = time.time()
     repeat = config.steps_per_epoch is not None
-    if list(parts) == ["labels"]:
+    if redaction_set.kind == "classifier" and not config.freeze_discriminator:
+        # f on the kept data, once (D's updates need it on every real batch).
+        data = scored_batches(images[~in_omega], redaction_set, config.batch_size,
+                              seed=config.seed, repeat=repeat)
+    elif list(parts) == ["labels"]:
         data = pipeline.batches(train, config.batch_size, seed=config.seed, part="kept",
                                 predicate=pipeline.label_predicate(config.redacted_labels),
                                 repeat=repeat)
@@ -371,6 +376,7 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "epochs": epochs,
         "steps_per_epoch": config.steps_per_epoch,
         "lam": model.lam, "alpha_plus": model.alpha_plus, "alpha_minus": model.alpha_minus,
+        "g_steps": model.g_steps, "d_steps": model.d_steps,
         "tau": config.tau if config.method == "classifier" else None,
         "queries_per_round": config.queries_per_round if config.method == "validity" else None,
         "eval_samples": config.eval_samples,
@@ -421,7 +427,7 @@ def markdown_report(metrics: dict) -> str:
         "",
         f"Redacted {', '.join(what)} with the {metrics['method']}-based method for "
         f"{metrics['epochs']} epochs (lam {metrics['lam']}, alpha+ {metrics['alpha_plus']}, "
-        f"alpha- {metrics['alpha_minus']}"
+        f"alpha- {metrics['alpha_minus']}, K_G {metrics.get('g_steps')}"
         + (", discriminator frozen" if metrics.get("freeze_discriminator") else "")
         + f") on {metrics['dataset']}; seed {metrics['seed']}.",
         "",

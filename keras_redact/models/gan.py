@@ -14,12 +14,16 @@ def adam(learning_rate: float = 2e-4) -> keras.optimizers.Optimizer:
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5, beta_2=0.999)
 
 
+def features_of(data):
+    """A batch's `x`: `data` itself, or the first element of `(x, y)` / `(x,)`."""
+    return data[0] if isinstance(data, (tuple, list)) else data
+
+
 def images_of(data):
     """The images of a batch given as `images`, `(images, labels)` or a dict."""
+    data = features_of(data)
     if isinstance(data, dict):
         return data["images"] if "images" in data else data["image"]
-    if isinstance(data, (tuple, list)):
-        return data[0]
     return data
 
 

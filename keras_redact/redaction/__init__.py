@@ -4,7 +4,7 @@
 from keras_redact.redaction import attributes, presets
 from keras_redact.redaction.attributes import parse as parse_attributes
 from keras_redact.redaction.callbacks import InvalidityMonitor, ValidityRounds
-from keras_redact.redaction.model import DEFAULTS, RedactionGAN, defaults_for
+from keras_redact.redaction.model import DEFAULTS, RedactionGAN, defaults_for, scored_batches
 from keras_redact.redaction.presets import (
     AmbiguityScore,
     BoundaryValidity,
@@ -30,4 +30,4 @@ __all__ = ["AmbiguityScore", "BoundaryValidity", "ambiguity_set", "attributes",
            "ClassifierRedactionSet", "DEFAULTS", "DataRedactionSet", "InvalidityMonitor",
            "RedactionGAN", "RedactionSet", "ValidityRedactionSet", "ValidityRounds", "any_of",
            "defaults_for", "label_membership", "label_score", "label_validity", "labels_set",
-           "union"]
+           "scored_batches", "union"]

@@ -41,7 +41,8 @@ def _flat(values):
     return values
 
 
-def _batched(fn, images, batch_size=1000) -> np.ndarray:
+def batched(fn, images, batch_size=1000) -> np.ndarray:
+    """`fn` applied to numpy `images` in batches; the results as one numpy array."""
     images = np.asarray(images, np.float32)
     out = [np.asarray(fn(tf.constant(images[i:i + batch_size])))
            for i in range(0, len(images), batch_size)]
@@ -64,7 +65,7 @@ class RedactionSet:
 
     def split_mask(self, images) -> np.ndarray:
         """Boolean numpy mask (N,) of the images in Omega, computed in batches."""
-        return _batched(self.contains, np.asarray(images, np.float32)).astype(bool)
+        return batched(self.contains, np.asarray(images, np.float32)).astype(bool)
 
     def split(self, images):
         """Splits training images into `(kept, in_omega)` numpy arrays with `contains`."""

@@ -20,6 +20,7 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
                 "inception_score_before", "inception_score_after", "seconds"):
         assert key in metrics
     assert metrics["method"] == "data" and metrics["labels"] == [0] and metrics["epochs"] == 1
+    assert (metrics["lam"], metrics["g_steps"], metrics["d_steps"]) == (0.85, 1, 1)  # paper
     # The shipped model makes about 11% zeros; one epoch of Alg. 1 on mnist_5k (56 steps)
     # removes about a quarter of them (measured: 10.9% -> 8.0% on 2,000 samples).
     assert metrics["invalidity_before"] > 0.08
@@ -82,6 +83,7 @@ def test_union_of_presets_in_adversarial_mode(tmp_path, run_bin):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["method"] == "classifier" and metrics["labels"] == [0]
     assert metrics["presets"]["ambiguity_tau"] == 0.3 and metrics["freeze_discriminator"]
+    assert (metrics["g_steps"], metrics["d_steps"]) == (1, 0)
     parts = metrics["invalidity_parts_before"]
     assert set(parts) == {"labels", "ambiguity"}
     # The union's invalidity is at least each part's and at most their sum.

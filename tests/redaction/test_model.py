@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_redact import redaction
+from keras_redact import losses, redaction
 
 
 def _models(latent=4):
@@ -87,6 +87,89 @@ def test_gradients_reach_generator_through_f_only_with_guide():
         results[name] = not all(np.allclose(a, b) for a, b in zip(g0, _weights(g)))
         assert all(np.allclose(a, b) for a, b in zip(d0, _weights(d)))  # D frozen
     assert results == {"classifier": True, "data": False}
+
+
+@pytest.mark.parametrize("inside", [3, 9])  # <= k = 4 of 16: the subset; more: all of it
+@pytest.mark.parametrize("jit", [False, True])
+def test_guide_gradient_on_the_lowest_f_equals_the_full_gradient(inside, jit):
+    def f(x):
+        return tf.sigmoid(3.0 * tf.reduce_sum(tf.reshape(x, (-1, 4)), axis=1))
+
+    g, d = _models()
+    rs = redaction.ClassifierRedactionSet(f, tau=0.5)
+    model = redaction.RedactionGAN(g, d, rs, seed=0)
+    model.compile(jit_compile=jit)  # XLA: f's gradient on the whole batch (no branch)
+    rng = np.random.default_rng(0)
+    images = np.abs(rng.normal(size=(16, 2, 2, 1))).astype(np.float32) + 0.1  # f > tau
+    images[rng.choice(16, inside, replace=False)] *= -1.0  # f < tau
+    images = tf.constant(images)
+
+    def gradient(score):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            p = losses.guide(
+                tf.fill((16,), 0.3), score(images), tau=0.5, alpha_minus=0.05)
+            loss = tf.reduce_sum(tf.math.log(p))
+        return tf.convert_to_tensor(tape.gradient(loss, images)), p
+
+    grad, p = tf.function(lambda: gradient(model._score), jit_compile=jit)()
+    full_grad, full_p = gradient(rs.score)
+    assert int(tf.reduce_sum(tf.cast(f(images) < 0.5, tf.int32))) == inside
+    np.testing.assert_allclose(p, full_p, rtol=1e-6)
+    np.testing.assert_allclose(grad, full_grad, rtol=1e-5, atol=1e-7)
+    assert np.count_nonzero(np.abs(full_grad.numpy()).sum(axis=(1, 2, 3))) == inside
+
+
+def test_classifier_set_caches_f_of_the_redaction_samples():
+    def f(x):
+        return tf.sigmoid(tf.reduce_sum(tf.reshape(x, (-1, 4)), axis=1))
+
+    g, d = _models()
+    model = redaction.RedactionGAN(g, d, redaction.ClassifierRedactionSet(f), capacity=4,
+                                   seed=0)
+    samples = np.random.default_rng(0).normal(size=(10, 2, 2, 1)).astype(np.float32)
+    model.add_redaction_samples(samples)  # 4 kept of 10 by reservoir sampling
+    stored = model.redaction_samples()
+    np.testing.assert_allclose(model.redaction_scores.numpy(), f(stored), rtol=1e-6)
+
+
+def test_scored_batches_give_the_step_f_on_real_data():
+    def f(x):
+        return tf.sigmoid(tf.reduce_sum(tf.reshape(x, (-1, 4)), axis=1))
+
+    rs = redaction.ClassifierRedactionSet(f, tau=0.5)
+    images = np.random.default_rng(0).normal(size=(16, 2, 2, 1)).astype(np.float32)
+    ds = redaction.scored_batches(images, rs, batch_size=8, seed=0)
+    batch = next(iter(ds))
+    assert set(batch) == {"images", "redaction_scores"} and batch["images"].shape == (8, 2, 2, 1)
+    np.testing.assert_allclose(batch["redaction_scores"], f(batch["images"]), rtol=1e-6)
+    assert len(list(ds)) == 2
+
+    results = []
+    for data in (batch["images"], batch):  # f computed in the step, or given with the data
+        keras.utils.set_random_seed(0)
+        g, d = _models()
+        model = redaction.RedactionGAN(g, d, rs, seed=0)
+        model.compile(jit_compile=False)
+        model.add_redaction_samples(images[:4])
+        logs = model.train_on_batch(data, return_dict=True)
+        results.append((logs["d_loss"], _weights(d)))
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    # Real scores that differ from f change the step: the batch's values are used.
+    g, d = _models()
+    model = redaction.RedactionGAN(g, d, rs, seed=0)
+    model.compile(jit_compile=False)
+    model.add_redaction_samples(images[:4])
+    wrong = dict(batch, redaction_scores=tf.zeros(8))
+    assert model.train_on_batch(wrong, return_dict=True)["d_loss"] != pytest.approx(
+        results[0][0], rel=1e-3)
+
+    with pytest.raises(ValueError, match="ClassifierRedactionSet; received DataRedactionSet"):
+        redaction.scored_batches(images, redaction.DataRedactionSet(images))
+    with pytest.raises(ValueError, match="16 images make no full batch of 64"):
+        redaction.scored_batches(images, rs)
 
 
 def test_validity_rounds_grow_the_buffer():
