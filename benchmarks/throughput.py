@@ -100,8 +100,11 @@ def main(argv):
             model.compile(jit_compile=jit)
             if method != "data":
                 model.add_redaction_samples(images[labels == 0])
-            # The Alg. 2 rounds run between epochs; `timing` times the step alone.
-            models.append((f"redaction step ({method}){tag(jit)}", model, kept))
+            # The Alg. 2 rounds run between epochs; `timing` times the step alone. The
+            # classifier-based step gets f's values with the batches, as bin/redact does.
+            data_ = (redaction.scored_batches(images[labels != 0], rs, _BATCH.value, seed=0,
+                                              repeat=True) if method == "classifier" else kept)
+            models.append((f"redaction step ({method}){tag(jit)}", model, data_))
     # The recipe for small data (docs/redaction.md): ten generator updates per batch.
     rs = redaction.labels_set("data", classifier, [0], images=images, image_labels=labels)
     model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
