@@ -107,12 +107,21 @@ def batches(
             # epoch length, shows a full progress bar and does not warn at each epoch end.
             count = int(ds.reduce(0, lambda n, _: n + 1))
             ds = ds.apply(tf.data.experimental.assert_cardinality(count))
+    if not with_labels:
+        ds = ds.map(lambda x, y: x, num_parallel_calls=tf.data.AUTOTUNE)
+    return shuffled_batches(ds, batch_size, shuffle=shuffle, seed=seed, repeat=repeat,
+                            drop_remainder=drop_remainder, shuffle_buffer=shuffle_buffer)
+
+
+def shuffled_batches(ds: tf.data.Dataset, batch_size: int, *, shuffle: bool = True,
+                     seed: int | None = None, repeat: bool = False,
+                     drop_remainder: bool = True,
+                     shuffle_buffer: int = 10_000) -> tf.data.Dataset:
+    """Shuffles (reshuffled each epoch), optionally repeats, batches and prefetches."""
     if shuffle:
         ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
-    if not with_labels:
-        ds = ds.map(lambda x, y: x, num_parallel_calls=tf.data.AUTOTUNE)
     ds = ds.batch(int(batch_size), drop_remainder=drop_remainder)
     return ds.prefetch(tf.data.AUTOTUNE)
 

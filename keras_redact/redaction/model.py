@@ -10,6 +10,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_redact import losses
+from keras_redact.data import pipeline
 from keras_redact.models.gan import GANBase, features_of, images_of
 from keras_redact.redaction import sets as sets_lib
 
@@ -72,11 +73,9 @@ def scored_batches(images, redaction_set, batch_size: int = 64, *, seed: int | N
     if len(images) < batch_size:
         raise ValueError(f"{len(images)} images make no full batch of {batch_size}")
     scores = sets_lib.batched(redaction_set.score, images).astype(np.float32)
-    ds = tf.data.Dataset.from_tensor_slices({"images": images, SCORES_KEY: scores})
-    ds = ds.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        ds = ds.repeat()
-    return ds.batch(int(batch_size), drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return pipeline.shuffled_batches(
+        tf.data.Dataset.from_tensor_slices({"images": images, SCORES_KEY: scores}),
+        batch_size, seed=seed, repeat=repeat, shuffle_buffer=shuffle_buffer)
 
 
 @keras.saving.register_keras_serializable(package="keras_redact")
@@ -309,7 +308,7 @@ class RedactionGAN(GANBase):
 
         Only without XLA: the choice between the two is a data-dependent branch, and
         XLA on CPU runs convolutions inside a branch about 100x slower (measured: 26 s a
-        step instead of 0.2 s), so an XLA-compiled step computes f's gradient on the whole
+        step instead of 0.26 s), so an XLA-compiled step computes f's gradient on the whole
         batch.
         """
         n = images.shape[0]
