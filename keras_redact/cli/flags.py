@@ -37,13 +37,20 @@ def run(main) -> None:
 
     A `ValueError`, `FileExistsError` or `FileNotFoundError` (bad flags, data, models or
     output folders) prints `error: <message>` to stderr and exits with status 2, instead of
-    a traceback; other exceptions keep their traceback.
+    a traceback; other exceptions keep their traceback. Python logging shows warnings and
+    errors only (TensorFlow's SavedModel writer logs a dozen INFO lines per export);
+    `--verbosity=0` brings INFO back.
     """
+    import logging
     import sys
 
     from absl import app
+    from absl import logging as absl_logging
 
     def guarded(argv):
+        if not flags.FLAGS["verbosity"].present:
+            absl_logging.set_verbosity(absl_logging.WARNING)
+            logging.getLogger("tensorflow").setLevel(logging.WARNING)
         try:
             return main(argv)
         except (ValueError, FileExistsError, FileNotFoundError) as error:
