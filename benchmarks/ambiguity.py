@@ -49,24 +49,25 @@ def main(argv):
     classifier = keras.saving.load_model(_CLASSIFIER.value or PRETRAINED / "classifier.keras")
     score = presets.AmbiguityScore(classifier)
     n = _SAMPLES.value
-    reference = None
     print(f"{n} samples each, latent seed {_SEED.value}")
     print("| generator | " + " | ".join(f"tau {t}: count, fraction [95%], p" for t in taus)
           + " | s |")
     print("|---|" + "---|" * len(taus) + "---|")
+    reference = None  # the first generator's counts
     for path in paths:
         start = time.perf_counter()
         f = sampling.map_generated(keras.saving.load_model(path), score, n, seed=_SEED.value,
                                    batch_size=5000)
         counts = [int((f < t).sum()) for t in taus]
-        reference = reference or counts
         cells = []
-        for k, k_ref in zip(counts, reference):
+        for i, k in enumerate(counts):
             low, high = binomial_interval(k, n)
-            p = "" if counts is reference else f", p {_p_value(k_ref, k, n):.2g}"
+            p = "" if reference is None else f", p {_p_value(reference[i], k, n):.2g}"
             cells.append(f"{k}, {k / n:.2e} [{low:.2e}, {high:.2e}]{p}")
         print(f"| {path} | " + " | ".join(cells) + f" | {time.perf_counter() - start:.0f} |",
               flush=True)
+        if reference is None:
+            reference = counts
 
 
 if __name__ == "__main__":

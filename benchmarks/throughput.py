@@ -116,8 +116,8 @@ def main(argv):
                                               repeat=True) if method == "classifier" else kept)
             models.append((f"redaction step ({method}){tag(jit)}", model, data_))
     # The recipe for small data (docs/redaction.md): more generator updates per batch.
+    rs = redaction.labels_set("data", classifier, [0], images=images, image_labels=labels)
     for g_steps in _RECIPE_G_STEPS.value:
-        rs = redaction.labels_set("data", classifier, [0], images=images, image_labels=labels)
         model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
         model.compile(g_steps=g_steps, jit_compile=_JIT.value)
         models.append((f"redaction step (data, K_G={g_steps}){tag(_JIT.value)}", model, kept))
