@@ -1,4 +1,4 @@
-"""Libraries behind the `bin/` commands: each `bin/X` parses flags and calls `cli.X`."""
+"""Libraries behind the commands: `keras_redact.commands.X` (`bin/X`) calls `cli.X`."""
 
 import pathlib
 

@@ -1,0 +1,60 @@
+"""Evaluates a generator: invalidity, Inception Score, FID and KID.
+
+Usage (installed, `bin/evaluate` is `keras-redact-evaluate`):
+  bin/evaluate --generator=runs/redact-X/generator.keras --labels=0
+  bin/evaluate --generator=saved_models/mnist_5k_redacted/1 --metrics=invalidity,is
+
+The generator is a .keras file or an exported SavedModel folder. IS uses the label
+classifier's logits; FID and KID use its penultimate features against the training samples
+outside the redaction set. Writes <output_dir>/metrics.json and metrics.md when
+--output_dir is given, and prints the table.
+"""
+
+import json
+
+from absl import flags
+
+from keras_redact.cli.flags import parse_labels, run
+
+_GENERATOR = flags.DEFINE_string("generator", None, "Generator .keras file or SavedModel "
+                                 "folder (default: the shipped pre-trained MNIST DCGAN).")
+_LABELS = flags.DEFINE_list("labels", ["0"], "Labels of the redaction set.")
+_METHOD = flags.DEFINE_enum("method", "data", ["data", "validity", "classifier"],
+                            "How Omega is described (classifier: f = 1 - p_y < tau).")
+_TAU = flags.DEFINE_float("tau", 0.5, "Threshold for --method=classifier.")
+_CLASSIFIER = flags.DEFINE_string("classifier", None, "Label classifier .keras (default: "
+                                  "the shipped MNIST classifier).")
+_DATASET = flags.DEFINE_string("dataset", "mnist_5k", "Training data for FID / KID.")
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data folder.")
+_NUM_SAMPLES = flags.DEFINE_integer("num_samples", 50_000, "Generated samples.")
+_METRICS = flags.DEFINE_list("metrics", ["invalidity", "is", "fid", "kid"], "Metrics: "
+                             "invalidity, is, fid, kid (label-classifier features), and the "
+                             "opt-in inception_fid (TF-Hub Inception; needs a network once).")
+_INCEPTION_HANDLE = flags.DEFINE_string(
+    "inception_handle", "https://tfhub.dev/tensorflow/tfgan/eval/inception/1",
+    "TF-Hub handle or local SavedModel folder of the Inception network (inception_fid).")
+_OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Where metrics.json / metrics.md go.")
+_SEED = flags.DEFINE_integer("seed", 0, "Seed of the latents.")
+
+
+def main(argv):
+    del argv
+    from keras_redact.cli import evaluate
+
+    labels = parse_labels(_LABELS.value)
+    kwargs = {} if _GENERATOR.value is None else {"generator": _GENERATOR.value}
+    config = evaluate.EvaluateConfig(
+        labels=labels, method=_METHOD.value, tau=_TAU.value, classifier=_CLASSIFIER.value,
+        dataset=_DATASET.value, data_dir=_DATA_DIR.value, num_samples=_NUM_SAMPLES.value,
+        metrics=tuple(_METRICS.value), output_dir=_OUTPUT_DIR.value, seed=_SEED.value,
+        inception_handle=_INCEPTION_HANDLE.value,
+        **kwargs)
+    figures = evaluate.evaluate(config)
+    print(evaluate.markdown_table(figures))
+    if not _OUTPUT_DIR.value:
+        print(json.dumps(figures, indent=2))
+
+
+def entry():
+    """The `keras-redact-evaluate` console script (and `bin/evaluate`)."""
+    run(main, __name__)

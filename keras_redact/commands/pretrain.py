@@ -1,0 +1,59 @@
+"""Pre-trains a DCGAN or a label classifier.
+
+Usage (installed, `bin/pretrain` is `keras-redact-pretrain`):
+  bin/pretrain --what=classifier --epochs=30 --output=runs/mnist
+  bin/pretrain --what=gan --epochs=200 --output=runs/mnist \
+      --classifier=runs/mnist/classifier.keras
+
+Writes `<output>/generator.keras` and `discriminator.keras` (or `classifier.keras`) and
+`<output>/<what>_metrics.json`; per-epoch sample grids, TensorBoard logs and the resumable
+backup go to --work_dir. Interrupted runs resume from the backup when rerun.
+"""
+
+import json
+
+from absl import flags
+
+from keras_redact.cli.flags import define_scaling_flags, run, scaling_values
+
+_DATASET = flags.DEFINE_string(
+    "dataset", "mnist_5k", "Dataset: mnist_5k (embedded), a TFDS name, an IDX folder or an "
+    "image folder.")
+_WHAT = flags.DEFINE_enum("what", "gan", ["gan", "classifier"], "What to pre-train.")
+_EPOCHS = flags.DEFINE_integer("epochs", 200, "Training epochs (paper: 200 for the GAN).")
+_BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Batch size (paper: 64).")
+_OUTPUT = flags.DEFINE_string("output", "runs/pretrained", "Folder for the trained models.")
+_WORK_DIR = flags.DEFINE_string(
+    "work_dir", None, "Folder for sample grids, TensorBoard logs and the resumable backup.")
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data folder.")
+_SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
+_G_STEPS = flags.DEFINE_integer("g_steps", 5, "Generator updates per batch, K_G (paper: 5).")
+_D_STEPS = flags.DEFINE_integer("d_steps", 1, "Discriminator updates per batch, K_D.")
+_CLASSIFIER = flags.DEFINE_string(
+    "classifier", None, "Label classifier .keras used to report the GAN's IS and label shares.")
+_EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 10_000, "Samples for that report.")
+_BASE_FILTERS = flags.DEFINE_integer("base_filters", None, "DCGAN width (default: the "
+                                     "builders': 32 for 28x28 images, else 64).")
+_OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing models in --output.")
+_SCALING = define_scaling_flags()
+
+
+def main(argv):
+    del argv
+    from keras_redact.cli import pretrain
+
+    config = pretrain.PretrainConfig(
+        dataset=_DATASET.value, what=_WHAT.value, epochs=_EPOCHS.value,
+        batch_size=_BATCH_SIZE.value, output=_OUTPUT.value, work_dir=_WORK_DIR.value,
+        data_dir=_DATA_DIR.value, seed=_SEED.value, g_steps=_G_STEPS.value,
+        d_steps=_D_STEPS.value, classifier=_CLASSIFIER.value,
+        eval_samples=_EVAL_SAMPLES.value, base_filters=_BASE_FILTERS.value,
+        overwrite=_OVERWRITE.value, **scaling_values(_SCALING))
+    figures = pretrain.pretrain(config)
+    figures.pop("config")
+    print(json.dumps(figures, indent=2))
+
+
+def entry():
+    """The `keras-redact-pretrain` console script (and `bin/pretrain`)."""
+    run(main, __name__)
