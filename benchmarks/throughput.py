@@ -2,7 +2,7 @@
 
     python benchmarks/throughput.py [--steps=40] [--rounds=3] [--batch_size=64] [--compare_jit]
         [--mixed_precision=float32|mixed_float16|mixed_bfloat16] [--eval_samples=50000]
-        [--classifier_filters=32] [--recipe_g_steps=10 ...]
+        [--classifier_filters=32] [--recipe_g_steps=10 ...] [--recipe_methods=data,...]
 
 Prints one table: the tf.data pipeline, the pre-training step (K_G = 5 and 1), each
 redaction step (data, validity, classifier), each with XLA (`jit_compile`) and, with
@@ -16,11 +16,11 @@ one's median (single timings drift by up to 30% on a shared machine; interleavin
 ratios between steps trustworthy).
 Ratios are to the pre-training step with the paper's K_G = 5 and, for a like-for-like
 comparison, to a pre-training step with K_G = 1 (the redaction steps use the paper's
-K_G = 1 on MNIST; more rows time the data-based step with each --recipe_g_steps, by
-default K_G = 10, the recipe for small data). --classifier_filters sets the width of the
-label classifier f that the classifier-based rows run (the shipped one: 32, 18.7 million
-multiply-adds an image, 11 times D's 1.7 million; 8: 1.3 million). The same script runs
-on a GPU machine unchanged.
+K_G = 1 on MNIST; more rows time the --recipe_methods steps, by default data-based, with
+each --recipe_g_steps, by default K_G = 10, the recipe for small data).
+--classifier_filters sets the width of the label classifier f that the classifier-based
+rows run (the shipped one: 32, 18.7 million multiply-adds an image, 11 times D's 1.7
+million; 8: 1.3 million). The same script runs on a GPU machine unchanged.
 """
 
 import dataclasses
@@ -55,6 +55,9 @@ _EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 50_000, "Samples for the ev
 _RECIPE_G_STEPS = flags.DEFINE_multi_integer(
     "recipe_g_steps", [10], "K_G of the extra data-based redaction rows (repeat the flag "
     "for several).", lower_bound=1)
+_RECIPE_METHODS = flags.DEFINE_list(
+    "recipe_methods", ["data"], "Methods of the --recipe_g_steps rows (data, validity, "
+    "classifier).")
 _CLASSIFIER_FILTERS = flags.DEFINE_integer(
     "classifier_filters", 32, "Width of the label classifier f in the classifier-based rows "
     "(the shipped one: 32). f's forward and backward passes dominate that step's cost.")
@@ -115,12 +118,18 @@ def main(argv):
             data_ = (redaction.scored_batches(images[labels != 0], rs, _BATCH.value, seed=0,
                                               repeat=True) if method == "classifier" else kept)
             models.append((f"redaction step ({method}){tag(jit)}", model, data_))
-    # The recipe for small data (docs/redaction.md): more generator updates per batch.
-    rs = redaction.labels_set("data", classifier, [0], images=images, image_labels=labels)
-    for g_steps in _RECIPE_G_STEPS.value:
-        model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
-        model.compile(g_steps=g_steps, jit_compile=_JIT.value)
-        models.append((f"redaction step (data, K_G={g_steps}){tag(_JIT.value)}", model, kept))
+    # The recipes for small data (docs/redaction.md): more generator updates per batch.
+    for method in _RECIPE_METHODS.value:
+        rs = redaction.labels_set(method, classifier, [0], images=images, image_labels=labels)
+        data_ = (redaction.scored_batches(images[labels != 0], rs, _BATCH.value, seed=0,
+                                          repeat=True) if method == "classifier" else kept)
+        for g_steps in _RECIPE_G_STEPS.value:
+            model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
+            model.compile(g_steps=g_steps, jit_compile=_JIT.value)
+            if method != "data":
+                model.add_redaction_samples(images[labels == 0])
+            models.append((f"redaction step ({method}, K_G={g_steps}){tag(_JIT.value)}",
+                           model, data_))
     for _, model, dataset in models:  # compiles every step before any timing
         keras.Model.fit(model, dataset, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False)
     timings = {name: [] for name, _, _ in models}

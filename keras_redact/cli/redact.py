@@ -74,6 +74,8 @@ class RedactConfig:
             `mnist_5k` pass is 56 steps where the paper's MNIST epoch is about 840; set 840
             to match the paper's updates per epoch. The data repeat as needed.
         g_steps: Generator updates per batch (MNIST: 1).
+        guide_omega: Classifier-based: D judges the p_Omega samples through guide(D, f)
+            (eq. 6; default) or, if False, alone (`RedactionGAN.compile`).
         generator_loss: `"non_saturating"` or `"minimax"`.
         seed: Random seed.
         jit_compile: Compile the train step with XLA.
@@ -115,6 +117,7 @@ class RedactConfig:
     batch_size: int = 64
     steps_per_epoch: int | None = None
     g_steps: int | None = None
+    guide_omega: bool = True
     generator_loss: str = "non_saturating"
     seed: int = 0
     jit_compile: bool = True
@@ -146,6 +149,9 @@ class RedactConfig:
                                   0.05 if self.alpha_minus is None else self.alpha_minus)
         if not 0.0 < self.tau < 1.0:
             raise ValueError(f"tau must be in (0, 1); received {self.tau!r}")
+        if not self.guide_omega and self.method != "classifier":
+            raise ValueError("guide_omega=False (D alone judges the p_Omega samples) applies "
+                             f"to the classifier method only; received method={self.method!r}")
         check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
                                        "queries_per_round", "grid_every"))
         check_positive_integers(self, ("epochs", "steps_per_epoch"), optional=True)
@@ -325,6 +331,7 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     model.compile(lam=config.lam, alpha_plus=config.alpha_plus,
                   alpha_minus=config.alpha_minus, g_steps=config.g_steps,
                   generator_loss=config.generator_loss, jit_compile=config.jit_compile,
+                  guide_omega=config.guide_omega,
                   d_steps=0 if config.freeze_discriminator else 1)
     monitor = InvalidityMonitor(membership, config.monitor_samples, seed=config.seed + 1)
     callbacks = [monitor, grid, keras.callbacks.CSVLogger(str(output / "history.csv"))]
@@ -376,7 +383,7 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "epochs": epochs,
         "steps_per_epoch": config.steps_per_epoch,
         "lam": model.lam, "alpha_plus": model.alpha_plus, "alpha_minus": model.alpha_minus,
-        "g_steps": model.g_steps, "d_steps": model.d_steps,
+        "g_steps": model.g_steps, "d_steps": model.d_steps, "guide_omega": model.guide_omega,
         "tau": config.tau if config.method == "classifier" else None,
         "queries_per_round": config.queries_per_round if config.method == "validity" else None,
         "eval_samples": config.eval_samples,
@@ -429,6 +436,7 @@ def markdown_report(metrics: dict) -> str:
         f"{metrics['epochs']} epochs (lam {metrics['lam']}, alpha+ {metrics['alpha_plus']}, "
         f"alpha- {metrics['alpha_minus']}, K_G {metrics.get('g_steps')}"
         + (", discriminator frozen" if metrics.get("freeze_discriminator") else "")
+        + (", D alone on p_Omega" if metrics.get("guide_omega") is False else "")
         + f") on {metrics['dataset']}; seed {metrics['seed']}.",
         "",
         f"| measure ({metrics['eval_samples']} samples) | before | after |",

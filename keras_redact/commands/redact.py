@@ -65,6 +65,10 @@ _STEPS_PER_EPOCH = flags.DEFINE_integer(
     "steps_per_epoch", None, "Train steps per epoch (default: one pass over the kept data; "
     "an mnist_5k pass is 56 steps, the paper's MNIST epoch about 840).")
 _G_STEPS = flags.DEFINE_integer("g_steps", None, "Generator updates per batch (MNIST: 1).")
+_GUIDE_OMEGA = flags.DEFINE_bool(
+    "guide_omega", True, "Classifier method: D judges the p_Omega samples through "
+    "guide(D, f), as eq. 6 is written. --noguide_omega: with D alone (same optimum; D learns "
+    "from the training samples f is sure of: docs/redaction.md).")
 _GENERATOR_LOSS = flags.DEFINE_enum("generator_loss", "non_saturating",
                                     ["non_saturating", "minimax"], "Generator loss.")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
@@ -113,7 +117,7 @@ def main(argv):
         dataset=_DATASET.value, data_dir=_DATA_DIR.value, output_dir=_OUTPUT_DIR.value,
         eval_samples=_EVAL_SAMPLES.value, monitor_samples=_MONITOR_SAMPLES.value,
         batch_size=_BATCH_SIZE.value, steps_per_epoch=_STEPS_PER_EPOCH.value,
-        g_steps=_G_STEPS.value,
+        g_steps=_G_STEPS.value, guide_omega=_GUIDE_OMEGA.value,
         generator_loss=_GENERATOR_LOSS.value, seed=_SEED.value, export=_EXPORT.value,
         export_dir=_EXPORT_DIR.value, boundary_margin=_BOUNDARY_MARGIN.value,
         boundary_threshold=_BOUNDARY_THRESHOLD.value,

@@ -220,6 +220,7 @@ class RedactionGAN(GANBase):
         generator_loss: str = "non_saturating",
         d_steps: int = 1,
         g_steps: int | None = None,
+        guide_omega: bool = True,
         **kwargs,
     ):
         """Configures redaction. `None` means the paper's base value for this image size.
@@ -234,10 +235,17 @@ class RedactionGAN(GANBase):
             d_steps: Discriminator updates per batch; 0 freezes D (with f: the
                 on-manifold adversarial samples of Appendix H).
             g_steps: Generator updates per batch (1; STL-10-sized images: 5).
+            guide_omega: Classifier sets: D's update judges the p_Omega samples with
+                guide(D, f), as eq. 6 is written (default). `False`: with D alone. Both
+                have the same optimum (D* = alpha_minus on Omega, Appendix C), but where
+                f is near 0, as on training samples f is sure of, guide(D, f) is near
+                alpha_minus whatever D is, so D learns nothing from them; without the
+                guide it does (`docs/redaction.md`).
             **kwargs: Passed to `keras.Model.compile` (for example `jit_compile`).
 
         Raises:
-            ValueError: For hyper-parameters outside the paper's ranges.
+            ValueError: For hyper-parameters outside the paper's ranges, or
+                `guide_omega=False` without a classifier set.
         """
         base = defaults_for(self.image_shape)
         alpha_plus = base["alpha_plus"] if alpha_plus is None else alpha_plus
@@ -246,14 +254,20 @@ class RedactionGAN(GANBase):
         g_steps = base["g_steps"] if g_steps is None else g_steps
         losses.validate_smoothing(alpha_plus, alpha_minus)
         losses.validate_lam(lam)
+        if not isinstance(guide_omega, bool):
+            raise ValueError(f"guide_omega must be True or False; received {guide_omega!r}")
+        if not guide_omega and self.redaction_set is not None and not self.uses_guide:
+            raise ValueError("guide_omega=False applies to classifier-based redaction only; "
+                             f"the redaction set is a {type(self.redaction_set).__name__}")
         self._compile_common(g_optimizer, d_optimizer, d_steps, g_steps, generator_loss,
                              **kwargs)
         self.alpha_plus, self.alpha_minus, self.lam = (float(alpha_plus), float(alpha_minus),
                                                        float(lam))
+        self.guide_omega = guide_omega
         self._gan_compile_config = {
             "alpha_plus": self.alpha_plus, "alpha_minus": self.alpha_minus, "lam": self.lam,
             "generator_loss": generator_loss, "d_steps": self.d_steps,
-            "g_steps": self.g_steps,
+            "g_steps": self.g_steps, "guide_omega": guide_omega,
         }
 
     def fit(self, x=None, *args, redaction_samples=None, callbacks=None, **kwargs):
@@ -283,39 +297,52 @@ class RedactionGAN(GANBase):
             raise ValueError("The redaction set is empty: nothing to redact")
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
-    def _judge(self, images, f_values=None):
+    def _judge(self, images, f_values=None, *, through_f=False):
         """D(x), or guide(D, f)(x) for classifier sets (eq. 6).
 
-        Without `f_values`, f is computed with its gradient (G's update) by `_score`.
+        Args:
+            images: The samples.
+            f_values: f on `images`, if known (computed here otherwise).
+            through_f: Differentiate guide(D, f) through f as well (G's update; `_score`
+                adds f's gradient to the known values). Otherwise f is a constant.
         """
         d = ops.reshape(self.discriminator(images, training=True), (-1,))
         if not self.uses_guide:
             return d
-        if f_values is None:
-            f_values = self._score(images)
+        if through_f:
+            f_values = self._score(images, f_values)
+        elif f_values is None:
+            f_values = ops.stop_gradient(self.redaction_set.score(images))
         return losses.guide(d, f_values, tau=self.redaction_set.tau,
                             alpha_minus=self.alpha_minus)
 
-    def _score(self, images):
+    def _score(self, images, values=None):
         """f(images) whose gradient is computed only where it can be non-zero.
 
         guide(D, f) is D where f >= tau, so f's gradient reaches G only through the
         samples with f < tau: usually a few of the batch. f is evaluated on the whole
-        batch without its gradient, and again, with it, on the `GUIDE_GRADIENT_FRACTION`
-        of the batch with the lowest f; when more samples than that have f < tau, on the
-        whole batch. The values are f's and the gradient is exactly f's (f must score each
-        sample independently of the rest of the batch, as any inference-mode model does).
+        batch without its gradient (unless `values` gives it), and again, with it, on the
+        `GUIDE_GRADIENT_FRACTION` of the batch with the lowest f; when more samples than
+        that have f < tau, on the whole batch. The values are f's and the gradient is
+        exactly f's (f must score each sample independently of the rest of the batch, as
+        any inference-mode model does).
 
         Only without XLA: the choice between the two is a data-dependent branch, and
         XLA on CPU runs convolutions inside a branch about 100x slower (measured: 26 s a
         step instead of 0.26 s), so an XLA-compiled step computes f's gradient on the whole
         batch.
+
+        Args:
+            images: Generated samples (in G's tape).
+            values: f(images) without gradient, if already computed.
         """
         n = images.shape[0]
         k = None if n is None else max(1, math.ceil(n * GUIDE_GRADIENT_FRACTION))
         if k is None or k >= n or self.jit_compile:
             return self.redaction_set.score(images)
-        values = ops.stop_gradient(self.redaction_set.score(images))
+        if values is None:
+            values = self.redaction_set.score(images)
+        values = ops.stop_gradient(values)
         inside = ops.sum(ops.cast(values < self.redaction_set.tau, "int32"))
 
         def lowest():
@@ -347,24 +374,33 @@ class RedactionGAN(GANBase):
         d_loss = g_loss = d_real = d_gen = d_omega = ops.zeros(())
 
         # Discriminator: real = kept data, fake = lam * p_G + (1 - lam) * p_Omega.
+        latents = None
         for _ in range(self.d_steps):
-            generated = self.generator(self.sample_latents(n), training=True)
+            latents = self.sample_latents(n)
+            generated = self.generator(latents, training=True)
             if self.uses_guide:
                 f_gen = ops.stop_gradient(self.redaction_set.score(generated))
             with tf.GradientTape() as tape:
                 p_real = self._judge(real, f_real)
                 p_gen = self._judge(generated, f_gen)
-                p_omega = self._judge(omega, f_omega)
+                p_omega = (self._judge(omega, f_omega) if self.guide_omega
+                           else ops.reshape(self.discriminator(omega, training=True), (-1,)))
                 d_loss = losses.discriminator_loss(
                     p_real, p_gen, p_omega, alpha_plus=self.alpha_plus,
                     alpha_minus=self.alpha_minus, lam=lam) / replicas
             self.descend(self.d_optimizer, tape, d_loss, self.discriminator)
             d_real, d_gen, d_omega = ops.mean(p_real), ops.mean(p_gen), ops.mean(p_omega)
 
-        # Generator: fool guide(D, f) (or D); gradients flow through f for Alg. 3.
-        for _ in range(self.g_steps):
+        # Generator: fool guide(D, f) (or D); gradients flow through f for Alg. 3. With a
+        # classifier set, G's first update reuses the last D update's latents: G has not
+        # changed since, so f's values on its samples are known (without XLA, `_score`
+        # then runs f only for its gradient: one pass of f a step saved).
+        for step in range(self.g_steps):
+            reuse = self.uses_guide and step == 0 and latents is not None
             with tf.GradientTape() as tape:
-                p_gen = self._judge(self.generator(self.sample_latents(n), training=True))
+                generated = self.generator(
+                    latents if reuse else self.sample_latents(n), training=True)
+                p_gen = self._judge(generated, f_gen if reuse else None, through_f=True)
                 g_loss = losses.generator_loss(
                     p_gen, alpha_minus=self.alpha_minus, lam=self.lam,
                     kind=self.generator_loss_kind) / replicas

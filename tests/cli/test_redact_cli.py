@@ -54,6 +54,7 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     ({"method": "validity", "attributes": "a & b"}, "needs attribute_classifier"),
     ({"grid_every": 0}, "grid_every must be a positive integer"),
     ({"eval_samples": 0}, "eval_samples must be a positive integer"),
+    ({"guide_omega": False}, "applies to the classifier method only; received method='data'"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):

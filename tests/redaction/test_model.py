@@ -90,8 +90,8 @@ def test_gradients_reach_generator_through_f_only_with_guide():
 
 
 @pytest.mark.parametrize("inside", [3, 9])  # <= k = 4 of 16: the subset; more: all of it
-@pytest.mark.parametrize("jit", [False, True])
-def test_guide_gradient_on_the_lowest_f_equals_the_full_gradient(inside, jit):
+@pytest.mark.parametrize("jit,known", [(False, False), (False, True), (True, False)])
+def test_guide_gradient_on_the_lowest_f_equals_the_full_gradient(inside, jit, known):
     def f(x):
         return tf.sigmoid(3.0 * tf.reduce_sum(tf.reshape(x, (-1, 4)), axis=1))
 
@@ -112,12 +112,73 @@ def test_guide_gradient_on_the_lowest_f_equals_the_full_gradient(inside, jit):
             loss = tf.reduce_sum(tf.math.log(p))
         return tf.convert_to_tensor(tape.gradient(loss, images)), p
 
-    grad, p = tf.function(lambda: gradient(model._score), jit_compile=jit)()
+    def score(x):  # f's values given (as G's first update has them) or computed
+        return model._score(x, rs.score(x) if known else None)
+
+    grad, p = tf.function(lambda: gradient(score), jit_compile=jit)()
     full_grad, full_p = gradient(rs.score)
     assert int(tf.reduce_sum(tf.cast(f(images) < 0.5, tf.int32))) == inside
     np.testing.assert_allclose(p, full_p, rtol=1e-6)
     np.testing.assert_allclose(grad, full_grad, rtol=1e-5, atol=1e-7)
     assert np.count_nonzero(np.abs(full_grad.numpy()).sum(axis=(1, 2, 3))) == inside
+
+
+def test_classifier_step_runs_f_once_on_each_generated_batch():
+    # One D and one G update: f runs on D's generated batch, and G's update reuses those
+    # latents and f's values, computing f again only for its gradient (on the lowest-f
+    # quarter, or on the whole batch when more of it is inside Omega). Counted at trace.
+    calls = []
+
+    def f(x):
+        calls.append(int(x.shape[0]))
+        return tf.sigmoid(tf.reduce_sum(tf.reshape(x, (-1, 4)), axis=1))
+
+    rs = redaction.ClassifierRedactionSet(f, tau=0.5)
+    images = np.random.default_rng(0).normal(size=(16, 2, 2, 1)).astype(np.float32)
+    g, d = _models()
+    model = redaction.RedactionGAN(g, d, rs, seed=0)
+    model.compile(jit_compile=False)
+    model.add_redaction_samples(images[:4])
+    batch = next(iter(redaction.scored_batches(images, rs, batch_size=16)))  # f on data
+    calls.clear()
+    model.train_on_batch(batch)
+    assert sorted(calls) == [4, 16, 16]  # D's batch; the quarter; the branch's whole batch
+    calls.clear()
+    model.compile(jit_compile=False, g_steps=2)  # a second G update has fresh latents
+    model.train_on_batch(batch)
+    assert sorted(calls) == [4, 4, 16, 16, 16, 16]
+
+
+def test_guide_omega_false_lets_d_judge_the_redaction_samples_alone():
+    # f = 0 on the redaction samples: guide(D, f) = alpha_minus there whatever D is (eq. 6),
+    # so D gets no gradient from them; with guide_omega=False it gets D's own.
+    def f(x):
+        return tf.sigmoid(tf.reduce_sum(tf.reshape(x, (-1, 4)), axis=1))
+
+    omega = np.full((4, 2, 2, 1), -10.0, np.float32)  # f = sigmoid(-40) = 0 in float32
+    real = np.full((8, 2, 2, 1), 0.5, np.float32)
+    judged = {}
+    for guide_omega in (True, False):
+        g, d = _models()
+        d.get_layer("logit").set_weights([np.full((4, 1), 0.1), np.zeros(1)])
+        expected = float(np.mean(d(omega)))
+        model = redaction.RedactionGAN(g, d, redaction.ClassifierRedactionSet(f), seed=0)
+        model.compile(alpha_minus=0.05, guide_omega=guide_omega, jit_compile=False)
+        assert model.get_compile_config()["guide_omega"] is guide_omega
+        model.add_redaction_samples(omega)
+        judged[guide_omega] = (model.train_on_batch(real, return_dict=True)["d_redaction"],
+                               expected)
+    assert judged[True][0] == pytest.approx(0.05, abs=1e-6)
+    assert judged[False][0] == pytest.approx(judged[False][1], rel=1e-5)  # D(omega) ~ 0.02
+    assert abs(judged[False][1] - 0.05) > 0.01
+
+    g, d = _models()
+    data_set = redaction.RedactionGAN(g, d, redaction.DataRedactionSet(omega))
+    with pytest.raises(ValueError, match="classifier-based redaction only; the redaction set "
+                                         "is a DataRedactionSet"):
+        data_set.compile(guide_omega=False)
+    with pytest.raises(ValueError, match="guide_omega must be True or False; received 0"):
+        data_set.compile(guide_omega=0)
 
 
 def test_classifier_set_caches_f_of_the_redaction_samples():
