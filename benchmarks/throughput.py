@@ -105,31 +105,30 @@ def main(argv):
             gan = DCGAN(DCGANGenerator(), DCGANDiscriminator(), seed=0)
             gan.compile(g_steps=g_steps, jit_compile=jit)
             models.append((f"pre-training step (K_G={g_steps}){tag(jit)}", gan, batches))
-    for method in ("data", "validity", "classifier"):
-        for jit in jit_modes:
-            rs = redaction.labels_set(method, classifier, [0], images=images,
-                                      image_labels=labels)
-            model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
-            model.compile(jit_compile=jit)
-            if method != "data":
-                model.add_redaction_samples(images[labels == 0])
-            # The Alg. 2 rounds run between epochs; `timing` times the step alone. The
-            # classifier-based step gets f's values with the batches, as bin/redact does.
-            data_ = (redaction.scored_batches(images[labels != 0], rs, _BATCH.value, seed=0,
-                                              repeat=True) if method == "classifier" else kept)
-            models.append((f"redaction step ({method}){tag(jit)}", model, data_))
-    # The recipes for small data (docs/redaction.md): more generator updates per batch.
-    for method in _RECIPE_METHODS.value:
+    # Each method's set and batches, made once. The Alg. 2 rounds run between epochs;
+    # `timing` times the step alone. The classifier-based step gets f's values with the
+    # batches, as bin/redact does.
+    inputs = {}
+    for method in {"data", "validity", "classifier", *_RECIPE_METHODS.value}:
         rs = redaction.labels_set(method, classifier, [0], images=images, image_labels=labels)
-        data_ = (redaction.scored_batches(images[labels != 0], rs, _BATCH.value, seed=0,
-                                          repeat=True) if method == "classifier" else kept)
-        for g_steps in _RECIPE_G_STEPS.value:
-            model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
-            model.compile(g_steps=g_steps, jit_compile=_JIT.value)
-            if method != "data":
-                model.add_redaction_samples(images[labels == 0])
-            models.append((f"redaction step ({method}, K_G={g_steps}){tag(_JIT.value)}",
-                           model, data_))
+        inputs[method] = rs, (redaction.scored_batches(
+            images[labels != 0], rs, _BATCH.value, seed=0, repeat=True)
+            if method == "classifier" else kept)
+
+    def redaction_row(method, jit, g_steps=None):
+        rs, data_ = inputs[method]
+        model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
+        model.compile(g_steps=g_steps, jit_compile=jit)
+        if method != "data":
+            model.add_redaction_samples(images[labels == 0])
+        kg = "" if g_steps is None else f", K_G={g_steps}"
+        return f"redaction step ({method}{kg}){tag(jit)}", model, data_
+
+    models += [redaction_row(method, jit) for method in ("data", "validity", "classifier")
+               for jit in jit_modes]
+    # The recipes for small data (docs/redaction.md): more generator updates per batch.
+    models += [redaction_row(method, _JIT.value, g_steps) for method in _RECIPE_METHODS.value
+               for g_steps in _RECIPE_G_STEPS.value]
     for _, model, dataset in models:  # compiles every step before any timing
         keras.Model.fit(model, dataset, epochs=1, steps_per_epoch=3, verbose=0, shuffle=False)
     timings = {name: [] for name, _, _ in models}

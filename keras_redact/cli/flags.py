@@ -1,8 +1,8 @@
-"""absl flags shared by several `bin/` commands."""
+"""absl flags and the runner shared by the `keras_redact.commands` command lines."""
 
 from __future__ import annotations
 
-from absl import flags
+from absl import app, flags
 
 from keras_redact import distribute
 
@@ -38,8 +38,6 @@ def parse_labels(values):
     Raises:
         absl.app.UsageError: If a label is not an integer (absl prints the usage).
     """
-    from absl import app
-
     if values is None:
         return None
     try:
@@ -48,13 +46,12 @@ def parse_labels(values):
         raise app.UsageError(f"--labels must be integers; received {values}") from None
 
 
-def run(main, command: str | None = None) -> None:
+def run(main, command: str) -> None:
     """`absl.app.run(main)`, with the errors a user can fix printed as one line.
 
-    `command` names the module that defines `main` and its flags (a
-    `keras_redact.commands` module) when that is not `__main__`, as under `bin/` and the
-    console scripts: `--help` then prints its docstring and its flags (absl looks for
-    both in `__main__` only).
+    `command` names the `keras_redact.commands` module that defines `main` and its
+    flags: `--help` prints its docstring and its flags (absl looks for both in
+    `__main__`, which is `bin/<name>` or a console-script wrapper).
 
     A `ValueError`, `FileExistsError` or `FileNotFoundError` (bad flags, data, models or
     output folders) prints `error: <message>` to stderr and exits with status 2, instead of
@@ -65,15 +62,13 @@ def run(main, command: str | None = None) -> None:
     import logging
     import sys
 
-    from absl import app
     from absl import logging as absl_logging
 
-    if command is not None:
-        # absl formats the usage text with %, filling each %s with the program's name.
-        sys.modules["__main__"].__doc__ = sys.modules[command].__doc__.replace("%", "%%")
-        for module in (command, __name__):  # and the shared flags defined here
-            for flag in flags.FLAGS.get_key_flags_for_module(module):
-                flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    # absl formats the usage text with %, filling each %s with the program's name.
+    sys.modules["__main__"].__doc__ = sys.modules[command].__doc__.replace("%", "%%")
+    for module in (command, __name__):  # and the shared flags defined here
+        for flag in flags.FLAGS.get_key_flags_for_module(module):
+            flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
 
     def guarded(argv):
         if not flags.FLAGS["verbosity"].present:

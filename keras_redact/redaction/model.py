@@ -302,17 +302,17 @@ class RedactionGAN(GANBase):
 
         Args:
             images: The samples.
-            f_values: f on `images`, if known (computed here otherwise).
+            f_values: f on `images` as constants; `None` (without `through_f`): D alone.
             through_f: Differentiate guide(D, f) through f as well (G's update; `_score`
-                adds f's gradient to the known values). Otherwise f is a constant.
+                computes f, or adds its gradient to the given values).
         """
         d = ops.reshape(self.discriminator(images, training=True), (-1,))
         if not self.uses_guide:
             return d
         if through_f:
             f_values = self._score(images, f_values)
-        elif f_values is None:
-            f_values = ops.stop_gradient(self.redaction_set.score(images))
+        if f_values is None:
+            return d
         return losses.guide(d, f_values, tau=self.redaction_set.tau,
                             alpha_minus=self.alpha_minus)
 
@@ -383,8 +383,7 @@ class RedactionGAN(GANBase):
             with tf.GradientTape() as tape:
                 p_real = self._judge(real, f_real)
                 p_gen = self._judge(generated, f_gen)
-                p_omega = (self._judge(omega, f_omega) if self.guide_omega
-                           else ops.reshape(self.discriminator(omega, training=True), (-1,)))
+                p_omega = self._judge(omega, f_omega if self.guide_omega else None)
                 d_loss = losses.discriminator_loss(
                     p_real, p_gen, p_omega, alpha_plus=self.alpha_plus,
                     alpha_minus=self.alpha_minus, lam=lam) / replicas

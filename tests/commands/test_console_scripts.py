@@ -12,21 +12,25 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def _console_scripts():
+def _setup_cfg():
     config = configparser.ConfigParser()
     config.read(ROOT / "setup.cfg")
-    lines = config["options.entry_points"]["console_scripts"].strip().splitlines()
-    return dict(tuple(part.strip() for part in line.split("=")) for line in lines)
+    return config
+
+
+def _console_scripts(config=None):
+    lines = (config or _setup_cfg())["options.entry_points"]["console_scripts"]
+    return dict(tuple(part.strip() for part in line.split("="))
+                for line in lines.strip().splitlines())
 
 
 def test_each_bin_command_is_a_prefixed_console_script():
-    scripts = _console_scripts()
+    config = _setup_cfg()
+    scripts = _console_scripts(config)
     commands = sorted(p.name for p in (ROOT / "bin").iterdir() if p.is_file())
     expected = {("keras-redact" if name == "redact" else f"keras-redact-{name}"):
                 f"keras_redact.commands.{name}:entry" for name in commands}
     assert scripts == expected  # nothing installed as a bare `export`, `delete`, ...
-    config = configparser.ConfigParser()
-    config.read(ROOT / "setup.cfg")
     assert "scripts" not in config["options"]
     for target in scripts.values():
         module, function = target.split(":")
