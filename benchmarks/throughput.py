@@ -8,7 +8,10 @@ Prints one table: the tf.data pipeline, the pre-training step (K_G = 5 and 1), e
 redaction step (data, validity, classifier), each with XLA (`jit_compile`) and, with
 --compare_jit, without it, and evaluation (invalidity + IS + FID through `bin/evaluate`'s
 library, generating and classifying --eval_samples samples). Uses the shipped MNIST DCGAN
-shapes (fresh weights: speed does not depend on them), the embedded data and batch 64.
+shapes, the embedded data and batch 64. Pre-training rows start from fresh weights (speed
+does not depend on them); redaction rows start from the shipped G, D and f, because the
+classifier-based step's cost does: it back-propagates through f only on the samples inside
+Omega, as many as the shipped G makes (about 10% at first, fewer as redaction proceeds).
 Each train-step figure is batch size / the median time between consecutive batches over
 --steps steps (see `timing.step_rate` for why not `fit`'s wall time), after a warm-up that
 compiles every step; the steps are timed in turn, --rounds times, and the table shows each
@@ -20,7 +23,8 @@ K_G = 1 on MNIST; more rows time the --recipe_methods steps, by default data-bas
 each --recipe_g_steps, by default K_G = 10, the recipe for small data).
 --classifier_filters sets the width of the label classifier f that the classifier-based
 rows run (the shipped one: 32, 18.7 million multiply-adds an image, 11 times D's 1.7
-million; 8: 1.3 million). The same script runs on a GPU machine unchanged.
+million; 8: 1.3 million; any width but 32 is a fresh, untrained f, inside whose Omega
+few samples fall). The same script runs on a GPU machine unchanged.
 """
 
 import dataclasses
@@ -39,7 +43,7 @@ import timing  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact import data, distribute, redaction  # noqa: E402
-from keras_redact.cli import evaluate  # noqa: E402
+from keras_redact.cli import PRETRAINED, evaluate  # noqa: E402
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier  # noqa: E402
 
 _STEPS = flags.DEFINE_integer("steps", 40, "Timed steps per run.")
@@ -61,6 +65,12 @@ _RECIPE_METHODS = flags.DEFINE_list(
 _CLASSIFIER_FILTERS = flags.DEFINE_integer(
     "classifier_filters", 32, "Width of the label classifier f in the classifier-based rows "
     "(the shipped one: 32). f's forward and backward passes dominate that step's cost.")
+
+
+def shipped(name, model):
+    """`model` (new, of the shipped shape, in the current dtype policy) with shipped weights."""
+    model.set_weights(keras.saving.load_model(PRETRAINED / f"{name}.keras").get_weights())
+    return model
 
 
 def _pipeline_rate(train, n_batches=400):
@@ -93,6 +103,8 @@ def main(argv):
     kept = data.batches(train, _BATCH.value, repeat=True, seed=0, part="kept",
                         predicate=data.label_predicate([0]))
     classifier = LabelClassifier((28, 28, 1), 10, filters=_CLASSIFIER_FILTERS.value)
+    if _CLASSIFIER_FILTERS.value == 32:
+        classifier = shipped("classifier", classifier)
     rows = [("tf.data pipeline (mnist_5k)", _pipeline_rate(train))]
     jit_modes = (_JIT.value, not _JIT.value) if _COMPARE_JIT.value else (_JIT.value,)
 
@@ -117,7 +129,9 @@ def main(argv):
 
     def redaction_row(method, jit, g_steps=None):
         rs, data_ = inputs[method]
-        model = redaction.RedactionGAN(DCGANGenerator(), DCGANDiscriminator(), rs, seed=0)
+        model = redaction.RedactionGAN(shipped("generator", DCGANGenerator()),
+                                       shipped("discriminator", DCGANDiscriminator()), rs,
+                                       seed=0)
         model.compile(g_steps=g_steps, jit_compile=jit)
         if method != "data":
             model.add_redaction_samples(images[labels == 0])

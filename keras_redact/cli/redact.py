@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import pathlib
 import time
 
@@ -17,6 +18,7 @@ from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.evaluation import quality, sampling
 from keras_redact.evaluation.plots import plot_invalidity
+from keras_redact.models.gan import adam
 from keras_redact.redaction import (
     InvalidityMonitor,
     RedactionGAN,
@@ -76,6 +78,8 @@ class RedactConfig:
         g_steps: Generator updates per batch (MNIST: 1).
         guide_omega: Classifier-based: D judges the p_Omega samples through guide(D, f)
             (eq. 6; default) or, if False, alone (`RedactionGAN.compile`).
+        g_learning_rate: Adam learning rate of G (paper: 2e-4, as in pre-training).
+        d_learning_rate: Adam learning rate of D (paper: 2e-4).
         generator_loss: `"non_saturating"` or `"minimax"`.
         seed: Random seed.
         jit_compile: Compile the train step with XLA.
@@ -118,6 +122,8 @@ class RedactConfig:
     steps_per_epoch: int | None = None
     g_steps: int | None = None
     guide_omega: bool = True
+    g_learning_rate: float = 2e-4
+    d_learning_rate: float = 2e-4
     generator_loss: str = "non_saturating"
     seed: int = 0
     jit_compile: bool = True
@@ -152,6 +158,11 @@ class RedactConfig:
         if not self.guide_omega and self.method != "classifier":
             raise ValueError("guide_omega=False (D alone judges the p_Omega samples) applies "
                              f"to the classifier method only; received method={self.method!r}")
+        for name in ("g_learning_rate", "d_learning_rate"):
+            value = getattr(self, name)
+            if (isinstance(value, bool) or not isinstance(value, (int, float))
+                    or not math.isfinite(value) or value <= 0):
+                raise ValueError(f"{name} must be a positive number; received {value!r}")
         check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
                                        "queries_per_round", "grid_every"))
         check_positive_integers(self, ("epochs", "steps_per_epoch"), optional=True)
@@ -328,7 +339,9 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     before_grid = grid.grid()
 
     model = RedactionGAN(generator, discriminator, redaction_set, seed=config.seed)
-    model.compile(lam=config.lam, alpha_plus=config.alpha_plus,
+    model.compile(g_optimizer=adam(config.g_learning_rate),
+                  d_optimizer=adam(config.d_learning_rate), lam=config.lam,
+                  alpha_plus=config.alpha_plus,
                   alpha_minus=config.alpha_minus, g_steps=config.g_steps,
                   generator_loss=config.generator_loss, jit_compile=config.jit_compile,
                   guide_omega=config.guide_omega,
@@ -384,6 +397,9 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "steps_per_epoch": config.steps_per_epoch,
         "lam": model.lam, "alpha_plus": model.alpha_plus, "alpha_minus": model.alpha_minus,
         "g_steps": model.g_steps, "d_steps": model.d_steps, "guide_omega": model.guide_omega,
+        # What the optimizers hold (float32), to 6 significant digits: 1e-4, not 9.99e-05.
+        "g_learning_rate": float(f"{float(model.g_optimizer.learning_rate):.6g}"),
+        "d_learning_rate": float(f"{float(model.d_optimizer.learning_rate):.6g}"),
         "tau": config.tau if config.method == "classifier" else None,
         "queries_per_round": config.queries_per_round if config.method == "validity" else None,
         "eval_samples": config.eval_samples,
@@ -437,6 +453,8 @@ def markdown_report(metrics: dict) -> str:
         f"alpha- {metrics['alpha_minus']}, K_G {metrics.get('g_steps')}"
         + (", discriminator frozen" if metrics.get("freeze_discriminator") else "")
         + (", D alone on p_Omega" if metrics.get("guide_omega") is False else "")
+        + (f", Adam learning rates G {metrics['g_learning_rate']:g} / D "
+           f"{metrics['d_learning_rate']:g}" if "g_learning_rate" in metrics else "")
         + f") on {metrics['dataset']}; seed {metrics['seed']}.",
         "",
         f"| measure ({metrics['eval_samples']} samples) | before | after |",

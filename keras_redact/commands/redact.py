@@ -9,7 +9,8 @@ Usage (installed, `bin/redact` is `keras-redact`):
   bin/redact --method=validity --labels=0 --queries_per_round=1000
   bin/redact --method=classifier --labels=3,8 --tau=0.5 --output_dir=runs/no38
   bin/redact --g_steps=6 --lam=0.65            # small data: docs/redaction.md
-  bin/redact --method=classifier --alpha_minus=0 --g_steps=2 --noguide_omega --nojit_compile
+  bin/redact --method=classifier --alpha_minus=0 --g_steps=2 --noguide_omega \\
+      --g_learning_rate=4e-4 --tau=0.8 --nojit_compile   # classifier-based, small data
   bin/redact --method=validity --boundary_margin=1 --epochs=4 --lam=0.98
   bin/redact --method=classifier --ambiguity_tau=0.3 --lam=0.8
   bin/redact --method=classifier --labels=0 --ambiguity_tau=0.3   # a union
@@ -71,6 +72,10 @@ _GUIDE_OMEGA = flags.DEFINE_bool(
     "guide_omega", True, "Classifier method: D judges the p_Omega samples through "
     "guide(D, f), as eq. 6 is written. --noguide_omega: with D alone (same optimum; D learns "
     "from the training samples f is sure of: docs/redaction.md).")
+_G_LEARNING_RATE = flags.DEFINE_float("g_learning_rate", 2e-4, "Adam learning rate of G "
+                                      "(paper: 2e-4).")
+_D_LEARNING_RATE = flags.DEFINE_float("d_learning_rate", 2e-4, "Adam learning rate of D "
+                                      "(paper: 2e-4).")
 _GENERATOR_LOSS = flags.DEFINE_enum("generator_loss", "non_saturating",
                                     ["non_saturating", "minimax"], "Generator loss.")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
@@ -120,6 +125,7 @@ def main(argv):
         eval_samples=_EVAL_SAMPLES.value, monitor_samples=_MONITOR_SAMPLES.value,
         batch_size=_BATCH_SIZE.value, steps_per_epoch=_STEPS_PER_EPOCH.value,
         g_steps=_G_STEPS.value, guide_omega=_GUIDE_OMEGA.value,
+        g_learning_rate=_G_LEARNING_RATE.value, d_learning_rate=_D_LEARNING_RATE.value,
         generator_loss=_GENERATOR_LOSS.value, seed=_SEED.value, export=_EXPORT.value,
         export_dir=_EXPORT_DIR.value, boundary_margin=_BOUNDARY_MARGIN.value,
         boundary_threshold=_BOUNDARY_THRESHOLD.value,

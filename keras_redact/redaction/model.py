@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import keras
 import numpy as np
 import tensorflow as tf
@@ -24,9 +22,6 @@ DEFAULTS = {
     "stl10": {"alpha_plus": 0.9, "alpha_minus": 0.05, "lam": 0.8, "g_steps": 5,
               "epochs": 40},
 }
-
-GUIDE_GRADIENT_FRACTION = 0.25
-"""Share of G's batch on which `RedactionGAN` computes f's gradient (see `_score`)."""
 
 
 def defaults_for(image_shape) -> dict:
@@ -320,39 +315,34 @@ class RedactionGAN(GANBase):
         """f(images) whose gradient is computed only where it can be non-zero.
 
         guide(D, f) is D where f >= tau, so f's gradient reaches G only through the
-        samples with f < tau: usually a few of the batch. f is evaluated on the whole
-        batch without its gradient (unless `values` gives it), and again, with it, on the
-        `GUIDE_GRADIENT_FRACTION` of the batch with the lowest f; when more samples than
-        that have f < tau, on the whole batch. The values are f's and the gradient is
-        exactly f's (f must score each sample independently of the rest of the batch, as
+        samples with f < tau: usually a few of the batch, often none. f is evaluated on
+        the whole batch without its gradient (unless `values` gives it), and again, with
+        it, on the samples inside Omega only (not at all when there are none). On those
+        samples the values and the gradient are f's, computed afresh; elsewhere the values
+        are `values` (f must score each sample independently of the rest of the batch, as
         any inference-mode model does).
 
-        Only without XLA: the choice between the two is a data-dependent branch, and
-        XLA on CPU runs convolutions inside a branch about 100x slower (measured: 26 s a
-        step instead of 0.26 s), so an XLA-compiled step computes f's gradient on the whole
-        batch.
+        Only without XLA: the subset has a data-dependent size and sits in a
+        data-dependent branch, which XLA cannot compile or (on CPU) runs about 100x slower
+        (measured: 26 s a step instead of 0.26 s), so an XLA-compiled step computes f and
+        its gradient on the whole batch.
 
         Args:
             images: Generated samples (in G's tape).
             values: f(images) without gradient, if already computed.
         """
-        n = images.shape[0]
-        k = None if n is None else max(1, math.ceil(n * GUIDE_GRADIENT_FRACTION))
-        if k is None or k >= n or self.jit_compile:
+        if self.jit_compile:
             return self.redaction_set.score(images)
         if values is None:
             values = self.redaction_set.score(images)
         values = ops.stop_gradient(values)
-        inside = ops.sum(ops.cast(values < self.redaction_set.tau, "int32"))
+        inside = tf.cast(tf.where(values < self.redaction_set.tau), "int32")  # (m, 1)
 
-        def lowest():
-            index = tf.math.top_k(-values, k).indices
-            with_gradient = self.redaction_set.score(ops.take(images, index, axis=0))
-            # Adds zero, with the gradient of f on the k samples.
-            return values + tf.scatter_nd(
-                index[:, None], with_gradient - ops.stop_gradient(with_gradient), [n])
+        def afresh():
+            fresh = self.redaction_set.score(ops.take(images, inside[:, 0], axis=0))
+            return tf.tensor_scatter_nd_update(values, inside, fresh)
 
-        return tf.cond(inside <= k, lowest, lambda: self.redaction_set.score(images))
+        return tf.cond(tf.shape(inside)[0] > 0, afresh, lambda: values)
 
     def train_step(self, data):
         real = images_of(data)
@@ -393,7 +383,8 @@ class RedactionGAN(GANBase):
         # Generator: fool guide(D, f) (or D); gradients flow through f for Alg. 3. With a
         # classifier set, G's first update reuses the last D update's latents: G has not
         # changed since, so f's values on its samples are known (without XLA, `_score`
-        # then runs f only for its gradient: one pass of f a step saved).
+        # then runs f only for its gradient: one pass of f a step saved). Later updates
+        # draw fresh latents (reusing them too was measured worse: docs/benchmarks.md).
         for step in range(self.g_steps):
             reuse = self.uses_guide and step == 0 and latents is not None
             with tf.GradientTape() as tape:

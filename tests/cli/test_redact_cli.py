@@ -21,6 +21,7 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
         assert key in metrics
     assert metrics["method"] == "data" and metrics["labels"] == [0] and metrics["epochs"] == 1
     assert (metrics["lam"], metrics["g_steps"], metrics["d_steps"]) == (0.85, 1, 1)  # paper
+    assert (metrics["g_learning_rate"], metrics["d_learning_rate"]) == (2e-4, 2e-4)
     # The shipped model makes about 11% zeros; one epoch of Alg. 1 on mnist_5k (56 steps)
     # removes about a quarter of them (measured: 10.9% -> 8.0% on 2,000 samples).
     assert metrics["invalidity_before"] > 0.08
@@ -55,6 +56,9 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     ({"grid_every": 0}, "grid_every must be a positive integer"),
     ({"eval_samples": 0}, "eval_samples must be a positive integer"),
     ({"guide_omega": False}, "applies to the classifier method only; received method='data'"),
+    ({"g_learning_rate": 0.0}, "g_learning_rate must be a positive number; received 0.0"),
+    ({"d_learning_rate": float("nan")}, "d_learning_rate must be a positive number; received nan"),
+    ({"g_learning_rate": "1e-3"}, "g_learning_rate must be a positive number; received '1e-3'"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -82,12 +86,15 @@ def test_union_of_presets_in_adversarial_mode(tmp_path, run_bin):
     result = run_bin("redact", "--method=classifier", "--labels=0", "--ambiguity_tau=0.3",
                      "--freeze_discriminator", "--grid_every=20", "--epochs=1",
                      "--eval_samples=1000", "--monitor_samples=200", f"--output_dir={out}",
-                     "--noexport")
+                     "--noexport", "--g_learning_rate=1e-4", "--d_learning_rate=3e-4")
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["method"] == "classifier" and metrics["labels"] == [0]
     assert metrics["presets"]["ambiguity_tau"] == 0.3 and metrics["freeze_discriminator"]
     assert (metrics["g_steps"], metrics["d_steps"]) == (1, 0)
+    # The learning rates the optimizers ran with, read back from them.
+    assert (metrics["g_learning_rate"], metrics["d_learning_rate"]) == (1e-4, 3e-4)
+    assert "Adam learning rates G 0.0001 / D 0.0003" in (out / "report.md").read_text()
     parts = metrics["invalidity_parts_before"]
     assert set(parts) == {"labels", "ambiguity"}
     # The union's invalidity is at least each part's and at most their sum.
