@@ -28,6 +28,7 @@ few samples fall). The same script runs on a GPU machine unchanged.
 """
 
 import dataclasses
+import functools
 import os
 import platform
 import resource
@@ -67,9 +68,14 @@ _CLASSIFIER_FILTERS = flags.DEFINE_integer(
     "(the shipped one: 32). f's forward and backward passes dominate that step's cost.")
 
 
+@functools.cache
+def _shipped_weights(name):
+    return keras.saving.load_model(PRETRAINED / f"{name}.keras").get_weights()
+
+
 def shipped(name, model):
     """`model` (new, of the shipped shape, in the current dtype policy) with shipped weights."""
-    model.set_weights(keras.saving.load_model(PRETRAINED / f"{name}.keras").get_weights())
+    model.set_weights(_shipped_weights(name))
     return model
 
 

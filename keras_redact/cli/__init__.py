@@ -1,5 +1,6 @@
 """Libraries behind the commands: `keras_redact.commands.X` (`bin/X`) calls `cli.X`."""
 
+import math
 import pathlib
 
 PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist"
@@ -20,3 +21,17 @@ def check_positive_integers(config, names, *, optional: bool = False) -> None:
             continue
         if int(value) != value or value < 1:
             raise ValueError(f"{name} must be a positive integer; received {value!r}")
+
+
+def check_positive_numbers(config, names) -> None:
+    """Raises ValueError unless each named field of `config` is a finite number > 0.
+
+    Args:
+        config: A job config (any object with the named attributes).
+        names: The field names.
+    """
+    for name in names:
+        value = getattr(config, name)
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value) or value <= 0):
+            raise ValueError(f"{name} must be a positive number; received {value!r}")

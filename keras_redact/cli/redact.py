@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import math
 import pathlib
 import time
 
@@ -13,7 +12,7 @@ import numpy as np
 
 from keras_redact import __version__, distribute, export, io, losses
 from keras_redact import callbacks as kr_callbacks
-from keras_redact.cli import PRETRAINED, check_positive_integers
+from keras_redact.cli import PRETRAINED, check_positive_integers, check_positive_numbers
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.evaluation import quality, sampling
@@ -158,11 +157,7 @@ class RedactConfig:
         if not self.guide_omega and self.method != "classifier":
             raise ValueError("guide_omega=False (D alone judges the p_Omega samples) applies "
                              f"to the classifier method only; received method={self.method!r}")
-        for name in ("g_learning_rate", "d_learning_rate"):
-            value = getattr(self, name)
-            if (isinstance(value, bool) or not isinstance(value, (int, float))
-                    or not math.isfinite(value) or value <= 0):
-                raise ValueError(f"{name} must be a positive number; received {value!r}")
+        check_positive_numbers(self, ("g_learning_rate", "d_learning_rate"))
         check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
                                        "queries_per_round", "grid_every"))
         check_positive_integers(self, ("epochs", "steps_per_epoch"), optional=True)
