@@ -23,12 +23,19 @@ K_G = 1 on MNIST; more rows time the --recipe_methods steps, by default data-bas
 each --recipe_g_steps, by default K_G = 10, the recipe for small data).
 --classifier_filters sets the width of the label classifier f that the classifier-based
 rows run (the shipped one: 32, 18.7 million multiply-adds an image, 11 times D's 1.7
-million; 8: 1.3 million; any width but 32 is a fresh, untrained f, inside whose Omega
-few samples fall). The same script runs on a GPU machine unchanged.
+million; 8, the shipped small one for `bin/redact --redaction_classifier`: 1.3 million;
+any other width is a fresh, untrained f, inside whose Omega few samples fall).
+Under the table, each redaction row's 8 epochs over the kept digits as a share of the
+pre-training run that made the shipped DCGAN (issue 3: at most 10%), with that run's
+settings read from its `gan_metrics.json` (K_G = 5, XLA: so the share needs the XLA
+pre-training row, which --compare_jit or --jit_compile gives). Single steps from the
+shipped weights: `redaction_cost.py` times whole runs.
+The same script runs on a GPU machine unchanged.
 """
 
 import dataclasses
 import functools
+import json
 import os
 import platform
 import resource
@@ -65,7 +72,8 @@ _RECIPE_METHODS = flags.DEFINE_list(
     "classifier).")
 _CLASSIFIER_FILTERS = flags.DEFINE_integer(
     "classifier_filters", 32, "Width of the label classifier f in the classifier-based rows "
-    "(the shipped one: 32). f's forward and backward passes dominate that step's cost.")
+    "(shipped: 32, and 8 in small/). f's forward and backward passes dominate that step's "
+    "cost.")
 
 
 @functools.cache
@@ -109,8 +117,9 @@ def main(argv):
     kept = data.batches(train, _BATCH.value, repeat=True, seed=0, part="kept",
                         predicate=data.label_predicate([0]))
     classifier = LabelClassifier((28, 28, 1), 10, filters=_CLASSIFIER_FILTERS.value)
-    if _CLASSIFIER_FILTERS.value == 32:
-        classifier = shipped("classifier", classifier)
+    shipped_widths = {32: "classifier", 8: "small/classifier"}  # docs/pretrained.md
+    if _CLASSIFIER_FILTERS.value in shipped_widths:
+        classifier = shipped(shipped_widths[_CLASSIFIER_FILTERS.value], classifier)
     rows = [("tf.data pipeline (mnist_5k)", _pipeline_rate(train))]
     jit_modes = (_JIT.value, not _JIT.value) if _COMPARE_JIT.value else (_JIT.value,)
 
@@ -169,6 +178,8 @@ def main(argv):
     print(f"|{'-' * 50}|{'-' * 11}|{'-' * 13}|{'-' * 13}|")
     for name, rate in rows:
         print(f"| {name:48} | {rate:9.0f} | {rate / pre5:11.2f} | {rate / pre1:11.2f} |")
+    for line in _redaction_costs(rows, len(images), int((labels != 0).sum())):
+        print(line)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory: {peak:.0f} MiB")
     steps = [r for name, r in rows[1:] if "step" in name]
@@ -178,6 +189,31 @@ def main(argv):
             plain = rates.get(name.replace(tag(True), tag(False)))
             if name.endswith(tag(True)) and plain:
                 print(f"XLA speed-up, {name[:-len(tag(True))]}: {rate / plain:.2f}x")
+
+
+def _redaction_costs(rows, n_train, n_kept, epochs=8):
+    """Lines giving each redaction row's `epochs` epochs as a share of the shipped pre-training.
+
+    Issue 3's cost target: 8 redaction epochs over the kept digits against the pre-training
+    run that made the shipped DCGAN, as that run was configured (its `gan_metrics.json`:
+    epochs, K_G, batch and XLA), timed with this run's rate of that very step. Step time
+    only: the validity-based method's queries and f's one pass over the kept data come on top.
+    """
+    shipped_config = json.loads((PRETRAINED / "gan_metrics.json").read_text())["config"]
+    batch = shipped_config["batch_size"]
+    pre_name = (f"pre-training step (K_G={shipped_config['g_steps']})"
+                f"{' [XLA]' if shipped_config['jit_compile'] else ' [no XLA]'}")
+    rates = dict(rows)
+    if pre_name not in rates or _BATCH.value != batch:
+        return [f"(no cost lines: they need the {pre_name} row at batch {batch})"]
+    pre_images = shipped_config["epochs"] * (n_train // batch) * batch
+    pre_seconds = pre_images / rates[pre_name]
+    images = epochs * (n_kept // batch) * batch
+    lines = [f"{epochs} redaction epochs ({images:,} images) / the shipped pre-training "
+             f"({pre_images:,} images at the {pre_name} rate, {pre_seconds:.0f} s):"]
+    lines += [f"  {name}: {images / rate:.0f} s, {100 * images / rate / pre_seconds:.1f}%"
+              for name, rate in rows if name.startswith("redaction step")]
+    return lines
 
 
 def _device():

@@ -1,8 +1,9 @@
-"""Callbacks for long GAN jobs: sample grids on fixed latents and TensorBoard images."""
+"""Callbacks for long GAN jobs: sample grids on fixed latents, TensorBoard images, train time."""
 
 from __future__ import annotations
 
 import pathlib
+import time
 
 import keras
 import numpy as np
@@ -84,3 +85,31 @@ class SampleGrid(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:
             self._write(epoch + 1)
+
+
+class TrainTime(keras.callbacks.Callback):
+    """Wall time of the training epochs alone, without other callbacks' per-epoch work.
+
+    Each epoch counts from its start (`on_epoch_begin`: put this callback first so that
+    the others' epoch-start work, such as Alg. 2's queries, counts) to the end of its last
+    batch; per-epoch measurements, sample grids and logging after it do not count. The
+    first epoch includes tracing and compiling the train step. `seconds` is the sum;
+    `epoch_seconds` the epochs' times.
+    """
+
+    def on_train_begin(self, logs=None):
+        self.epoch_seconds = []
+        self._start = self._last = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = self._last = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._last = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_seconds.append(self._last - self._start)
+
+    @property
+    def seconds(self) -> float:
+        return float(sum(self.epoch_seconds))

@@ -1,3 +1,6 @@
+import time
+
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -35,3 +38,34 @@ def test_sample_grid_every_batches(tmp_path):
                      "step_000009.png"]
     with pytest.raises(ValueError, match="every_batches must be a positive integer"):
         callbacks.SampleGrid(tmp_path, every_batches=0)
+
+
+class _Sleep(keras.callbacks.Callback):
+    def __init__(self, at, seconds):
+        super().__init__()
+        self.at, self.seconds = at, seconds
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.at == "begin":
+            time.sleep(self.seconds)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.at == "end":
+            time.sleep(self.seconds)
+
+
+def test_train_time_leaves_out_per_epoch_work_after_the_epoch():
+    gan = DCGAN(DCGANGenerator(base_filters=4), DCGANDiscriminator(base_filters=4), seed=0)
+    gan.compile(jit_compile=False)
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    timer = callbacks.TrainTime()
+    start = time.perf_counter()
+    gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(8), epochs=2, verbose=0,
+            callbacks=[timer, _Sleep("begin", 0.3), _Sleep("end", 0.6)])
+    wall = time.perf_counter() - start
+    assert len(timer.epoch_seconds) == 2
+    assert timer.seconds == pytest.approx(sum(timer.epoch_seconds))
+    # Epoch-start work of later callbacks counts (2 x 0.3 s), epoch-end work does not
+    # (2 x 0.6 s): the sleeps bound the figure whatever the machine's speed.
+    assert all(s >= 0.3 for s in timer.epoch_seconds)
+    assert timer.seconds <= wall - 1.2

@@ -40,7 +40,8 @@ class PretrainConfig:
         d_steps: Discriminator updates per batch, K_D (GAN).
         g_steps: Generator updates per batch, K_G (GAN).
         learning_rate: Adam learning rate.
-        base_filters: DCGAN width (None: the builders' default).
+        base_filters: Width of the DCGAN, or of the label classifier's first block
+            (None: the builders' defaults; the classifier's is 32).
         jit_compile: Compile the train step with XLA.
         strategy: `tf.distribute` strategy: `"default"`, `"mirrored"`, `"multi_worker"` or
             `"tpu"` (see `keras_redact.distribute`); `batch_size` is the global batch.
@@ -79,6 +80,7 @@ class PretrainConfig:
         if self.what not in WHAT:
             raise ValueError(f"what must be one of {WHAT}; received {self.what!r}")
         check_positive_integers(self, ("epochs", "batch_size", "eval_samples"))
+        check_positive_integers(self, ("base_filters",), optional=True)
         distribute.check_names(self.strategy, self.mixed_precision)
 
 
@@ -170,7 +172,10 @@ def label_report(generator, classifier, num_samples: int, seed: int = 0) -> dict
 def _pretrain_classifier(config, train, output, work_dir) -> dict:
     if train.num_classes is None:
         raise ValueError(f"Dataset {config.dataset!r} has no labels to train a classifier on")
-    classifier = LabelClassifier(train.image_shape, train.num_classes, name="classifier")
+    classifier = LabelClassifier(train.image_shape, train.num_classes,
+                                 **({} if config.base_filters is None
+                                    else {"filters": config.base_filters}),
+                                 name="classifier")
     steps = config.epochs * (train.size // config.batch_size if train.size else 100)
     schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
     classifier.compile(

@@ -64,7 +64,14 @@ class RedactConfig:
         queries_per_round: T of the validity-based set (1000).
         generator: Pre-trained generator `.keras` (default: the shipped MNIST DCGAN).
         discriminator: Pre-trained discriminator `.keras` (default: shipped).
-        classifier: Label classifier `.keras` (default: the shipped MNIST classifier).
+        classifier: Label classifier `.keras` (default: the shipped MNIST classifier). It
+            measures invalidity and the Inception Score and, unless `redaction_classifier`
+            is given, describes Omega too.
+        redaction_classifier: Label classifier `.keras` that describes Omega for the
+            validity- and classifier-based methods instead (v, f and the ambiguity
+            preset), while `classifier` still measures. f's passes dominate the
+            classifier-based step, so a smaller one makes it cheaper, and redaction does
+            not optimise against the classifier that judges it (docs/redaction.md).
         dataset: Dataset name or path (default: the embedded mnist_5k).
         data_dir: TFDS data folder.
         output_dir: Where results go (default `runs/<timestamp>`); must be new or empty.
@@ -79,6 +86,9 @@ class RedactConfig:
             (eq. 6; default) or, if False, alone (`RedactionGAN.compile`).
         g_learning_rate: Adam learning rate of G (paper: 2e-4, as in pre-training).
         d_learning_rate: Adam learning rate of D (paper: 2e-4).
+        g_ema_momentum: If above 0, G's optimizer keeps an exponential moving average of
+            G's weights with this momentum (Keras' `use_ema`), and the redacted G is that
+            average (0: off, the paper; the per-epoch measurement sees the raw weights).
         generator_loss: `"non_saturating"` or `"minimax"`.
         seed: Random seed.
         jit_compile: Compile the train step with XLA.
@@ -112,6 +122,7 @@ class RedactConfig:
     generator: str | None = None
     discriminator: str | None = None
     classifier: str | None = None
+    redaction_classifier: str | None = None
     dataset: str = sources.EMBEDDED
     data_dir: str | None = None
     output_dir: str | None = None
@@ -123,6 +134,7 @@ class RedactConfig:
     guide_omega: bool = True
     g_learning_rate: float = 2e-4
     d_learning_rate: float = 2e-4
+    g_ema_momentum: float = 0.0
     generator_loss: str = "non_saturating"
     seed: int = 0
     jit_compile: bool = True
@@ -154,10 +166,18 @@ class RedactConfig:
                                   0.05 if self.alpha_minus is None else self.alpha_minus)
         if not 0.0 < self.tau < 1.0:
             raise ValueError(f"tau must be in (0, 1); received {self.tau!r}")
+        if self.redaction_classifier is not None and self.method == "data":
+            raise ValueError("redaction_classifier describes Omega for the validity and "
+                             "classifier methods; the data-based method takes samples "
+                             f"(received method={self.method!r})")
         if not self.guide_omega and self.method != "classifier":
             raise ValueError("guide_omega=False (D alone judges the p_Omega samples) applies "
                              f"to the classifier method only; received method={self.method!r}")
         check_positive_numbers(self, ("g_learning_rate", "d_learning_rate"))
+        if not (isinstance(self.g_ema_momentum, (int, float))
+                and 0.0 <= self.g_ema_momentum < 1.0):
+            raise ValueError("g_ema_momentum must be in [0, 1) (0: no moving average); "
+                             f"received {self.g_ema_momentum!r}")
         check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
                                        "queries_per_round", "grid_every"))
         check_positive_integers(self, ("epochs", "steps_per_epoch"), optional=True)
@@ -196,11 +216,12 @@ def _describe(config: RedactConfig) -> str:
     return " + ".join(what)
 
 
-def _check_fit(generator, discriminator, classifier, image_shape):
+def _check_fit(generator, discriminator, classifiers: dict, image_shape):
     g = tuple(generator.outputs[0].shape[1:])
     shapes = {"generator output": g,
               "discriminator input": tuple(discriminator.inputs[0].shape[1:]),
-              "classifier input": tuple(classifier.inputs[0].shape[1:]),
+              **{f"{name} input": tuple(c.inputs[0].shape[1:])
+                 for name, c in classifiers.items()},
               "data": tuple(image_shape)}
     if len(set(shapes.values())) != 1:
         listing = ", ".join(f"{k} {v}" for k, v in shapes.items())
@@ -209,7 +230,7 @@ def _check_fit(generator, discriminator, classifier, image_shape):
 
 def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
                            parts=None):
-    """Invalidity (with its 95% interval) and the Inception Score over N samples.
+    """Invalidity (with its 95% interval) and the Inception Score (and its parts) over N samples.
 
     Args:
         parts: Optional `{name: membership}` of the union's parts; their invalidities are
@@ -228,6 +249,7 @@ def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
         "invalidity": measured.value,
         "invalidity_ci": list(measured.ci),
         "inception_score": quality.inception_score_from_logits(logits),
+        "inception_score_parts": quality.inception_score_parts_from_logits(logits),
     }
     if parts:
         figures["invalidity_parts"] = {
@@ -301,13 +323,17 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
                                 "discriminator")
     classifier = _load_model(config.classifier or PRETRAINED / "classifier.keras",
                              "classifier")
+    omega_classifier = (classifier if config.redaction_classifier is None
+                        else _load_model(config.redaction_classifier, "redaction classifier"))
     train = sources.load(config.dataset, "train", data_dir=config.data_dir)
-    _check_fit(generator, discriminator, classifier, train.image_shape)
+    _check_fit(generator, discriminator,
+               {"classifier": classifier, "redaction classifier": omega_classifier},
+               train.image_shape)
     images, labels = pipeline.to_numpy(train)
     base = defaults_for(train.image_shape)
     epochs = config.epochs or base["epochs"]
 
-    parts = redaction_parts(config, classifier, images, labels)
+    parts = redaction_parts(config, omega_classifier, images, labels)
     redaction_set = union(list(parts.values()))
     in_omega = _omega_mask(parts, config, images, labels)
     kept = int(np.count_nonzero(~in_omega))
@@ -334,7 +360,8 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     before_grid = grid.grid()
 
     model = RedactionGAN(generator, discriminator, redaction_set, seed=config.seed)
-    model.compile(g_optimizer=adam(config.g_learning_rate),
+    model.compile(g_optimizer=adam(config.g_learning_rate,
+                                   ema_momentum=config.g_ema_momentum or None),
                   d_optimizer=adam(config.d_learning_rate), lam=config.lam,
                   alpha_plus=config.alpha_plus,
                   alpha_minus=config.alpha_minus, g_steps=config.g_steps,
@@ -347,6 +374,8 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     if config.method == "validity":
         rounds = ValidityRounds(seed=config.seed)
         callbacks.insert(0, rounds)
+    timer = kr_callbacks.TrainTime()  # first: Alg. 2's queries count, the monitor does not
+    callbacks.insert(0, timer)
     redaction_samples = (None if config.method == "data"
                          else redaction_set.initial_samples(images))
     say(f"Redacting {_describe(config)} with the {redaction_set.kind}-based method for "
@@ -395,7 +424,9 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         # What the optimizers hold (float32), to 6 significant digits: 1e-4, not 9.99e-05.
         "g_learning_rate": float(f"{float(model.g_optimizer.learning_rate):.6g}"),
         "d_learning_rate": float(f"{float(model.d_optimizer.learning_rate):.6g}"),
+        "g_ema_momentum": _ema_momentum(model.g_optimizer),
         "tau": config.tau if config.method == "classifier" else None,
+        "redaction_classifier": config.redaction_classifier,
         "queries_per_round": config.queries_per_round if config.method == "validity" else None,
         "eval_samples": config.eval_samples,
         "invalidity_before": before["invalidity"],
@@ -404,6 +435,9 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "invalidity_ci_after": after["invalidity_ci"],
         "inception_score_before": before["inception_score"],
         "inception_score_after": after["inception_score"],
+        # IS = classes x confidence (`quality.inception_score_parts_from_logits`).
+        "inception_score_parts_before": before["inception_score_parts"],
+        "inception_score_parts_after": after["inception_score_parts"],
         "invalidity_parts_before": before.get("invalidity_parts"),
         "invalidity_parts_after": after.get("invalidity_parts"),
         "invalidity_per_epoch": monitor.values,
@@ -412,6 +446,8 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "validity_queries": (len(images) + config.queries_per_round * epochs
                              if rounds else None),
         "fit_seconds": round(fit_seconds, 1),
+        # The epochs alone: fit without the per-epoch monitor and sample grids.
+        "train_seconds": round(timer.seconds, 1),
         "seconds": round(time.time() - start, 1),
         "seed": config.seed,
         "dataset": config.dataset,
@@ -432,6 +468,12 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     return metrics
 
 
+def _ema_momentum(optimizer) -> float:
+    """The momentum of the weights' moving average `optimizer` keeps; 0.0 if none."""
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer
+    return float(f"{float(optimizer.ema_momentum):.6g}") if optimizer.use_ema else 0.0
+
+
 def markdown_report(metrics: dict) -> str:
     """A run's Markdown report: what was redacted, the figures, and the pictures."""
     def sci(value):
@@ -448,8 +490,12 @@ def markdown_report(metrics: dict) -> str:
         f"alpha- {metrics['alpha_minus']}, K_G {metrics.get('g_steps')}"
         + (", discriminator frozen" if metrics.get("freeze_discriminator") else "")
         + (", D alone on p_Omega" if metrics.get("guide_omega") is False else "")
+        + (f", Omega described by the classifier {metrics['redaction_classifier']}"
+           if metrics.get("redaction_classifier") else "")
         + (f", Adam learning rates G {metrics['g_learning_rate']:g} / D "
            f"{metrics['d_learning_rate']:g}" if "g_learning_rate" in metrics else "")
+        + (f", G the moving average of its weights (momentum {metrics['g_ema_momentum']:g})"
+           if metrics.get("g_ema_momentum") else "")
         + f") on {metrics['dataset']}; seed {metrics['seed']}.",
         "",
         f"| measure ({metrics['eval_samples']} samples) | before | after |",
@@ -466,12 +512,19 @@ def markdown_report(metrics: dict) -> str:
     lines += [
         f"| Inception Score | {metrics['inception_score_before']:.3f} | "
         f"{metrics['inception_score_after']:.3f} |",
+        *(f"| IS part: {name} | {metrics['inception_score_parts_before'][key]:.3f} | "
+          f"{metrics['inception_score_parts_after'][key]:.3f} |"
+          for key, name in (("classes", "effective number of classes"),
+                            ("confidence", "confidence, exp(-mean entropy)"))
+          if metrics.get("inception_score_parts_before")),
         "",
         f"Invalidity after each epoch ({metrics['monitor_samples']} samples): "
         + ", ".join(sci(v) for v in metrics["invalidity_per_epoch"]),
         "",
-        f"Time: {metrics['seconds']} s in all, {metrics['fit_seconds']} s training "
-        f"({metrics['replicas']} replica(s), {metrics['mixed_precision']}, "
+        f"Time: {metrics['seconds']} s in all, {metrics['fit_seconds']} s training"
+        + (f", of which {metrics['train_seconds']} s in the epochs themselves (without the "
+           "per-epoch measurement and grids)" if "train_seconds" in metrics else "")
+        + f" ({metrics['replicas']} replica(s), {metrics['mixed_precision']}, "
         f"XLA {'on' if metrics['jit_compile'] else 'off'}).",
         "",
         "Before (left) and after (right), same latents:",

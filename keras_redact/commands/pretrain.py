@@ -32,8 +32,9 @@ _D_STEPS = flags.DEFINE_integer("d_steps", 1, "Discriminator updates per batch, 
 _CLASSIFIER = flags.DEFINE_string(
     "classifier", None, "Label classifier .keras used to report the GAN's IS and label shares.")
 _EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 10_000, "Samples for that report.")
-_BASE_FILTERS = flags.DEFINE_integer("base_filters", None, "DCGAN width (default: the "
-                                     "builders': 32 for 28x28 images, else 64).")
+_BASE_FILTERS = flags.DEFINE_integer(
+    "base_filters", None, "Width of the DCGAN (default: 32 for 28x28 images, else 64) or "
+    "of the label classifier's first block (default: 32).")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing models in --output.")
 _SCALING = define_scaling_flags()
 

@@ -9,8 +9,9 @@ Usage (installed, `bin/redact` is `keras-redact`):
   bin/redact --method=validity --labels=0 --queries_per_round=1000
   bin/redact --method=classifier --labels=3,8 --tau=0.5 --output_dir=runs/no38
   bin/redact --g_steps=6 --lam=0.65            # small data: docs/redaction.md
-  bin/redact --method=classifier --alpha_minus=0 --g_steps=2 --noguide_omega \\
-      --g_learning_rate=4e-4 --tau=0.8 --nojit_compile   # classifier-based, small data
+  bin/redact --method=classifier --alpha_minus=0 --g_steps=3 --noguide_omega \\
+      --g_learning_rate=4e-4 --tau=0.8 --g_ema_momentum=0.99 \\
+      --nojit_compile                          # classifier-based, small data
   bin/redact --method=validity --boundary_margin=1 --epochs=4 --lam=0.98
   bin/redact --method=classifier --ambiguity_tau=0.3 --lam=0.8
   bin/redact --method=classifier --labels=0 --ambiguity_tau=0.3   # a union
@@ -54,6 +55,10 @@ _DISCRIMINATOR = flags.DEFINE_string("discriminator", None, "Pre-trained discrim
                                      ".keras (default: the shipped MNIST DCGAN).")
 _CLASSIFIER = flags.DEFINE_string("classifier", None, "Label classifier .keras "
                                   "(default: the shipped MNIST classifier).")
+_REDACTION_CLASSIFIER = flags.DEFINE_string(
+    "redaction_classifier", None, "Label classifier .keras that describes Omega for the "
+    "validity and classifier methods (v, f), while --classifier measures (default: "
+    "--classifier). A smaller one makes the classifier-based step cheaper.")
 _DATASET = flags.DEFINE_string("dataset", "mnist_5k", "Training data: mnist_5k (embedded), "
                                "a TFDS name, an IDX folder or an image folder.")
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data folder.")
@@ -76,6 +81,9 @@ _G_LEARNING_RATE = flags.DEFINE_float("g_learning_rate", 2e-4, "Adam learning ra
                                       "(paper: 2e-4).")
 _D_LEARNING_RATE = flags.DEFINE_float("d_learning_rate", 2e-4, "Adam learning rate of D "
                                       "(paper: 2e-4).")
+_G_EMA_MOMENTUM = flags.DEFINE_float(
+    "g_ema_momentum", 0.0, "If above 0, the redacted G is an exponential moving average of "
+    "G's weights with this momentum (Keras' Adam use_ema; 0: off, the paper).")
 _GENERATOR_LOSS = flags.DEFINE_enum("generator_loss", "non_saturating",
                                     ["non_saturating", "minimax"], "Generator loss.")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
@@ -126,6 +134,7 @@ def main(argv):
         batch_size=_BATCH_SIZE.value, steps_per_epoch=_STEPS_PER_EPOCH.value,
         g_steps=_G_STEPS.value, guide_omega=_GUIDE_OMEGA.value,
         g_learning_rate=_G_LEARNING_RATE.value, d_learning_rate=_D_LEARNING_RATE.value,
+        g_ema_momentum=_G_EMA_MOMENTUM.value, redaction_classifier=_REDACTION_CLASSIFIER.value,
         generator_loss=_GENERATOR_LOSS.value, seed=_SEED.value, export=_EXPORT.value,
         export_dir=_EXPORT_DIR.value, boundary_margin=_BOUNDARY_MARGIN.value,
         boundary_threshold=_BOUNDARY_THRESHOLD.value,

@@ -34,6 +34,38 @@ def inception_score_from_logits(logits) -> float:
         tf.constant(logits)).numpy())
 
 
+def inception_score_parts_from_logits(logits) -> dict:
+    """The Inception Score's two factors: how many classes, and how sure each sample is.
+
+    `E_x KL(p(y|x) || p(y)) = H(p(y)) - E_x H(p(y|x))`, so the score is the product of
+
+    * `"classes"`: `exp H(p(y))`, the effective number of classes of the marginal (10 for
+      ten equally frequent classes, 9 once one of them is gone), and
+    * `"confidence"`: `exp(-E_x H(p(y|x)))`, 1 when every sample gets one class for sure.
+
+    Redacting one of ten balanced classes takes "classes" from 10 to at most 9 by itself;
+    whatever else a redaction does to the score shows in "confidence" and in how evenly the
+    redacted class's mass lands on the others (docs/evaluation.md).
+
+    Args:
+        logits: Classifier logits, `(N, classes)`.
+
+    Returns:
+        `{"classes": ..., "confidence": ...}`, floats whose product is the Inception
+        Score of `logits` (up to rounding).
+    """
+    logits = _as_2d("logits", logits)
+    log_p = logits - logits.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    p = np.exp(log_p)
+    marginal = p.mean(axis=0)
+    nonzero = marginal > 0
+    marginal_entropy = -(marginal[nonzero] * np.log(marginal[nonzero])).sum()
+    mean_entropy = -(p * log_p).sum(axis=1).mean()
+    return {"classes": float(np.exp(marginal_entropy)),
+            "confidence": float(np.exp(-mean_entropy))}
+
+
 def frechet_distance_from_features(features_a, features_b) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets (Heusel et al., 2017).
 

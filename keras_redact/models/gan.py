@@ -9,9 +9,20 @@ from keras import ops
 from keras_redact import distribute, losses
 
 
-def adam(learning_rate: float = 2e-4) -> keras.optimizers.Optimizer:
-    """The paper's optimiser: Adam(lr 2e-4, beta_1 0.5, beta_2 0.999)."""
-    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5, beta_2=0.999)
+def adam(learning_rate: float = 2e-4, ema_momentum: float | None = None
+         ) -> keras.optimizers.Optimizer:
+    """The paper's optimiser: Adam(lr 2e-4, beta_1 0.5, beta_2 0.999).
+
+    Args:
+        learning_rate: The learning rate.
+        ema_momentum: If given, the optimizer keeps an exponential moving average of the
+            weights with this momentum (Keras' `use_ema`); `GANBase.fit` puts the averages
+            into the model when it ends.
+    """
+    if ema_momentum is None:
+        return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5, beta_2=0.999)
+    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5, beta_2=0.999,
+                                 use_ema=True, ema_momentum=ema_momentum)
 
 
 def features_of(data):
@@ -62,11 +73,21 @@ class GANBase(keras.Model):
         return list(self.trackers.values())
 
     def fit(self, x=None, *args, **kwargs):
+        """`keras.Model.fit`; at the end, optimizers with `use_ema` set their averages.
+
+        Keras replaces a model's weights with their moving averages when `fit` ends, but
+        only for the one optimizer given to `Model.compile`; here each network has its
+        own, and both are finalised (after the callbacks' `on_train_end`).
+        """
         # A tf.data pipeline shuffles itself; keep Keras from warning that it cannot.
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)
             self.check_replica_batches(x)
-        return super().fit(x, *args, **kwargs)
+        history = super().fit(x, *args, **kwargs)
+        if history.epoch:
+            self.g_optimizer.finalize_variable_values(self.generator.trainable_variables)
+            self.d_optimizer.finalize_variable_values(self.discriminator.trainable_variables)
+        return history
 
     def check_replica_batches(self, dataset: tf.data.Dataset) -> None:
         """Under several replicas, requires batches of one size that splits evenly.

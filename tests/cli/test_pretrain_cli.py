@@ -6,6 +6,9 @@ import keras
 import pytest
 
 import keras_redact  # noqa: F401  (registers the model classes for load_model)
+from keras_redact import data
+from keras_redact.cli import pretrain
+from keras_redact.data import pipeline
 
 
 @pytest.mark.slow
@@ -43,3 +46,20 @@ def test_bad_scaling_flags(tmp_path, run_bin, flag, message):
 def test_unknown_dataset_lists_sources(tmp_path, run_bin):
     result = run_bin("pretrain", "--dataset=nope_nope", f"--output={tmp_path}")
     assert result.returncode != 0 and "Known sources" in result.stderr
+
+
+def test_pretrain_classifier_of_a_given_width(tmp_path):
+    images, labels = data.to_numpy(data.load("mnist_5k", "train"))
+    every = slice(None, None, 16)  # 250 images of all ten digits (the split is sorted)
+    small = pipeline.from_scaled(images[every], labels[every], name="mnist_5k")
+    figures = pretrain.pretrain(pretrain.PretrainConfig(
+        what="classifier", epochs=1, base_filters=4, output=str(tmp_path / "models"),
+        work_dir=str(tmp_path / "work"), verbose=0), source=small)
+    classifier = keras.saving.load_model(tmp_path / "models" / "classifier.keras")
+    assert classifier.filters == 4 and figures["config"]["base_filters"] == 4
+    assert figures["test_size"] == 1000 and 0.0 <= figures["test_accuracy"] <= 1.0
+
+
+def test_pretrain_rejects_a_width_below_one():
+    with pytest.raises(ValueError, match="base_filters must be a positive integer; received 0"):
+        pretrain.PretrainConfig(what="classifier", base_filters=0)

@@ -6,7 +6,9 @@ import keras
 import numpy as np
 import pytest
 
+from keras_redact import data
 from keras_redact.cli import PRETRAINED, redact
+from keras_redact.redaction import label_membership, labels_set
 
 
 @pytest.mark.slow
@@ -22,16 +24,26 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     assert metrics["method"] == "data" and metrics["labels"] == [0] and metrics["epochs"] == 1
     assert (metrics["lam"], metrics["g_steps"], metrics["d_steps"]) == (0.85, 1, 1)  # paper
     assert (metrics["g_learning_rate"], metrics["d_learning_rate"]) == (2e-4, 2e-4)
+    assert metrics["g_ema_momentum"] == 0.0  # the paper: no moving average
     # The shipped model makes about 11% zeros; one epoch of Alg. 1 on mnist_5k (56 steps)
     # removes about a quarter of them (measured: 10.9% -> 8.0% on 2,000 samples).
     assert metrics["invalidity_before"] > 0.08
     assert metrics["invalidity_after"] < 0.85 * metrics["invalidity_before"]
     assert len(metrics["invalidity_per_epoch"]) == 2
+    # IS = classes x confidence, before and after; the shipped G makes all ten digits.
+    for when in ("before", "after"):
+        parts = metrics[f"inception_score_parts_{when}"]
+        assert parts["classes"] * parts["confidence"] == pytest.approx(
+            metrics[f"inception_score_{when}"], rel=1e-6)
+    assert 9.5 < metrics["inception_score_parts_before"]["classes"] <= 10.0
+    assert 0 < metrics["train_seconds"] < metrics["fit_seconds"]  # the monitor left out
     for name in ("before_after.png", "invalidity.png", "generator.keras",
                  "discriminator.keras", "history.csv", "samples/epoch_001.png", "report.md"):
         assert (out / name).exists(), name
     report = (out / "report.md").read_text()
     assert f"{metrics['invalidity_before']:.2e}" in report and "before_after.png" in report
+    assert (f"| IS part: effective number of classes | "
+            f"{metrics['inception_score_parts_before']['classes']:.3f} |") in report
     assert metrics["export"] == str(tmp_path / "sm" / "1")
     assert (tmp_path / "sm" / "1" / "saved_model.pb").exists()
     # TensorFlow's SavedModel writer logs INFO lines; the command line shows warnings only.
@@ -59,6 +71,12 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     ({"g_learning_rate": 0.0}, "g_learning_rate must be a positive number; received 0.0"),
     ({"d_learning_rate": float("nan")}, "d_learning_rate must be a positive number; received nan"),
     ({"g_learning_rate": "1e-3"}, "g_learning_rate must be a positive number; received '1e-3'"),
+    ({"redaction_classifier": "f.keras"}, "describes Omega for the validity and classifier "
+                                          "methods.*received method='data'"),
+    ({"g_ema_momentum": 1.0}, r"g_ema_momentum must be in \[0, 1\) \(0: no moving average\); "
+                              "received 1.0"),
+    ({"g_ema_momentum": -0.5}, r"g_ema_momentum must be in \[0, 1\).*received -0.5"),
+    ({"g_ema_momentum": "0.99"}, r"g_ema_momentum must be in \[0, 1\).*received '0.99'"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -86,7 +104,8 @@ def test_union_of_presets_in_adversarial_mode(tmp_path, run_bin):
     result = run_bin("redact", "--method=classifier", "--labels=0", "--ambiguity_tau=0.3",
                      "--freeze_discriminator", "--grid_every=20", "--epochs=1",
                      "--eval_samples=1000", "--monitor_samples=200", f"--output_dir={out}",
-                     "--noexport", "--g_learning_rate=1e-4", "--d_learning_rate=3e-4")
+                     "--noexport", "--g_learning_rate=1e-4", "--d_learning_rate=3e-4",
+                     "--g_ema_momentum=0.9")
     assert result.returncode == 0, result.stderr[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["method"] == "classifier" and metrics["labels"] == [0]
@@ -94,7 +113,10 @@ def test_union_of_presets_in_adversarial_mode(tmp_path, run_bin):
     assert (metrics["g_steps"], metrics["d_steps"]) == (1, 0)
     # The learning rates the optimizers ran with, read back from them.
     assert (metrics["g_learning_rate"], metrics["d_learning_rate"]) == (1e-4, 3e-4)
-    assert "Adam learning rates G 0.0001 / D 0.0003" in (out / "report.md").read_text()
+    assert metrics["g_ema_momentum"] == 0.9  # G's optimizer keeps the moving average
+    report = (out / "report.md").read_text()
+    assert "Adam learning rates G 0.0001 / D 0.0003" in report
+    assert "G the moving average of its weights (momentum 0.9)" in report
     parts = metrics["invalidity_parts_before"]
     assert set(parts) == {"labels", "ambiguity"}
     # The union's invalidity is at least each part's and at most their sum.
@@ -149,3 +171,32 @@ def test_attribute_classifier_that_does_not_fit_the_data(tmp_path):
 def test_bad_labels_flag(run_bin):
     result = run_bin("redact", "--labels=zero")
     assert result.returncode != 0 and "--labels must be integers" in result.stderr
+
+
+@pytest.mark.slow
+def test_redaction_classifier_describes_omega_while_classifier_measures(tmp_path):
+    small = PRETRAINED / "small" / "classifier.keras"
+    out = tmp_path / "run"
+    metrics = redact.redact(redact.RedactConfig(
+        method="classifier", redaction_classifier=str(small), tau=0.95, epochs=1,
+        steps_per_epoch=2, eval_samples=500, monitor_samples=100, output_dir=str(out),
+        export=False, verbose=0, jit_compile=False))
+    assert metrics["redaction_classifier"] == str(small)
+    assert "Omega described by the classifier" in (out / "report.md").read_text()
+    # p_Omega starts as the training images with f < tau for the small classifier's f
+    # (408 at tau 0.95; the shipped classifier's f puts 401 there).
+    images, labels = data.to_numpy(data.load("mnist_5k", "train"))
+
+    def inside(classifier):
+        return int(labels_set("classifier", classifier, [0], images=images,
+                              image_labels=labels, tau=0.95).split_mask(images).sum())
+
+    shipped = keras.saving.load_model(PRETRAINED / "classifier.keras")
+    assert metrics["redaction_samples"] == inside(keras.saving.load_model(small))
+    assert metrics["redaction_samples"] != inside(shipped)
+    # The shipped classifier measures: the same figure as measuring the shipped G directly.
+    before = redact.quality_and_invalidity(
+        keras.saving.load_model(PRETRAINED / "generator.keras"), shipped,
+        label_membership(shipped, (0,)), 500, 0)
+    assert metrics["invalidity_before"] == before["invalidity"]
+    assert metrics["inception_score_before"] == pytest.approx(before["inception_score"])

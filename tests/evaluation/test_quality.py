@@ -45,6 +45,38 @@ def test_inception_score_matches_reference():
     assert evaluation.inception_score_from_logits(sharp) == pytest.approx(10.0, rel=1e-3)
 
 
+def test_inception_score_parts_multiply_to_the_score():
+    logits = np.random.default_rng(0).normal(scale=3.0, size=(2000, 10))
+    parts = evaluation.inception_score_parts_from_logits(logits)
+    assert parts["classes"] * parts["confidence"] == pytest.approx(
+        evaluation.inception_score_from_logits(logits), rel=1e-6)
+    p = special.softmax(logits, axis=1)
+    marginal = p.mean(0)
+    assert parts["classes"] == pytest.approx(
+        np.exp(-(marginal * np.log(marginal)).sum()), rel=1e-9)
+
+
+def test_inception_score_parts_of_known_distributions():
+    sharp = np.eye(10)[np.arange(1000) % 10] * 50.0
+    parts = evaluation.inception_score_parts_from_logits(sharp)
+    assert parts["classes"] == pytest.approx(10.0, rel=1e-9)
+    assert parts["confidence"] == pytest.approx(1.0, abs=1e-12)
+    # One class gone, the other nine balanced: 9 classes, still sure.
+    nine = np.eye(10)[1 + np.arange(900) % 9] * 50.0
+    assert evaluation.inception_score_parts_from_logits(nine)["classes"] == pytest.approx(9.0)
+    # Every sample undecided between all ten: 10 classes on average, confidence 1/10.
+    flat = evaluation.inception_score_parts_from_logits(np.zeros((100, 10)))
+    assert flat == pytest.approx({"classes": 10.0, "confidence": 0.1})
+    # Large logits do not overflow.
+    huge = evaluation.inception_score_parts_from_logits(sharp * 1e3)
+    assert huge == pytest.approx({"classes": 10.0, "confidence": 1.0})
+
+
+def test_inception_score_parts_reject_bad_shapes():
+    with pytest.raises(ValueError, match=r"logits must be a 2-D array.*\(10,\)"):
+        evaluation.inception_score_parts_from_logits(np.zeros(10))
+
+
 def test_frechet_distance_matches_reference():
     rng = np.random.default_rng(1)
     a = rng.normal(size=(1500, 16))

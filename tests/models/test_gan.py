@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator
+from keras_redact.models.gan import adam
 
 
 def _gan(**compile_kwargs):
@@ -115,3 +116,37 @@ def test_model_checkpoint_saves_loadable_models(tmp_path):
     fresh.load_weights(tmp_path / "w_2.weights.h5")
     np.testing.assert_allclose(np.asarray(fresh.generator(z)), np.asarray(gan.generator(z)),
                                atol=1e-6)
+
+
+class _Weights(keras.callbacks.Callback):
+    """G's and D's weights after every batch."""
+
+    def on_train_begin(self, logs=None):
+        self.seen = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen.append([w.numpy().copy() for w in self.model.generator.trainable_weights
+                          + self.model.discriminator.trainable_weights])
+
+
+def test_fit_puts_the_optimizers_moving_averages_into_both_networks():
+    # Keras finalises use_ema only for `Model.compile`'s one optimizer; GANBase.fit does it
+    # for G's and D's. With momentum 0.999 the average after 5 updates is still almost the
+    # weights after the first (Keras starts the average there), far from the last.
+    plain = _gan(g_steps=1)
+    averaged = _gan(g_steps=1, g_optimizer=adam(ema_momentum=0.999),
+                    d_optimizer=adam(ema_momentum=0.999))
+    averaged.set_weights(plain.get_weights())
+    record = _Weights()
+    plain.fit(_data(40), epochs=1, verbose=0, callbacks=[record])
+    averaged.fit(_data(40), epochs=1, verbose=0)
+    first, last = record.seen[0], record.seen[-1]
+    final = [w.numpy() for w in averaged.generator.trainable_weights
+             + averaged.discriminator.trainable_weights]
+    moved = sum(np.abs(b - a).sum() for a, b in zip(first, last))
+    off = sum(np.abs(b - a).sum() for a, b in zip(first, final))
+    assert len(record.seen) == 5 and moved > 0
+    assert off < 0.05 * moved
+    # Without use_ema, fit leaves the last weights.
+    assert all(np.array_equal(a, b.numpy()) for a, b in zip(
+        last, plain.generator.trainable_weights + plain.discriminator.trainable_weights))

@@ -1,0 +1,34 @@
+"""The redaction-recipe flags of the benchmark scripts, with `bin/redact`'s names.
+
+`redaction_targets.py` and `redaction_cost.py` run `bin/redact`'s job (its library) with
+these; `config_kwargs` turns them into `RedactConfig` arguments for one method.
+"""
+
+from absl import flags
+
+LAM = flags.DEFINE_float("lam", None, "lam (default: the paper's base value).")
+G_STEPS = flags.DEFINE_integer("g_steps", None, "K_G (default: the paper's base value).")
+ALPHA_MINUS = flags.DEFINE_float("alpha_minus", None, "Negative smoothing target (default: "
+                                 "the paper's base value).")
+G_LR = flags.DEFINE_float("g_learning_rate", 2e-4, "Adam learning rate of G (paper: 2e-4).")
+G_EMA = flags.DEFINE_float("g_ema_momentum", 0.0, "Momentum of the moving average of G's "
+                           "weights that becomes the redacted G (0: off, the paper).")
+GUIDE_OMEGA = flags.DEFINE_bool("guide_omega", True, "Classifier method: D judges p_Omega "
+                                "through guide(D, f) (eq. 6); --noguide_omega: D alone.")
+TAU = flags.DEFINE_float("tau", 0.5, "Classifier method: Omega = {f < tau}.")
+REDACTION_CLASSIFIER = flags.DEFINE_string(
+    "redaction_classifier", None, "Classifier .keras that describes Omega (v, f) for the "
+    "validity and classifier methods (default: the shipped one, which also measures).")
+JIT = flags.DEFINE_bool("jit_compile", True, "XLA-compile the redaction step (the "
+                        "classifier-based step is faster without on CPU: docs/redaction.md).")
+
+
+def config_kwargs(method: str) -> dict:
+    """`RedactConfig` arguments of the recipe flags for `method` (those it takes)."""
+    return {
+        "method": method, "lam": LAM.value, "g_steps": G_STEPS.value,
+        "alpha_minus": ALPHA_MINUS.value, "g_learning_rate": G_LR.value,
+        "g_ema_momentum": G_EMA.value, "tau": TAU.value, "jit_compile": JIT.value,
+        "guide_omega": GUIDE_OMEGA.value or method != "classifier",
+        "redaction_classifier": None if method == "data" else REDACTION_CLASSIFIER.value,
+    }
