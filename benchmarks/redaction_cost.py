@@ -35,10 +35,7 @@ import recipe  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact import callbacks, data, redaction  # noqa: E402
-from keras_redact.cli import PRETRAINED, redact  # noqa: E402
-from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator  # noqa: E402
-from keras_redact.models.gan import adam  # noqa: E402
-from keras_redact.redaction import sets  # noqa: E402
+from keras_redact.cli import PRETRAINED, pretrain, redact  # noqa: E402
 
 _METHOD = flags.DEFINE_enum("method", "classifier", ["data", "validity", "classifier"],
                             "Redaction method.")
@@ -49,25 +46,20 @@ _PRETRAIN_EPOCHS = flags.DEFINE_integer(
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the redaction job.")
 
 
-def pretraining_epochs(shipped: dict, epochs: int) -> list[float]:
+def pretraining_epochs(shipped: pretrain.PretrainConfig, epochs: int) -> list[float]:
     """Times of `epochs` epochs of pre-training configured as `shipped` (fresh weights)."""
-    train = data.load(shipped["dataset"], "train")
-    gan = DCGAN(DCGANGenerator(train.image_shape, base_filters=shipped["base_filters"]),
-                DCGANDiscriminator(train.image_shape, base_filters=shipped["base_filters"]),
-                seed=0)
-    gan.compile(g_optimizer=adam(shipped["learning_rate"]),
-                d_optimizer=adam(shipped["learning_rate"]), alpha_plus=shipped["alpha_plus"],
-                alpha_minus=shipped["alpha_minus"], d_steps=shipped["d_steps"],
-                g_steps=shipped["g_steps"], jit_compile=shipped["jit_compile"])
+    train = data.load(shipped.dataset, "train")
     timer = callbacks.TrainTime()
-    gan.fit(data.batches(train, shipped["batch_size"], seed=0), epochs=epochs, verbose=0,
-            callbacks=[timer])
+    pretrain.compiled_gan(shipped, train.image_shape).fit(
+        data.batches(train, shipped.batch_size, seed=0), epochs=epochs, verbose=0,
+        callbacks=[timer])
     return timer.epoch_seconds
 
 
 def main(argv):
     del argv
-    shipped = json.loads((PRETRAINED / "gan_metrics.json").read_text())["config"]
+    shipped = pretrain.PretrainConfig(
+        **json.loads((PRETRAINED / "gan_metrics.json").read_text())["config"])
     first = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     m = redact.redact(redact.RedactConfig(
@@ -82,11 +74,11 @@ def main(argv):
     # Compiling once, then every epoch like the fastest later one measured: the least
     # disturbed by other load, so the pre-training's cost is if anything underestimated
     # and the share overestimated.
-    pre = min(first[0], second[0]) + (shipped["epochs"] - 1) * min(first[1:] + second[1:])
-    print(f"pre-training as shipped (K_G {shipped['g_steps']}, batch {shipped['batch_size']}, "
-          f"XLA {shipped['jit_compile']}), epoch times before / after the redaction: "
+    pre = min(first[0], second[0]) + (shipped.epochs - 1) * min(first[1:] + second[1:])
+    print(f"pre-training as shipped (K_G {shipped.g_steps}, batch {shipped.batch_size}, "
+          f"XLA {shipped.jit_compile}), epoch times before / after the redaction: "
           f"{[round(t, 1) for t in first]} / {[round(t, 1) for t in second]} s; its "
-          f"{shipped['epochs']} epochs at the fastest: {pre:.0f} s")
+          f"{shipped.epochs} epochs at the fastest: {pre:.0f} s")
     print(f"redaction ({m['method']}, K_G {m['g_steps']}, lam {m['lam']}, alpha_minus "
           f"{m['alpha_minus']}, G lr {m['g_learning_rate']:g}, G EMA {m['g_ema_momentum']:g}, "
           f"XLA {m['jit_compile']}"
@@ -105,9 +97,9 @@ def _kept_scoring_seconds(path) -> float:
     rs = redaction.labels_set("classifier", classifier, [0], images=images,
                               image_labels=labels, tau=recipe.TAU.value)
     kept = images[labels != 0]
-    sets.batched(rs.score, kept[:1000])  # warm-up
+    redaction.scored_batches(kept[:1000], rs)  # warm-up
     start = time.perf_counter()
-    sets.batched(rs.score, kept)
+    redaction.scored_batches(kept, rs)
     return time.perf_counter() - start
 
 

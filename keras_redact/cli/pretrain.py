@@ -136,15 +136,22 @@ def _callbacks(work_dir: pathlib.Path, with_grid: bool):
     return cbs
 
 
-def _pretrain_gan(config, train, output, work_dir) -> dict:
-    generator = DCGANGenerator(train.image_shape, base_filters=config.base_filters,
+def compiled_gan(config: PretrainConfig, image_shape) -> DCGAN:
+    """A fresh DCGAN for `image_shape`, compiled as `config` pre-trains it."""
+    generator = DCGANGenerator(image_shape, base_filters=config.base_filters,
                                name="generator")
-    discriminator = DCGANDiscriminator(train.image_shape, base_filters=config.base_filters,
+    discriminator = DCGANDiscriminator(image_shape, base_filters=config.base_filters,
                                        name="discriminator")
     gan = DCGAN(generator, discriminator, seed=config.seed)
     gan.compile(g_optimizer=adam(config.learning_rate), d_optimizer=adam(config.learning_rate),
                 alpha_plus=config.alpha_plus, alpha_minus=config.alpha_minus,
                 d_steps=config.d_steps, g_steps=config.g_steps, jit_compile=config.jit_compile)
+    return gan
+
+
+def _pretrain_gan(config, train, output, work_dir) -> dict:
+    gan = compiled_gan(config, train.image_shape)
+    generator, discriminator = gan.generator, gan.discriminator
     data = pipeline.batches(train, config.batch_size, seed=config.seed)
     history = gan.fit(data, epochs=config.epochs, verbose=config.verbose,
                       callbacks=_callbacks(work_dir, with_grid=True))
