@@ -448,6 +448,8 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "fit_seconds": round(fit_seconds, 1),
         # The epochs alone: fit without the per-epoch monitor and sample grids.
         "train_seconds": round(timer.seconds, 1),
+        # Each epoch's share of it; the first includes tracing and compiling the step.
+        "train_epoch_seconds": [round(t, 2) for t in timer.epoch_seconds],
         "seconds": round(time.time() - start, 1),
         "seed": config.seed,
         "dataset": config.dataset,

@@ -6,8 +6,8 @@ from keras_redact.evaluation.quality import (
     inception_score_parts_from_logits,
     kernel_distance_from_features,
 )
-from keras_redact.evaluation.sampling import map_generated
+from keras_redact.evaluation.sampling import GeneratedMap, map_generated
 
 __all__ = ["frechet_distance_from_features", "inception_score_from_logits",
            "inception_score_parts_from_logits",
-           "kernel_distance_from_features", "map_generated"]
+           "kernel_distance_from_features", "map_generated", "GeneratedMap"]

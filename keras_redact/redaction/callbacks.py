@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 
 from keras_redact.evaluation import sampling
-from keras_redact.evaluation.invalidity import invalidity
+from keras_redact.evaluation.invalidity import Invalidity
 
 
 class ValidityRounds(keras.callbacks.Callback):
@@ -27,17 +27,16 @@ class ValidityRounds(keras.callbacks.Callback):
         self.seed = int(seed)
         self.verbose = verbose
         self.history = []
+        self._query = None
 
     def on_epoch_begin(self, epoch, logs=None):
         model = self.model
         redaction_set = model.redaction_set
         t = self.queries_per_round or redaction_set.queries_per_round
-
-        def query(x):
-            return x, redaction_set.contains(x)
-
-        generated, invalid = sampling.map_generated(
-            model.generator, query, t, seed=self.seed * 100_003 + epoch)
+        if self._query is None or self._query.generator is not model.generator:
+            self._query = sampling.GeneratedMap(
+                model.generator, lambda x: (x, redaction_set.contains(x)))
+        generated, invalid = self._query(t, seed=self.seed * 100_003 + epoch)
         found = generated[invalid.astype(bool)]
         total = model.add_redaction_samples(found)
         self.history.append({"round": epoch, "queries": t, "invalid": int(len(found)),
@@ -64,10 +63,13 @@ class InvalidityMonitor(keras.callbacks.Callback):
         self.num_samples = int(num_samples)
         self.seed = int(seed)
         self.values: list[float] = []
+        self._flags = None
 
     def measure(self) -> float:
-        return invalidity(self.model.generator, self.contains, self.num_samples,
-                          seed=self.seed).value
+        """Invalidity of the model's generator now (traced once, reused every epoch)."""
+        if self._flags is None or self._flags.generator is not self.model.generator:
+            self._flags = sampling.GeneratedMap(self.model.generator, self.contains)
+        return Invalidity.from_flags(self._flags(self.num_samples, seed=self.seed)).value
 
     def on_train_begin(self, logs=None):
         if not self.values:

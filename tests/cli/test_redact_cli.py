@@ -37,6 +37,9 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
             metrics[f"inception_score_{when}"], rel=1e-6)
     assert 9.5 < metrics["inception_score_parts_before"]["classes"] <= 10.0
     assert 0 < metrics["train_seconds"] < metrics["fit_seconds"]  # the monitor left out
+    assert len(metrics["train_epoch_seconds"]) == metrics["epochs"]
+    assert sum(metrics["train_epoch_seconds"]) == pytest.approx(metrics["train_seconds"],
+                                                                 abs=0.1)
     for name in ("before_after.png", "invalidity.png", "generator.keras",
                  "discriminator.keras", "history.csv", "samples/epoch_001.png", "report.md"):
         assert (out / name).exists(), name
