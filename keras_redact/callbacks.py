@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import pathlib
 import time
 
@@ -49,14 +50,17 @@ class SampleGrid(keras.callbacks.Callback):
         return getattr(self.model, "generator", self.model)
 
     def grid(self) -> np.ndarray:
-        """The current grid as a uint8 image."""
+        """The current grid as a uint8 image (of G's averaged weights when its optimizer
+        keeps them: `GANBase.averaged_generator`)."""
         generator = self._generator()
         if self._latents is None:
             latent_dim = int(generator.inputs[0].shape[-1])
             rng = np.random.default_rng(self.seed)
             self._latents = rng.standard_normal((self.num_samples, latent_dim)).astype(
                 np.float32)
-        images = generator.predict(self._latents, verbose=0, batch_size=256)
+        averaged = getattr(self.model, "averaged_generator", None)
+        with averaged() if averaged else contextlib.nullcontext():
+            images = generator.predict(self._latents, verbose=0, batch_size=256)
         return io.image_grid(images)
 
     def _write(self, epoch):

@@ -88,7 +88,8 @@ class RedactConfig:
         d_learning_rate: Adam learning rate of D (paper: 2e-4).
         g_ema_momentum: If above 0, G's optimizer keeps an exponential moving average of
             G's weights with this momentum (Keras' `use_ema`), and the redacted G is that
-            average (0: off, the paper; the per-epoch measurement sees the raw weights).
+            average (0: off, the paper). The per-epoch measurement and grids see the
+            average too: the G a run stopped at that epoch would deliver.
         generator_loss: `"non_saturating"` or `"minimax"`.
         seed: Random seed.
         jit_compile: Compile the train step with XLA.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import tensorflow as tf
 from keras import ops
@@ -88,6 +90,35 @@ class GANBase(keras.Model):
             self.g_optimizer.finalize_variable_values(self.generator.trainable_variables)
             self.d_optimizer.finalize_variable_values(self.discriminator.trainable_variables)
         return history
+
+    @contextlib.contextmanager
+    def averaged_generator(self):
+        """Within the block, G has the weights `fit` would leave it with if it ended now.
+
+        With `use_ema` on G's optimizer, `fit` ends by putting the moving averages of G's
+        weights in place of the weights being trained, so the generator a run delivers
+        after any epoch is the average: callbacks that measure or show G
+        (`InvalidityMonitor`, `SampleGrid`) look at it through this. The trained weights
+        come back when the block ends. Without `use_ema`, or before the first update,
+        it changes nothing.
+
+        Yields:
+            The generator.
+        """
+        optimizer = getattr(self, "g_optimizer", None)
+        inner = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer
+        if (inner is None or not inner.use_ema or not inner.built
+                or int(inner.iterations.numpy()) == 0):
+            yield self.generator
+            return
+        variables = self.generator.trainable_variables
+        trained = [v.numpy() for v in variables]
+        optimizer.finalize_variable_values(variables)
+        try:
+            yield self.generator
+        finally:
+            for variable, value in zip(variables, trained, strict=True):
+                variable.assign(value)
 
     def check_replica_batches(self, dataset: tf.data.Dataset) -> None:
         """Under several replicas, requires batches of one size that splits evenly.

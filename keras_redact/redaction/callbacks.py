@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 
 from keras_redact.evaluation import sampling
@@ -66,10 +68,14 @@ class InvalidityMonitor(keras.callbacks.Callback):
         self._flags = None
 
     def measure(self) -> float:
-        """Invalidity of the model's generator now (traced once, reused every epoch)."""
-        if self._flags is None or self._flags.generator is not self.model.generator:
-            self._flags = sampling.GeneratedMap(self.model.generator, self.contains)
-        return Invalidity.from_flags(self._flags(self.num_samples, seed=self.seed)).value
+        """Invalidity of the generator the run would deliver now (with `use_ema` on G's
+        optimizer: its averaged weights, `GANBase.averaged_generator`)."""
+        averaged = getattr(self.model, "averaged_generator", None)
+        with averaged() if averaged else contextlib.nullcontext():
+            if self._flags is None or self._flags.generator is not self.model.generator:
+                self._flags = sampling.GeneratedMap(self.model.generator, self.contains)
+            flags = self._flags(self.num_samples, seed=self.seed)
+        return Invalidity.from_flags(flags).value
 
     def on_train_begin(self, logs=None):
         if not self.values:

@@ -150,3 +150,40 @@ def test_fit_puts_the_optimizers_moving_averages_into_both_networks():
     # Without use_ema, fit leaves the last weights.
     assert all(np.array_equal(a, b.numpy()) for a, b in zip(
         last, plain.generator.trainable_weights + plain.discriminator.trainable_weights))
+
+
+class _Outputs(keras.callbacks.Callback):
+    """G's outputs on fixed latents at each epoch's end: averaged, then as trained."""
+
+    def __init__(self, latents):
+        super().__init__()
+        self.latents = latents
+        self.averaged, self.trained = [], []
+
+    def on_epoch_end(self, epoch, logs=None):
+        before = self.model.generator(self.latents).numpy()
+        with self.model.averaged_generator() as g:
+            self.averaged.append(g(self.latents).numpy())
+        self.trained.append(self.model.generator(self.latents).numpy())
+        np.testing.assert_array_equal(before, self.trained[-1])  # restored
+
+
+def test_averaged_generator_shows_what_fit_delivers_and_restores_the_trained_weights():
+    latents = np.random.default_rng(1).standard_normal((4, 128)).astype("float32")
+    gan = _gan(g_steps=1, g_optimizer=adam(ema_momentum=0.9))
+    with gan.averaged_generator():  # before any update: nothing to average yet
+        before = gan.generator(latents).numpy()
+    np.testing.assert_array_equal(before, gan.generator(latents).numpy())
+    outputs = _Outputs(latents)
+    gan.fit(_data(40), epochs=2, verbose=0, callbacks=[outputs])
+    trained = outputs.trained[-1]
+    # After each block the trained weights were back (`_Outputs` checks); at the end fit
+    # put the averages in: the last epoch's averaged view.
+    np.testing.assert_allclose(gan.generator(latents).numpy(), outputs.averaged[-1],
+                               atol=1e-6)
+    assert np.abs(outputs.averaged[-1] - trained).max() > 1e-3
+    # Without use_ema the block changes nothing.
+    plain = _gan(g_steps=1)
+    plain.fit(_data(16), epochs=1, verbose=0)
+    with plain.averaged_generator() as g:
+        np.testing.assert_array_equal(g(latents).numpy(), plain.generator(latents).numpy())
