@@ -8,10 +8,10 @@ Usage (installed, `bin/redact` is `keras-redact`):
   bin/redact                                   # redact digit 0, data-based
   bin/redact --method=validity --labels=0 --queries_per_round=1000
   bin/redact --method=classifier --labels=3,8 --tau=0.5 --output_dir=runs/no38
-  bin/redact --g_steps=6 --lam=0.65            # small data: docs/redaction.md
+  bin/redact --g_steps=5 --lam=0.65 \\
+      --g_learning_rate=2.5e-4                 # small data: docs/redaction.md
   bin/redact --method=classifier --alpha_minus=0 --g_steps=3 --noguide_omega \\
-      --g_learning_rate=4e-4 --tau=0.8 --g_ema_momentum=0.99 \\
-      --nojit_compile                          # classifier-based, small data
+      --g_learning_rate=4e-4 --tau=0.8 --nojit_compile   # classifier-based, small data
   bin/redact --method=validity --boundary_margin=1 --epochs=4 --lam=0.98
   bin/redact --method=classifier --ambiguity_tau=0.3 --lam=0.8
   bin/redact --method=classifier --labels=0 --ambiguity_tau=0.3   # a union
