@@ -77,11 +77,11 @@ def main(argv):
     # Compiling once, then every epoch like the fastest later one measured: the least
     # disturbed by other load, so the pre-training's cost is if anything underestimated
     # and the share overestimated.
-    pre = min(first[0], second[0]) + (shipped.epochs - 1) * min(first[1:] + second[1:])
+    pre = _at_fastest([first[0], second[0]], first[1:] + second[1:], shipped.epochs)
     # The same estimator for the redaction's epochs (its first compiles), beside its
     # epochs as they ran, which other load on the host can only have slowed.
     epochs = m["train_epoch_seconds"]
-    fastest = epochs[0] + (len(epochs) - 1) * min(epochs[1:], default=0.0) + scoring
+    fastest = _at_fastest(epochs[:1], epochs[1:], len(epochs)) + scoring
     print(f"pre-training as shipped (K_G {shipped.g_steps}, batch {shipped.batch_size}, "
           f"XLA {shipped.jit_compile}), epoch times before / after the redaction: "
           f"{[round(t, 1) for t in first]} / {[round(t, 1) for t in second]} s; its "
@@ -97,6 +97,11 @@ def main(argv):
     print(f"share of the shipped pre-training: {100 * cost / pre:.1f}% with the redaction's "
           f"epochs as they ran; {100 * fastest / pre:.1f}% with both at their fastest "
           "epochs")
+
+
+def _at_fastest(first_epochs, later_epochs, epochs: int) -> float:
+    """`epochs` epochs' time: the fastest first epoch (it compiles), then the fastest later."""
+    return min(first_epochs) + (epochs - 1) * min(later_epochs, default=0.0)
 
 
 def _kept_scoring_seconds(path) -> float:

@@ -12,6 +12,16 @@ import numpy as np
 from keras_redact import io
 
 
+def delivered_generator(model):
+    """A context in which `model.generator` is the G a run stopped now would deliver.
+
+    For a `GANBase` that is `averaged_generator()` (G's weight averages in place when its
+    optimizer keeps them); for other models, nothing changes.
+    """
+    averaged = getattr(model, "averaged_generator", None)
+    return averaged() if averaged else contextlib.nullcontext()
+
+
 class SampleGrid(keras.callbacks.Callback):
     """Writes a PNG grid of generator samples on fixed latents after every epoch.
 
@@ -58,8 +68,7 @@ class SampleGrid(keras.callbacks.Callback):
             rng = np.random.default_rng(self.seed)
             self._latents = rng.standard_normal((self.num_samples, latent_dim)).astype(
                 np.float32)
-        averaged = getattr(self.model, "averaged_generator", None)
-        with averaged() if averaged else contextlib.nullcontext():
+        with delivered_generator(self.model):
             images = generator.predict(self._latents, verbose=0, batch_size=256)
         return io.image_grid(images)
 

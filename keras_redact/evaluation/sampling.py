@@ -122,6 +122,5 @@ def map_generated(generator, fn: Callable, num_samples: int, *, seed: int = 0,
         `fn`'s outputs concatenated along the first axis (numpy), as a tuple if `fn`
         returns a tuple.
     """
-    num_samples = check_num_samples(num_samples)
     return GeneratedMap(generator, fn, latent_dim=latent_dim)(
         num_samples, seed=seed, batch_size=batch_size, progress=progress)

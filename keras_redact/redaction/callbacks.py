@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import keras
 
+from keras_redact.callbacks import delivered_generator
 from keras_redact.evaluation import sampling
 from keras_redact.evaluation.invalidity import Invalidity
 
@@ -29,15 +28,16 @@ class ValidityRounds(keras.callbacks.Callback):
         self.seed = int(seed)
         self.verbose = verbose
         self.history = []
-        self._query = None
+
+    def set_model(self, model):
+        super().set_model(model)
+        # Traced once per fit, not once per round.
+        self._query = sampling.GeneratedMap(
+            model.generator, lambda x: (x, model.redaction_set.contains(x)))
 
     def on_epoch_begin(self, epoch, logs=None):
         model = self.model
-        redaction_set = model.redaction_set
-        t = self.queries_per_round or redaction_set.queries_per_round
-        if self._query is None or self._query.generator is not model.generator:
-            self._query = sampling.GeneratedMap(
-                model.generator, lambda x: (x, redaction_set.contains(x)))
+        t = self.queries_per_round or model.redaction_set.queries_per_round
         generated, invalid = self._query(t, seed=self.seed * 100_003 + epoch)
         found = generated[invalid.astype(bool)]
         total = model.add_redaction_samples(found)
@@ -65,15 +65,16 @@ class InvalidityMonitor(keras.callbacks.Callback):
         self.num_samples = int(num_samples)
         self.seed = int(seed)
         self.values: list[float] = []
-        self._flags = None
+
+    def set_model(self, model):
+        super().set_model(model)
+        # Traced once per fit, not once per epoch.
+        self._flags = sampling.GeneratedMap(model.generator, self.contains)
 
     def measure(self) -> float:
         """Invalidity of the generator the run would deliver now (with `use_ema` on G's
         optimizer: its averaged weights, `GANBase.averaged_generator`)."""
-        averaged = getattr(self.model, "averaged_generator", None)
-        with averaged() if averaged else contextlib.nullcontext():
-            if self._flags is None or self._flags.generator is not self.model.generator:
-                self._flags = sampling.GeneratedMap(self.model.generator, self.contains)
+        with delivered_generator(self.model):
             flags = self._flags(self.num_samples, seed=self.seed)
         return Invalidity.from_flags(flags).value
 
