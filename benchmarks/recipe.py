@@ -13,6 +13,8 @@ ALPHA_MINUS = flags.DEFINE_float("alpha_minus", None, "Negative smoothing target
 G_LR = flags.DEFINE_float("g_learning_rate", 2e-4, "Adam learning rate of G (paper: 2e-4).")
 G_EMA = flags.DEFINE_float("g_ema_momentum", 0.0, "Momentum of the moving average of G's "
                            "weights that becomes the redacted G (0: off, the paper).")
+G_EMA_WARMUP = flags.DEFINE_bool("g_ema_warmup", True, "Warm the average up "
+                                 "(`WarmupEMAAdam`); --nog_ema_warmup: Keras' constant momentum.")
 GUIDE_OMEGA = flags.DEFINE_bool("guide_omega", True, "Classifier method: D judges p_Omega "
                                 "through guide(D, f) (eq. 6); --noguide_omega: D alone.")
 TAU = flags.DEFINE_float("tau", 0.5, "Classifier method: Omega = {f < tau}.")
@@ -28,7 +30,8 @@ def config_kwargs(method: str) -> dict:
     return {
         "method": method, "lam": LAM.value, "g_steps": G_STEPS.value,
         "alpha_minus": ALPHA_MINUS.value, "g_learning_rate": G_LR.value,
-        "g_ema_momentum": G_EMA.value, "tau": TAU.value, "jit_compile": JIT.value,
+        "g_ema_momentum": G_EMA.value, "g_ema_warmup": G_EMA_WARMUP.value, "tau": TAU.value,
+        "jit_compile": JIT.value,
         "guide_omega": GUIDE_OMEGA.value or method != "classifier",
         "redaction_classifier": None if method == "data" else REDACTION_CLASSIFIER.value,
     }

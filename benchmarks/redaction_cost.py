@@ -19,11 +19,13 @@ the real thing, in one process:
    the host), so the pre-training's cost is its fastest first epoch plus its fastest later
    epoch times the remaining epochs: if anything too low, and the share too high.
 
-Prints the epochs' times and the share (issue 3: at most 10%) twice: with the redaction's
-epochs as they ran, and with the pre-training's estimator applied to them too (its first
-epoch, which compiles, plus its fastest later epoch times the others), the like-for-like
-figure when load drifts. Runs go to
-runs/cost-<method>-<timestamp>/.
+Prints the epochs' times and the share (issue 3: at most 10%) three times: with the
+redaction's epochs as they ran, with the pre-training's estimator applied to them too
+(its first epoch, which compiles, plus its fastest later epoch times the others), the
+like-for-like figure when load drifts, and in CPU time (the process's, all threads:
+`TrainTime.epoch_cpu_seconds`; the redaction as it ran, the pre-training by the same
+fastest-epochs estimator), the work done, which the host's other load moves less. Runs
+go to runs/cost-<method>-<timestamp>/.
 """
 
 import datetime
@@ -49,29 +51,33 @@ _PRETRAIN_EPOCHS = flags.DEFINE_integer(
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the redaction job.")
 
 
-def pretraining_epochs(shipped: pretrain.PretrainConfig, epochs: int) -> list[float]:
-    """Times of `epochs` epochs of pre-training configured as `shipped` (fresh weights)."""
+def pretraining_epochs(shipped: pretrain.PretrainConfig, epochs: int
+                       ) -> tuple[list[float], list[float]]:
+    """Wall and CPU times of `epochs` epochs of pre-training configured as `shipped`.
+
+    From fresh weights (the step's speed does not depend on them).
+    """
     train = data.load(shipped.dataset, "train")
     timer = callbacks.TrainTime()
     pretrain.compiled_gan(shipped, train.image_shape).fit(
         data.batches(train, shipped.batch_size, seed=0), epochs=epochs, verbose=0,
         callbacks=[timer])
-    return timer.epoch_seconds
+    return timer.epoch_seconds, timer.epoch_cpu_seconds
 
 
 def main(argv):
     del argv
     shipped = pretrain.PretrainConfig(
         **json.loads((PRETRAINED / "gan_metrics.json").read_text())["config"])
-    first = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
+    first, first_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     m = redact.redact(redact.RedactConfig(
         epochs=_EPOCHS.value, eval_samples=1000, monitor_samples=1000, seed=_SEED.value,
         verbose=0, export=False, output_dir=f"runs/cost-{_METHOD.value}-{stamp}",
         **recipe.config_kwargs(_METHOD.value)))
-    second = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
-    scoring = (_kept_scoring_seconds(recipe.REDACTION_CLASSIFIER.value)
-               if _METHOD.value == "classifier" else 0.0)
+    second, second_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
+    scoring, scoring_cpu = (_kept_scoring_seconds(recipe.REDACTION_CLASSIFIER.value)
+                            if _METHOD.value == "classifier" else (0.0, 0.0))
     cost = m["train_seconds"] + scoring
 
     # Compiling once, then every epoch like the fastest later one measured: the least
@@ -82,10 +88,15 @@ def main(argv):
     # epochs as they ran, which other load on the host can only have slowed.
     epochs = m["train_epoch_seconds"]
     fastest = _at_fastest(epochs[:1], epochs[1:], len(epochs)) + scoring
+    pre_cpu = _at_fastest([first_cpu[0], second_cpu[0]], first_cpu[1:] + second_cpu[1:],
+                          shipped.epochs)
+    cost_cpu = sum(m["train_epoch_cpu_seconds"]) + scoring_cpu
     print(f"pre-training as shipped (K_G {shipped.g_steps}, batch {shipped.batch_size}, "
           f"XLA {shipped.jit_compile}), epoch times before / after the redaction: "
           f"{[round(t, 1) for t in first]} / {[round(t, 1) for t in second]} s; its "
-          f"{shipped.epochs} epochs at the fastest: {pre:.0f} s")
+          f"{shipped.epochs} epochs at the fastest: {pre:.0f} s; CPU time "
+          f"{[round(t, 1) for t in first_cpu]} / {[round(t, 1) for t in second_cpu]} s, "
+          f"{pre_cpu:.0f} s at the lowest")
     print(f"redaction ({m['method']}, K_G {m['g_steps']}, lam {m['lam']}, alpha_minus "
           f"{m['alpha_minus']}, G lr {m['g_learning_rate']:g}, G EMA {m['g_ema_momentum']:g}, "
           f"XLA {m['jit_compile']}"
@@ -93,10 +104,11 @@ def main(argv):
           + f"): {m['epochs']} epochs {m['train_seconds']:.1f} s (each: "
           f"{m['train_epoch_seconds']}, the first compiling; fit with the monitor "
           f"{m['fit_seconds']:.1f} s)"
-          + (f" + f over the kept data {scoring:.1f} s" if scoring else ""))
+          + (f" + f over the kept data {scoring:.1f} s" if scoring else "")
+          + f"; CPU time {m['train_epoch_cpu_seconds']} s")
     print(f"share of the shipped pre-training: {100 * cost / pre:.1f}% with the redaction's "
           f"epochs as they ran; {100 * fastest / pre:.1f}% with both at their fastest "
-          "epochs")
+          f"epochs; {100 * cost_cpu / pre_cpu:.1f}% in CPU time (the redaction as it ran)")
 
 
 def _at_fastest(first_epochs, later_epochs, epochs: int) -> float:
@@ -104,8 +116,8 @@ def _at_fastest(first_epochs, later_epochs, epochs: int) -> float:
     return min(first_epochs) + (epochs - 1) * min(later_epochs, default=0.0)
 
 
-def _kept_scoring_seconds(path) -> float:
-    """Time of f's pass over the kept digits (`scored_batches`), once compiled."""
+def _kept_scoring_seconds(path) -> tuple[float, float]:
+    """Wall and CPU time of f's pass over the kept digits (`scored_batches`), compiled."""
     train = data.load("mnist_5k", "train")
     images, labels = data.to_numpy(train)
     classifier = keras.saving.load_model(path or PRETRAINED / "classifier.keras")
@@ -113,9 +125,9 @@ def _kept_scoring_seconds(path) -> float:
                               image_labels=labels, tau=recipe.TAU.value)
     kept = images[labels != 0]
     redaction.scored_batches(kept[:1000], rs)  # warm-up
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     redaction.scored_batches(kept, rs)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - start_cpu
 
 
 if __name__ == "__main__":

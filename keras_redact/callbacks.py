@@ -107,21 +107,25 @@ class TrainTime(keras.callbacks.Callback):
     the others' epoch-start work, such as Alg. 2's queries, counts) to the end of its last
     batch; per-epoch measurements, sample grids and logging after it do not count. The
     first epoch includes tracing and compiling the train step. `seconds` is the sum;
-    `epoch_seconds` the epochs' times.
+    `epoch_seconds` the epochs' times. `epoch_cpu_seconds` is the same spans in the
+    process's CPU time (all its threads; `time.process_time`): the work done, which
+    other load on the host slows less than the wall clock.
     """
 
     def on_train_begin(self, logs=None):
         self.epoch_seconds = []
+        self.epoch_cpu_seconds = []
         self._start = self._last = None
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._start = self._last = time.perf_counter()
+        self._start = self._last = (time.perf_counter(), time.process_time())
 
     def on_train_batch_end(self, batch, logs=None):
-        self._last = time.perf_counter()
+        self._last = (time.perf_counter(), time.process_time())
 
     def on_epoch_end(self, epoch, logs=None):
-        self.epoch_seconds.append(self._last - self._start)
+        self.epoch_seconds.append(self._last[0] - self._start[0])
+        self.epoch_cpu_seconds.append(self._last[1] - self._start[1])
 
     @property
     def seconds(self) -> float:

@@ -54,18 +54,40 @@ class _Sleep(keras.callbacks.Callback):
             time.sleep(self.seconds)
 
 
+class _Spin(_Sleep):
+    """Busy for `seconds` of this process's CPU time, instead of sleeping."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if self.at == "begin":
+            _spin(self.seconds)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.at == "end":
+            _spin(self.seconds)
+
+
+def _spin(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
 def test_train_time_leaves_out_per_epoch_work_after_the_epoch():
     gan = DCGAN(DCGANGenerator(base_filters=4), DCGANDiscriminator(base_filters=4), seed=0)
     gan.compile(jit_compile=False)
     x = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
     timer = callbacks.TrainTime()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(8), epochs=2, verbose=0,
-            callbacks=[timer, _Sleep("begin", 0.3), _Sleep("end", 0.6)])
-    wall = time.perf_counter() - start
-    assert len(timer.epoch_seconds) == 2
+            callbacks=[timer, _Sleep("begin", 0.3), _Sleep("end", 0.6), _Spin("begin", 0.2),
+                       _Spin("end", 0.5)])
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    assert len(timer.epoch_seconds) == len(timer.epoch_cpu_seconds) == 2
     assert timer.seconds == pytest.approx(sum(timer.epoch_seconds))
-    # Epoch-start work of later callbacks counts (2 x 0.3 s), epoch-end work does not
-    # (2 x 0.6 s): the sleeps bound the figure whatever the machine's speed.
-    assert all(s >= 0.3 for s in timer.epoch_seconds)
-    assert timer.seconds <= wall - 1.2
+    # Epoch-start work of later callbacks counts (2 x (0.3 s asleep + 0.2 s of CPU)),
+    # epoch-end work does not (2 x (0.6 + 0.5 s)): the sleeps and spins bound the
+    # figures whatever the machine's speed. Sleeping costs wall time only.
+    assert all(s >= 0.5 for s in timer.epoch_seconds)
+    assert timer.seconds <= wall - 2.2
+    assert all(s >= 0.2 for s in timer.epoch_cpu_seconds)
+    assert sum(timer.epoch_cpu_seconds) <= cpu - 1.0

@@ -8,6 +8,7 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_redact import callbacks as kr_callbacks
 from keras_redact import distribute, io
@@ -50,6 +51,16 @@ class PretrainConfig:
         classifier: A label classifier `.keras` used to report the GAN's Inception Score
             and label shares at the end (skipped if None).
         eval_samples: Generated samples for that report.
+        teacher: Classifier: a label classifier `.keras` whose class probabilities the new
+            one learns (knowledge distillation) instead of the labels: a cheaper f that
+            judges like the teacher (`bin/redact --redaction_classifier`). No
+            augmentation then: the targets are the teacher's outputs on the images as
+            they are.
+        teacher_generator: Classifier, with `teacher`: a generator `.keras` whose
+            samples, labelled by the teacher, join the training images, so that the
+            new classifier also agrees with the teacher on generated images (the ones
+            it judges while redacting).
+        teacher_samples: How many samples of `teacher_generator` (latent seed `seed`).
         overwrite: Replace existing models in `output`.
         verbose: Keras verbosity (1: progress bar).
     """
@@ -73,13 +84,23 @@ class PretrainConfig:
     mixed_precision: str = "float32"
     classifier: str | None = None
     eval_samples: int = 10_000
+    teacher: str | None = None
+    teacher_generator: str | None = None
+    teacher_samples: int = 50_000
     overwrite: bool = False
     verbose: int = 1
 
     def __post_init__(self):
         if self.what not in WHAT:
             raise ValueError(f"what must be one of {WHAT}; received {self.what!r}")
-        check_positive_integers(self, ("epochs", "batch_size", "eval_samples"))
+        check_positive_integers(self, ("epochs", "batch_size", "eval_samples",
+                                       "teacher_samples"))
+        if self.teacher and self.what != "classifier":
+            raise ValueError("teacher distils a label classifier: it needs what='classifier'; "
+                             f"received what={self.what!r}")
+        if self.teacher_generator and not self.teacher:
+            raise ValueError("teacher_generator adds generated samples labelled by the "
+                             "teacher: it needs teacher (a label classifier .keras)")
         check_positive_integers(self, ("base_filters",), optional=True)
         distribute.check_names(self.strategy, self.mixed_precision)
 
@@ -179,24 +200,99 @@ def label_report(generator, classifier, num_samples: int, seed: int = 0) -> dict
 def _pretrain_classifier(config, train, output, work_dir) -> dict:
     if train.num_classes is None:
         raise ValueError(f"Dataset {config.dataset!r} has no labels to train a classifier on")
+    teacher = keras.saving.load_model(config.teacher) if config.teacher else None
     classifier = LabelClassifier(train.image_shape, train.num_classes,
                                  **({} if config.base_filters is None
                                     else {"filters": config.base_filters}),
-                                 name="classifier")
-    steps = config.epochs * (train.size // config.batch_size if train.size else 100)
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
-    classifier.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"], jit_compile=config.jit_compile)
-    data = pipeline.batches(train, config.batch_size, seed=config.seed, with_labels=True)
+                                 augment=teacher is None, name="classifier")
     test = sources.load(config.dataset, "test", data_dir=config.data_dir)
     test_data = pipeline.batches(test, 500, shuffle=False, with_labels=True,
                                  drop_remainder=False)
+    if teacher is None:
+        data, size = pipeline.batches(train, config.batch_size, seed=config.seed,
+                                      with_labels=True), train.size
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        validation = test_data
+    else:
+        data, size, figures = _distillation_batches(config, train, teacher)
+        loss = keras.losses.CategoricalCrossentropy(from_logits=True)
+        validation = None  # targets are the teacher's probabilities; labels come after
+    steps = config.epochs * (size // config.batch_size if size else 100)
+    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
+    classifier.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
+                       loss=loss, metrics=["accuracy"], jit_compile=config.jit_compile)
     classifier.fit(data, epochs=config.epochs, verbose=config.verbose, shuffle=False,
-                   validation_data=test_data, callbacks=_callbacks(work_dir, with_grid=False))
-    _, accuracy = classifier.evaluate(test_data, verbose=0)
+                   validation_data=validation,
+                   callbacks=_callbacks(work_dir, with_grid=False))
+    images, labels = (np.concatenate(a) for a in zip(*test_data.as_numpy_iterator()))
+    logits = _logits(classifier, images)
     io.save_keras(classifier, output / "classifier.keras", overwrite=config.overwrite,
                   include_optimizer=False)
-    return {"test_accuracy": float(accuracy), "test_size": int(test.size or 0)}
+    result = {"test_accuracy": float(np.mean(logits.argmax(-1) == labels)),
+              "test_size": int(len(labels))}
+    if teacher is not None:
+        result.update(figures)
+        result["teacher_agreement_test"] = _agreement(classifier, teacher, images)
+        if config.teacher_generator:
+            # Fresh samples (another latent seed than the training ones).
+            generated = _generated_images(config, train.image_shape, config.eval_samples,
+                                          config.seed + 1)
+            result["teacher_agreement_generated"] = _agreement(classifier, teacher, generated)
+    return result
+
+
+def _distillation_batches(config, train, teacher):
+    """Training images (and generated ones) with the teacher's class probabilities.
+
+    Returns:
+        The batches, their number of samples, and the figures to report.
+
+    Raises:
+        ValueError: If the teacher does not take the data's images or gives another
+            number of classes, or the generator makes images of another shape.
+    """
+    teacher_in = tuple(teacher.inputs[0].shape[1:])
+    teacher_out = int(teacher.outputs[0].shape[-1])
+    if teacher_in != tuple(train.image_shape) or teacher_out != train.num_classes:
+        raise ValueError(
+            f"The teacher {config.teacher} takes images of shape {teacher_in} and gives "
+            f"{teacher_out} classes; the data's images have shape {tuple(train.image_shape)} "
+            f"and {train.num_classes} classes")
+    images, _ = pipeline.to_numpy(train)
+    figures = {"teacher": config.teacher, "teacher_generator": config.teacher_generator,
+               "distilled_real": int(len(images))}
+    if config.teacher_generator:
+        generated = _generated_images(config, train.image_shape, config.teacher_samples,
+                                      config.seed)
+        images = np.concatenate([images, generated])
+        figures["distilled_generated"] = int(len(generated))
+    probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(_logits(teacher, images)))
+    data = pipeline.shuffled_batches(
+        tf.data.Dataset.from_tensor_slices((images, probabilities)), config.batch_size,
+        seed=config.seed, shuffle_buffer=len(images))
+    return data, len(images), figures
+
+
+def _generated_images(config, image_shape, num_samples: int, seed: int) -> np.ndarray:
+    """`num_samples` images of `config.teacher_generator` (latent seed `seed`)."""
+    generator = keras.saving.load_model(config.teacher_generator)
+    made = tuple(generator.outputs[0].shape[1:])
+    if made != tuple(image_shape):
+        raise ValueError(f"The teacher_generator {config.teacher_generator} makes images of "
+                         f"shape {made}; the data's have shape {tuple(image_shape)}")
+    return sampling.map_generated(generator, lambda x: x, num_samples, seed=seed)
+
+
+def _agreement(classifier, teacher, images) -> float:
+    """Share of `images` on which the two classifiers predict the same label."""
+    mine = _logits(classifier, images).argmax(-1)
+    theirs = _logits(teacher, images).argmax(-1)
+    return float(np.mean(mine == theirs))
+
+
+def _logits(model, images, batch_size: int = 500) -> np.ndarray:
+    """`model`'s inference outputs on `images`, batch by batch (eager: no retracing)."""
+    return np.concatenate([keras.ops.convert_to_numpy(model(images[i:i + batch_size],
+                                                            training=False))
+                           for i in range(0, len(images), batch_size)])
 

@@ -17,7 +17,7 @@ from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.evaluation import quality, sampling
 from keras_redact.evaluation.plots import plot_invalidity
-from keras_redact.models.gan import adam
+from keras_redact.models.gan import WarmupEMAAdam, adam
 from keras_redact.redaction import (
     InvalidityMonitor,
     RedactionGAN,
@@ -90,6 +90,10 @@ class RedactConfig:
             G's weights with this momentum (Keras' `use_ema`), and the redacted G is that
             average (0: off, the paper). The per-epoch measurement and grids see the
             average too: the G a run stopped at that epoch would deliver.
+        g_ema_warmup: Warm the average up (`models.WarmupEMAAdam`: momentum
+            min(g_ema_momentum, (1 + t) / (10 + t)) at G's update t), so that it holds
+            no trace of the pre-trained G after the first epoch; False: Keras' constant
+            momentum from the first update.
         generator_loss: `"non_saturating"` or `"minimax"`.
         seed: Random seed.
         jit_compile: Compile the train step with XLA.
@@ -136,6 +140,7 @@ class RedactConfig:
     g_learning_rate: float = 2e-4
     d_learning_rate: float = 2e-4
     g_ema_momentum: float = 0.0
+    g_ema_warmup: bool = True
     generator_loss: str = "non_saturating"
     seed: int = 0
     jit_compile: bool = True
@@ -179,6 +184,8 @@ class RedactConfig:
                 and 0.0 <= self.g_ema_momentum < 1.0):
             raise ValueError("g_ema_momentum must be in [0, 1) (0: no moving average); "
                              f"received {self.g_ema_momentum!r}")
+        if not isinstance(self.g_ema_warmup, bool):
+            raise ValueError(f"g_ema_warmup must be True or False; received {self.g_ema_warmup!r}")
         check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
                                        "queries_per_round", "grid_every"))
         check_positive_integers(self, ("epochs", "steps_per_epoch"), optional=True)
@@ -362,7 +369,8 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
 
     model = RedactionGAN(generator, discriminator, redaction_set, seed=config.seed)
     model.compile(g_optimizer=adam(config.g_learning_rate,
-                                   ema_momentum=config.g_ema_momentum or None),
+                                   ema_momentum=config.g_ema_momentum or None,
+                                   ema_warmup=config.g_ema_warmup),
                   d_optimizer=adam(config.d_learning_rate), lam=config.lam,
                   alpha_plus=config.alpha_plus,
                   alpha_minus=config.alpha_minus, g_steps=config.g_steps,
@@ -426,6 +434,7 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "g_learning_rate": float(f"{float(model.g_optimizer.learning_rate):.6g}"),
         "d_learning_rate": float(f"{float(model.d_optimizer.learning_rate):.6g}"),
         "g_ema_momentum": _ema_momentum(model.g_optimizer),
+        "g_ema_warmup": _ema_warmup(model.g_optimizer),
         "tau": config.tau if config.method == "classifier" else None,
         "redaction_classifier": config.redaction_classifier,
         "queries_per_round": config.queries_per_round if config.method == "validity" else None,
@@ -451,6 +460,8 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "train_seconds": round(timer.seconds, 1),
         # Each epoch's share of it; the first includes tracing and compiling the step.
         "train_epoch_seconds": [round(t, 2) for t in timer.epoch_seconds],
+        # The same epochs in the process's CPU time (all threads).
+        "train_epoch_cpu_seconds": [round(t, 2) for t in timer.epoch_cpu_seconds],
         "seconds": round(time.time() - start, 1),
         "seed": config.seed,
         "dataset": config.dataset,
@@ -477,6 +488,12 @@ def _ema_momentum(optimizer) -> float:
     return float(f"{float(optimizer.ema_momentum):.6g}") if optimizer.use_ema else 0.0
 
 
+def _ema_warmup(optimizer) -> bool | None:
+    """Whether that average warms up (`WarmupEMAAdam`); None without an average."""
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer
+    return isinstance(optimizer, WarmupEMAAdam) if optimizer.use_ema else None
+
+
 def markdown_report(metrics: dict) -> str:
     """A run's Markdown report: what was redacted, the figures, and the pictures."""
     def sci(value):
@@ -497,7 +514,8 @@ def markdown_report(metrics: dict) -> str:
            if metrics.get("redaction_classifier") else "")
         + (f", Adam learning rates G {metrics['g_learning_rate']:g} / D "
            f"{metrics['d_learning_rate']:g}" if "g_learning_rate" in metrics else "")
-        + (f", G the moving average of its weights (momentum {metrics['g_ema_momentum']:g})"
+        + (f", G the moving average of its weights (momentum {metrics['g_ema_momentum']:g}"
+           + (", warmed up" if metrics.get("g_ema_warmup") else "") + ")"
            if metrics.get("g_ema_momentum") else "")
         + f") on {metrics['dataset']}; seed {metrics['seed']}.",
         "",

@@ -4,6 +4,8 @@ Usage (installed, `bin/pretrain` is `keras-redact-pretrain`):
   bin/pretrain --what=classifier --epochs=30 --output=runs/mnist
   bin/pretrain --what=gan --epochs=200 --output=runs/mnist \
       --classifier=runs/mnist/classifier.keras
+  bin/pretrain --what=classifier --base_filters=8 --epochs=10 --output=runs/small \
+      --teacher=runs/mnist/classifier.keras --teacher_generator=runs/mnist/generator.keras
 
 Writes `<output>/generator.keras` and `discriminator.keras` (or `classifier.keras`) and
 `<output>/<what>_metrics.json`; per-epoch sample grids, TensorBoard logs and the resumable
@@ -35,6 +37,14 @@ _EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 10_000, "Samples for that r
 _BASE_FILTERS = flags.DEFINE_integer(
     "base_filters", None, "Width of the DCGAN (default: 32 for 28x28 images, else 64) or "
     "of the label classifier's first block (default: 32).")
+_TEACHER = flags.DEFINE_string(
+    "teacher", None, "--what=classifier: learn this label classifier's (.keras) class "
+    "probabilities instead of the labels (knowledge distillation; no augmentation).")
+_TEACHER_GENERATOR = flags.DEFINE_string(
+    "teacher_generator", None, "With --teacher: add this generator's (.keras) samples, "
+    "labelled by the teacher, to the training images.")
+_TEACHER_SAMPLES = flags.DEFINE_integer(
+    "teacher_samples", 50_000, "How many samples of --teacher_generator.")
 _OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing models in --output.")
 _SCALING = define_scaling_flags()
 
@@ -49,6 +59,8 @@ def main(argv):
         data_dir=_DATA_DIR.value, seed=_SEED.value, g_steps=_G_STEPS.value,
         d_steps=_D_STEPS.value, classifier=_CLASSIFIER.value,
         eval_samples=_EVAL_SAMPLES.value, base_filters=_BASE_FILTERS.value,
+        teacher=_TEACHER.value, teacher_generator=_TEACHER_GENERATOR.value,
+        teacher_samples=_TEACHER_SAMPLES.value,
         overwrite=_OVERWRITE.value, **scaling_values(_SCALING))
     figures = pretrain.pretrain(config)
     figures.pop("config")

@@ -10,8 +10,10 @@ Usage (installed, `bin/redact` is `keras-redact`):
   bin/redact --method=classifier --labels=3,8 --tau=0.5 --output_dir=runs/no38
   bin/redact --g_steps=5 --lam=0.65 \\
       --g_learning_rate=2.5e-4                 # small data: docs/redaction.md
-  bin/redact --method=classifier --alpha_minus=0 --g_steps=3 --noguide_omega \\
-      --g_learning_rate=4e-4 --tau=0.8 --nojit_compile   # classifier-based, small data
+  bin/redact --method=classifier \\
+      --redaction_classifier=keras_redact/pretrained/mnist/distilled/classifier.keras \\
+      --tau=0.95 --alpha_minus=0 --g_steps=3 --noguide_omega --g_learning_rate=4e-4 \\
+      --g_ema_momentum=0.99 --nojit_compile      # classifier-based, small data
   bin/redact --method=validity --boundary_margin=1 --epochs=4 --lam=0.98
   bin/redact --method=classifier --ambiguity_tau=0.3 --lam=0.8
   bin/redact --method=classifier --labels=0 --ambiguity_tau=0.3   # a union
@@ -84,6 +86,10 @@ _D_LEARNING_RATE = flags.DEFINE_float("d_learning_rate", 2e-4, "Adam learning ra
 _G_EMA_MOMENTUM = flags.DEFINE_float(
     "g_ema_momentum", 0.0, "If above 0, the redacted G is an exponential moving average of "
     "G's weights with this momentum (Keras' Adam use_ema; 0: off, the paper).")
+_G_EMA_WARMUP = flags.DEFINE_bool(
+    "g_ema_warmup", True, "With --g_ema_momentum, warm the average up: momentum "
+    "min(m, (1 + t) / (10 + t)) at G's update t, so a short run's G holds no trace of the "
+    "pre-trained one. --nog_ema_warmup: Keras' constant momentum.")
 _GENERATOR_LOSS = flags.DEFINE_enum("generator_loss", "non_saturating",
                                     ["non_saturating", "minimax"], "Generator loss.")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
@@ -134,7 +140,8 @@ def main(argv):
         batch_size=_BATCH_SIZE.value, steps_per_epoch=_STEPS_PER_EPOCH.value,
         g_steps=_G_STEPS.value, guide_omega=_GUIDE_OMEGA.value,
         g_learning_rate=_G_LEARNING_RATE.value, d_learning_rate=_D_LEARNING_RATE.value,
-        g_ema_momentum=_G_EMA_MOMENTUM.value, redaction_classifier=_REDACTION_CLASSIFIER.value,
+        g_ema_momentum=_G_EMA_MOMENTUM.value, g_ema_warmup=_G_EMA_WARMUP.value,
+        redaction_classifier=_REDACTION_CLASSIFIER.value,
         generator_loss=_GENERATOR_LOSS.value, seed=_SEED.value, export=_EXPORT.value,
         export_dir=_EXPORT_DIR.value, boundary_margin=_BOUNDARY_MARGIN.value,
         boundary_threshold=_BOUNDARY_THRESHOLD.value,

@@ -2,7 +2,7 @@
 
 from keras_redact.models.classifier import LabelClassifier
 from keras_redact.models.dcgan import SUPPORTED_SHAPES, DCGANDiscriminator, DCGANGenerator
-from keras_redact.models.gan import DCGAN, adam
+from keras_redact.models.gan import DCGAN, WarmupEMAAdam, adam
 
 __all__ = ["DCGAN", "DCGANDiscriminator", "DCGANGenerator", "LabelClassifier",
-           "SUPPORTED_SHAPES", "adam"]
+           "SUPPORTED_SHAPES", "WarmupEMAAdam", "adam"]

@@ -3,6 +3,7 @@
 import json
 
 import keras
+import numpy as np
 import pytest
 
 import keras_redact  # noqa: F401  (registers the model classes for load_model)
@@ -63,3 +64,69 @@ def test_pretrain_classifier_of_a_given_width(tmp_path):
 def test_pretrain_rejects_a_width_below_one():
     with pytest.raises(ValueError, match="base_filters must be a positive integer; received 0"):
         pretrain.PretrainConfig(what="classifier", base_filters=0)
+
+
+def test_pretrain_classifier_distilled_from_a_teacher_on_its_generator_too(tmp_path):
+    from keras_redact.cli import PRETRAINED
+
+    images, labels = data.to_numpy(data.load("mnist_5k", "train"))
+    every = slice(None, None, 16)
+    small = pipeline.from_scaled(images[every], labels[every], name="mnist_5k")
+    config = pretrain.PretrainConfig(
+        what="classifier", epochs=4, base_filters=4, output=str(tmp_path / "models"),
+        work_dir=str(tmp_path / "work"), verbose=0, eval_samples=1000,
+        teacher=str(PRETRAINED / "classifier.keras"),
+        teacher_generator=str(PRETRAINED / "generator.keras"), teacher_samples=3000)
+    # The targets: the teacher's probabilities on the real images and 3,000 generated ones.
+    teacher = keras.saving.load_model(config.teacher)
+    batches, size, figures = pretrain._distillation_batches(config, small, teacher)
+    assert size == 250 + 3000
+    assert (figures["distilled_real"], figures["distilled_generated"]) == (250, 3000)
+    x, target = next(iter(batches))
+    np.testing.assert_allclose(target.numpy(), keras.ops.convert_to_numpy(
+        keras.ops.softmax(teacher(x, training=False))), atol=1e-5)
+
+    figures = pretrain.pretrain(config, source=small)
+    student = keras.saving.load_model(tmp_path / "models" / "classifier.keras")
+    assert student.filters == 4 and not student.augment
+    # It learned the teacher's judgement of fresh generated samples: well above the
+    # agreement of always answering the teacher's most frequent label (at most ~0.13).
+    assert figures["teacher_agreement_generated"] > 0.5
+    assert 0.0 <= figures["teacher_agreement_test"] <= 1.0
+    assert figures["test_size"] == 1000
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"teacher": "t.keras"}, "teacher distils a label classifier: it needs "
+                             "what='classifier'; received what='gan'"),
+    ({"what": "classifier", "teacher_generator": "g.keras"}, "it needs teacher"),
+    ({"what": "classifier", "teacher": "t.keras", "teacher_samples": 0},
+     "teacher_samples must be a positive integer"),
+])
+def test_pretrain_rejects_bad_teacher_settings(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        pretrain.PretrainConfig(**kwargs)
+
+
+def test_distillation_refuses_a_teacher_or_generator_that_does_not_fit(tmp_path):
+    from keras_redact.cli import PRETRAINED
+    from keras_redact.models import DCGANGenerator, LabelClassifier
+
+    images, labels = data.to_numpy(data.load("mnist_5k", "train"))
+    small = pipeline.from_scaled(images[::40], labels[::40], name="mnist_5k")
+    three = LabelClassifier((28, 28, 1), 3, filters=2)
+    three.save(tmp_path / "three.keras")
+    wide = DCGANGenerator((32, 32, 3), base_filters=4)
+    wide.save(tmp_path / "wide.keras")
+    for teacher, generator, match in (
+            (tmp_path / "three.keras", None, r"gives 3 classes; the data's images have "
+                                              r"shape \(28, 28, 1\) and 10 classes"),
+            (PRETRAINED / "classifier.keras", tmp_path / "wide.keras",
+             r"makes images of shape \(32, 32, 3\); the data's have shape \(28, 28, 1\)")):
+        config = pretrain.PretrainConfig(
+            what="classifier", epochs=1, base_filters=2, output=str(tmp_path / "out"),
+            verbose=0, teacher=str(teacher),
+            teacher_generator=generator and str(generator), teacher_samples=10)
+        with pytest.raises(ValueError, match=match):
+            pretrain.pretrain(config, source=small)
+    assert not (tmp_path / "out" / "classifier.keras").exists()

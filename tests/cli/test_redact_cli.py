@@ -25,6 +25,7 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     assert (metrics["lam"], metrics["g_steps"], metrics["d_steps"]) == (0.85, 1, 1)  # paper
     assert (metrics["g_learning_rate"], metrics["d_learning_rate"]) == (2e-4, 2e-4)
     assert metrics["g_ema_momentum"] == 0.0  # the paper: no moving average
+    assert metrics["g_ema_warmup"] is None
     # The shipped model makes about 11% zeros; one epoch of Alg. 1 on mnist_5k (56 steps)
     # removes about a quarter of them (measured: 10.9% -> 8.0% on 2,000 samples).
     assert metrics["invalidity_before"] > 0.08
@@ -38,6 +39,7 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     assert 9.5 < metrics["inception_score_parts_before"]["classes"] <= 10.0
     assert 0 < metrics["train_seconds"] < metrics["fit_seconds"]  # the monitor left out
     assert len(metrics["train_epoch_seconds"]) == metrics["epochs"]
+    assert len(metrics["train_epoch_cpu_seconds"]) == metrics["epochs"]
     assert sum(metrics["train_epoch_seconds"]) == pytest.approx(metrics["train_seconds"],
                                                                  abs=0.1)
     for name in ("before_after.png", "invalidity.png", "generator.keras",
@@ -80,6 +82,7 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
                               "received 1.0"),
     ({"g_ema_momentum": -0.5}, r"g_ema_momentum must be in \[0, 1\).*received -0.5"),
     ({"g_ema_momentum": "0.99"}, r"g_ema_momentum must be in \[0, 1\).*received '0.99'"),
+    ({"g_ema_warmup": "no"}, "g_ema_warmup must be True or False; received 'no'"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -117,9 +120,10 @@ def test_union_of_presets_in_adversarial_mode(tmp_path, run_bin):
     # The learning rates the optimizers ran with, read back from them.
     assert (metrics["g_learning_rate"], metrics["d_learning_rate"]) == (1e-4, 3e-4)
     assert metrics["g_ema_momentum"] == 0.9  # G's optimizer keeps the moving average
+    assert metrics["g_ema_warmup"] is True  # bin/redact's default
     report = (out / "report.md").read_text()
     assert "Adam learning rates G 0.0001 / D 0.0003" in report
-    assert "G the moving average of its weights (momentum 0.9)" in report
+    assert "G the moving average of its weights (momentum 0.9, warmed up)" in report
     parts = metrics["invalidity_parts_before"]
     assert set(parts) == {"labels", "ambiguity"}
     # The union's invalidity is at least each part's and at most their sum.

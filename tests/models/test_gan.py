@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator
-from keras_redact.models.gan import adam
+from keras_redact.models.gan import WarmupEMAAdam, adam
 
 
 def _gan(**compile_kwargs):
@@ -134,8 +134,8 @@ def test_fit_puts_the_optimizers_moving_averages_into_both_networks():
     # for G's and D's. With momentum 0.999 the average after 5 updates is still almost the
     # weights after the first (Keras starts the average there), far from the last.
     plain = _gan(g_steps=1)
-    averaged = _gan(g_steps=1, g_optimizer=adam(ema_momentum=0.999),
-                    d_optimizer=adam(ema_momentum=0.999))
+    averaged = _gan(g_steps=1, g_optimizer=adam(ema_momentum=0.999, ema_warmup=False),
+                    d_optimizer=adam(ema_momentum=0.999, ema_warmup=False))
     averaged.set_weights(plain.get_weights())
     record = _Weights()
     plain.fit(_data(40), epochs=1, verbose=0, callbacks=[record])
@@ -150,6 +150,42 @@ def test_fit_puts_the_optimizers_moving_averages_into_both_networks():
     # Without use_ema, fit leaves the last weights.
     assert all(np.array_equal(a, b.numpy()) for a, b in zip(
         last, plain.generator.trainable_weights + plain.discriminator.trainable_weights))
+
+
+@pytest.mark.parametrize("momentum", [0.3, 0.9])
+def test_warmed_up_average_follows_its_momentum_schedule(momentum):
+    # Update t (from 0) averages with momentum min(m, (1 + t) / (10 + t)); update 0 copies
+    # the weights. Recomputed here from the weights after each of 6 updates (g_steps=1):
+    # 0.3 is reached at t = 3 (3 / 12 < 0.3 < 4 / 13), 0.9 not within them. A large
+    # learning rate, so that the weights move and the schedules differ.
+    plain = _gan(g_steps=1, g_optimizer=adam(0.05))
+    averaged = _gan(g_steps=1, g_optimizer=adam(0.05, ema_momentum=momentum))
+    assert isinstance(averaged.g_optimizer, WarmupEMAAdam)
+    averaged.set_weights(plain.get_weights())
+    record = _Weights()
+    plain.fit(_data(48), epochs=1, verbose=0, callbacks=[record])
+    averaged.fit(_data(48), epochs=1, verbose=0)
+    n = len(averaged.generator.trainable_weights)
+    expected = keras_average = record.seen[0][:n]
+    for t, weights in enumerate(record.seen[1:], start=1):
+        m = min(momentum, (1 + t) / (10 + t))
+        expected = [m * a + (1 - m) * w for a, w in zip(expected, weights[:n])]
+        keras_average = [momentum * a + (1 - momentum) * w
+                         for a, w in zip(keras_average, weights[:n])]
+    assert len(record.seen) == 6
+    for want, got in zip(expected, averaged.generator.trainable_weights):
+        np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
+    if momentum == 0.9:  # Keras' constant momentum keeps far more of the first weights
+        assert max(np.abs(a - b).max() for a, b in zip(keras_average, expected)) > 0.05
+
+
+def test_warmup_optimizer_round_trips_through_its_config():
+    optimizer = adam(3e-4, ema_momentum=0.99)
+    restored = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
+    assert type(restored) is WarmupEMAAdam
+    assert restored.use_ema and restored.ema_momentum == 0.99
+    assert float(restored.learning_rate) == pytest.approx(3e-4)
+    assert type(adam(ema_momentum=0.99, ema_warmup=False)) is keras.optimizers.Adam
 
 
 class _Outputs(keras.callbacks.Callback):
