@@ -484,14 +484,19 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
 
 def _ema_momentum(optimizer) -> float:
     """The momentum of the weights' moving average `optimizer` keeps; 0.0 if none."""
-    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer
+    optimizer = _unscaled(optimizer)
     return float(f"{float(optimizer.ema_momentum):.6g}") if optimizer.use_ema else 0.0
 
 
 def _ema_warmup(optimizer) -> bool | None:
     """Whether that average warms up (`WarmupEMAAdam`); None without an average."""
-    optimizer = getattr(optimizer, "inner_optimizer", optimizer)  # LossScaleOptimizer
+    optimizer = _unscaled(optimizer)
     return isinstance(optimizer, WarmupEMAAdam) if optimizer.use_ema else None
+
+
+def _unscaled(optimizer):
+    """The optimizer inside a `LossScaleOptimizer` (mixed_float16), or `optimizer`."""
+    return getattr(optimizer, "inner_optimizer", optimizer)
 
 
 def markdown_report(metrics: dict) -> str:

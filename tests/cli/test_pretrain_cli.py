@@ -8,8 +8,9 @@ import pytest
 
 import keras_redact  # noqa: F401  (registers the model classes for load_model)
 from keras_redact import data
-from keras_redact.cli import pretrain
+from keras_redact.cli import PRETRAINED, pretrain
 from keras_redact.data import pipeline
+from keras_redact.models import DCGANGenerator, LabelClassifier
 
 
 @pytest.mark.slow
@@ -67,8 +68,6 @@ def test_pretrain_rejects_a_width_below_one():
 
 
 def test_pretrain_classifier_distilled_from_a_teacher_on_its_generator_too(tmp_path):
-    from keras_redact.cli import PRETRAINED
-
     images, labels = data.to_numpy(data.load("mnist_5k", "train"))
     every = slice(None, None, 16)
     small = pipeline.from_scaled(images[every], labels[every], name="mnist_5k")
@@ -109,9 +108,6 @@ def test_pretrain_rejects_bad_teacher_settings(kwargs, match):
 
 
 def test_distillation_refuses_a_teacher_or_generator_that_does_not_fit(tmp_path):
-    from keras_redact.cli import PRETRAINED
-    from keras_redact.models import DCGANGenerator, LabelClassifier
-
     images, labels = data.to_numpy(data.load("mnist_5k", "train"))
     small = pipeline.from_scaled(images[::40], labels[::40], name="mnist_5k")
     three = LabelClassifier((28, 28, 1), 3, filters=2)
