@@ -24,8 +24,9 @@ redaction's epochs as they ran, with the pre-training's estimator applied to the
 (its first epoch, which compiles, plus its fastest later epoch times the others), the
 like-for-like figure when load drifts, and in CPU time (the process's, all threads:
 `TrainTime.epoch_cpu_seconds`; the redaction as it ran, the pre-training by the same
-fastest-epochs estimator), the work done, which the host's other load moves less. Runs
-go to runs/cost-<method>-<timestamp>/.
+fastest-epochs estimator), which leaves out time the process waited (on the development
+machine it drifted as much as the wall time: docs/benchmarks.md, session 9). Runs go to
+runs/cost-<method>-<timestamp>/.
 """
 
 import datetime

@@ -108,8 +108,9 @@ class TrainTime(keras.callbacks.Callback):
     batch; per-epoch measurements, sample grids and logging after it do not count. The
     first epoch includes tracing and compiling the train step. `seconds` is the sum;
     `epoch_seconds` the epochs' times. `epoch_cpu_seconds` is the same spans in the
-    process's CPU time (all its threads; `time.process_time`): the work done, which
-    other load on the host slows less than the wall clock.
+    process's CPU time (all its threads; `time.process_time`): time the process waited
+    does not count, but other load on the host can still slow its work (shared caches
+    and memory; on the development machine it drifted as much as the wall time).
     """
 
     def on_train_begin(self, logs=None):

@@ -17,41 +17,47 @@ def classifier():
     return keras.saving.load_model(PRETRAINED / "classifier.keras")
 
 
+@pytest.fixture(scope="module")
+def generator():
+    return keras.saving.load_model(PRETRAINED / "generator.keras")
+
+
+def _test_accuracy(model) -> float:
+    """`model`'s accuracy on the 1,000 embedded test digits."""
+    x, y = data.to_numpy(data.load("mnist_5k", "test"))
+    return float(np.mean(model.predict(x, verbose=0).argmax(-1) == y))
+
+
 def test_classifier_accuracy_on_the_embedded_test_split(classifier):
     assert isinstance(classifier, LabelClassifier)
-    x, y = data.to_numpy(data.load("mnist_5k", "test"))
-    accuracy = float(np.mean(classifier.predict(x, verbose=0).argmax(-1) == y))
-    assert accuracy >= 0.985
+    assert _test_accuracy(classifier) >= 0.985
 
 
 def test_small_classifier_accuracy_on_the_embedded_test_split():
     # The cheaper f for classifier-based redaction (docs/pretrained.md): 97.5% measured.
     small = keras.saving.load_model(PRETRAINED / "small" / "classifier.keras")
     assert isinstance(small, LabelClassifier) and small.filters == 8
-    x, y = data.to_numpy(data.load("mnist_5k", "test"))
-    accuracy = float(np.mean(small.predict(x, verbose=0).argmax(-1) == y))
-    assert accuracy >= 0.97
+    assert _test_accuracy(small) >= 0.97
 
 
-def test_distilled_classifier_judges_generated_digits_like_the_evaluator(classifier):
+def test_distilled_classifier_judges_generated_digits_like_the_evaluator(classifier,
+                                                                          generator):
     # docs/pretrained.md: 97.9% test accuracy; the shipped classifier's label on 90.2% of
     # 10,000 generated samples (the small one trained on labels: 81.1%).
     distilled = keras.saving.load_model(PRETRAINED / "distilled" / "classifier.keras")
     assert isinstance(distilled, LabelClassifier) and distilled.filters == 8
-    x, y = data.to_numpy(data.load("mnist_5k", "test"))
-    assert float(np.mean(distilled.predict(x, verbose=0).argmax(-1) == y)) >= 0.97
-    g = keras.saving.load_model(PRETRAINED / "generator.keras")
+    assert _test_accuracy(distilled) >= 0.97
     both = evaluation.map_generated(
-        g, lambda x: (classifier(x, training=False), distilled(x, training=False)), 3000,
-        seed=1)
+        generator, lambda x: (classifier(x, training=False), distilled(x, training=False)),
+        3000, seed=1)
     assert np.mean(both[0].argmax(-1) == both[1].argmax(-1)) >= 0.88
 
 
-def test_generator_makes_every_digit(classifier):
-    g = keras.saving.load_model(PRETRAINED / "generator.keras")
+def test_generator_makes_every_digit(classifier, generator):
     d = keras.saving.load_model(PRETRAINED / "discriminator.keras")
-    assert isinstance(g, DCGANGenerator) and isinstance(d, DCGANDiscriminator)
-    logits = evaluation.map_generated(g, lambda x: classifier(x, training=False), 3000, seed=0)
+    assert isinstance(generator, DCGANGenerator) and isinstance(d, DCGANDiscriminator)
+    logits = evaluation.map_generated(generator, lambda x: classifier(x, training=False), 3000,
+                                      seed=0)
     shares = np.bincount(logits.argmax(-1), minlength=10) / len(logits)
     assert shares.min() >= 0.04 and shares.max() <= 0.16, shares  # 6-14% on 10,000 samples
     assert evaluation.inception_score_from_logits(logits) >= 7.0  # 10,000 samples: >= 7.5

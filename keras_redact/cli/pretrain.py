@@ -17,6 +17,7 @@ from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import quality, sampling
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier
 from keras_redact.models.gan import adam
+from keras_redact.redaction.sets import batched
 
 WHAT = ("gan", "classifier")
 
@@ -201,6 +202,8 @@ def _pretrain_classifier(config, train, output, work_dir) -> dict:
     if train.num_classes is None:
         raise ValueError(f"Dataset {config.dataset!r} has no labels to train a classifier on")
     teacher = keras.saving.load_model(config.teacher) if config.teacher else None
+    generator = (_teacher_generator(config, train.image_shape) if config.teacher_generator
+                 else None)
     classifier = LabelClassifier(train.image_shape, train.num_classes,
                                  **({} if config.base_filters is None
                                     else {"filters": config.base_filters}),
@@ -214,7 +217,7 @@ def _pretrain_classifier(config, train, output, work_dir) -> dict:
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         validation = test_data
     else:
-        data, size, figures = _distillation_batches(config, train, teacher)
+        data, size, figures = _distillation_batches(config, train, teacher, generator)
         loss = keras.losses.CategoricalCrossentropy(from_logits=True)
         validation = None  # targets are the teacher's probabilities; labels come after
     steps = config.epochs * (size // config.batch_size if size else 100)
@@ -232,24 +235,24 @@ def _pretrain_classifier(config, train, output, work_dir) -> dict:
               "test_size": int(len(labels))}
     if teacher is not None:
         result.update(figures)
-        result["teacher_agreement_test"] = _agreement(classifier, teacher, images)
-        if config.teacher_generator:
+        result["teacher_agreement_test"] = _agreement(logits, _logits(teacher, images))
+        if generator is not None:
             # Fresh samples (another latent seed than the training ones).
-            generated = _generated_images(config, train.image_shape, config.eval_samples,
-                                          config.seed + 1)
-            result["teacher_agreement_generated"] = _agreement(classifier, teacher, generated)
+            generated = _images_of(generator, config.eval_samples, config.seed + 1)
+            result["teacher_agreement_generated"] = _agreement(
+                _logits(classifier, generated), _logits(teacher, generated))
     return result
 
 
-def _distillation_batches(config, train, teacher):
-    """Training images (and generated ones) with the teacher's class probabilities.
+def _distillation_batches(config, train, teacher, generator=None):
+    """Training images (and `generator`'s) with the teacher's class probabilities.
 
     Returns:
         The batches, their number of samples, and the figures to report.
 
     Raises:
         ValueError: If the teacher does not take the data's images or gives another
-            number of classes, or the generator makes images of another shape.
+            number of classes.
     """
     teacher_in = tuple(teacher.inputs[0].shape[1:])
     teacher_out = int(teacher.outputs[0].shape[-1])
@@ -261,9 +264,8 @@ def _distillation_batches(config, train, teacher):
     images, _ = pipeline.to_numpy(train)
     figures = {"teacher": config.teacher, "teacher_generator": config.teacher_generator,
                "distilled_real": int(len(images))}
-    if config.teacher_generator:
-        generated = _generated_images(config, train.image_shape, config.teacher_samples,
-                                      config.seed)
+    if generator is not None:
+        generated = _images_of(generator, config.teacher_samples, config.seed)
         images = np.concatenate([images, generated])
         figures["distilled_generated"] = int(len(generated))
     probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(_logits(teacher, images)))
@@ -273,26 +275,27 @@ def _distillation_batches(config, train, teacher):
     return data, len(images), figures
 
 
-def _generated_images(config, image_shape, num_samples: int, seed: int) -> np.ndarray:
-    """`num_samples` images of `config.teacher_generator` (latent seed `seed`)."""
+def _teacher_generator(config, image_shape):
+    """`config.teacher_generator`, loaded; it must make images of the data's shape."""
     generator = keras.saving.load_model(config.teacher_generator)
     made = tuple(generator.outputs[0].shape[1:])
     if made != tuple(image_shape):
         raise ValueError(f"The teacher_generator {config.teacher_generator} makes images of "
                          f"shape {made}; the data's have shape {tuple(image_shape)}")
+    return generator
+
+
+def _images_of(generator, num_samples: int, seed: int) -> np.ndarray:
+    """`num_samples` images of `generator` (latent seed `seed`)."""
     return sampling.map_generated(generator, lambda x: x, num_samples, seed=seed)
 
 
-def _agreement(classifier, teacher, images) -> float:
-    """Share of `images` on which the two classifiers predict the same label."""
-    mine = _logits(classifier, images).argmax(-1)
-    theirs = _logits(teacher, images).argmax(-1)
-    return float(np.mean(mine == theirs))
+def _agreement(logits, other_logits) -> float:
+    """Share of samples on which two classifiers' logits give the same label."""
+    return float(np.mean(logits.argmax(-1) == other_logits.argmax(-1)))
 
 
-def _logits(model, images, batch_size: int = 500) -> np.ndarray:
-    """`model`'s inference outputs on `images`, batch by batch (eager: no retracing)."""
-    return np.concatenate([keras.ops.convert_to_numpy(model(images[i:i + batch_size],
-                                                            training=False))
-                           for i in range(0, len(images), batch_size)])
+def _logits(model, images) -> np.ndarray:
+    """`model`'s inference outputs on numpy `images`, in batches (eager: no retracing)."""
+    return batched(lambda x: model(x, training=False), images, batch_size=500)
 

@@ -78,7 +78,8 @@ def test_pretrain_classifier_distilled_from_a_teacher_on_its_generator_too(tmp_p
         teacher_generator=str(PRETRAINED / "generator.keras"), teacher_samples=3000)
     # The targets: the teacher's probabilities on the real images and 3,000 generated ones.
     teacher = keras.saving.load_model(config.teacher)
-    batches, size, figures = pretrain._distillation_batches(config, small, teacher)
+    generator = keras.saving.load_model(config.teacher_generator)
+    batches, size, figures = pretrain._distillation_batches(config, small, teacher, generator)
     assert size == 250 + 3000
     assert (figures["distilled_real"], figures["distilled_generated"]) == (250, 3000)
     x, target = next(iter(batches))
@@ -88,10 +89,11 @@ def test_pretrain_classifier_distilled_from_a_teacher_on_its_generator_too(tmp_p
     figures = pretrain.pretrain(config, source=small)
     student = keras.saving.load_model(tmp_path / "models" / "classifier.keras")
     assert student.filters == 4 and not student.augment
-    # It learned the teacher's judgement of fresh generated samples: well above the
-    # agreement of always answering the teacher's most frequent label (at most ~0.13).
+    # It learned the teacher's judgement of fresh generated samples and of the test
+    # digits: well above the agreement of always answering the teacher's most frequent
+    # label (at most ~0.13). Measured: 0.70 and 0.84.
     assert figures["teacher_agreement_generated"] > 0.5
-    assert 0.0 <= figures["teacher_agreement_test"] <= 1.0
+    assert figures["teacher_agreement_test"] > 0.6
     assert figures["test_size"] == 1000
 
 
