@@ -15,6 +15,8 @@ G_EMA = flags.DEFINE_float("g_ema_momentum", 0.0, "Momentum of the moving averag
                            "weights that becomes the redacted G (0: off, the paper).")
 G_EMA_WARMUP = flags.DEFINE_bool("g_ema_warmup", True, "Warm the average up "
                                  "(`WarmupEMAAdam`); --nog_ema_warmup: Keras' constant momentum.")
+G_EMA_START = flags.DEFINE_integer("g_ema_start_epochs", 0, "Start the warmed-up average "
+                                   "after this many epochs (0: from the first update).")
 GUIDE_OMEGA = flags.DEFINE_bool("guide_omega", True, "Classifier method: D judges p_Omega "
                                 "through guide(D, f) (eq. 6); --noguide_omega: D alone.")
 TAU = flags.DEFINE_float("tau", 0.5, "Classifier method: Omega = {f < tau}.")
@@ -30,7 +32,8 @@ def config_kwargs(method: str) -> dict:
     return {
         "method": method, "lam": LAM.value, "g_steps": G_STEPS.value,
         "alpha_minus": ALPHA_MINUS.value, "g_learning_rate": G_LR.value,
-        "g_ema_momentum": G_EMA.value, "g_ema_warmup": G_EMA_WARMUP.value, "tau": TAU.value,
+        "g_ema_momentum": G_EMA.value, "g_ema_warmup": G_EMA_WARMUP.value,
+        "g_ema_start_epochs": G_EMA_START.value, "tau": TAU.value,
         "jit_compile": JIT.value,
         "guide_omega": GUIDE_OMEGA.value or method != "classifier",
         "redaction_classifier": None if method == "data" else REDACTION_CLASSIFIER.value,

@@ -2,16 +2,17 @@
 
     python benchmarks/redaction_targets.py [--methods=data,validity,classifier] [--epochs=8]
         [--lam=0.85] [--g_steps=1] [--alpha_minus=0.05] [--g_learning_rate=2e-4]
-        [--g_ema_momentum=0] [--noguide_omega] [--tau=0.5] [--redaction_classifier=PATH]
+        [--g_ema_momentum=0] [--g_ema_start_epochs=0] [--noguide_omega] [--tau=0.5]
+        [--redaction_classifier=PATH]
         [--seed=0 --seed=1 ...] [--nojit_compile]
 
 For each method (and seed), one `bin/redact` job (its library), by default with the
 paper's MNIST base values (`--lam`, `--g_steps`, `--alpha_minus`, `--g_learning_rate`,
-`--g_ema_momentum` and, for the classifier method, `--noguide_omega` and `--tau`, and
-for the validity and classifier methods `--redaction_classifier`, override them;
-docs/benchmarks.md has the figures), measuring invalidity and the Inception Score on
-50,000 samples before and after, and invalidity on 10,000 other samples after every epoch
-(the "after 1 epoch" column).
+`--g_ema_momentum`, `--g_ema_start_epochs` and, for the classifier method,
+`--noguide_omega` and `--tau`, and for the validity and classifier methods
+`--redaction_classifier`, override them; docs/benchmarks.md has the figures), measuring
+invalidity and the Inception Score on 50,000 samples before and after, and invalidity on
+10,000 other samples after every epoch (the "after 1 epoch" column).
 With several seeds, each method also gets a pooled row: invalidity over all its seeds'
 samples, with its 95% interval. Targets (issue 3): invalidity <= 1e-2 after 1 epoch and
 <= 1e-3 after 8; IS after >= 0.9 x before. The IS is also shown as its two factors,
@@ -67,7 +68,8 @@ def main(argv):
                          binomial_interval(invalid, samples), "", "", "", "", ""))
     print(f"\nMNIST (mnist_5k), redact digit 0, {_EPOCHS.value} epochs, {_SAMPLES.value} "
           f"samples, lam {m['lam']}, K_G {m['g_steps']}, alpha_minus {m['alpha_minus']}, "
-          f"G learning rate {m['g_learning_rate']:g}, G EMA momentum {m['g_ema_momentum']:g}; "
+          f"G learning rate {m['g_learning_rate']:g}, G EMA momentum {m['g_ema_momentum']:g} "
+          f"(start after epoch {m['g_ema_start_epochs'] or 0}); "
           f"classifier: guide_omega "
           f"{recipe.GUIDE_OMEGA.value}, tau {recipe.TAU.value}; IS before = classes x confidence = "
           f"{_parts(m['inception_score_parts_before'])}")

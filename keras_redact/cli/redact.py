@@ -94,6 +94,10 @@ class RedactConfig:
             min(g_ema_momentum, (1 + t) / (10 + t)) at G's update t), so that it holds
             no trace of the pre-trained G after the first epoch; False: Keras' constant
             momentum from the first update.
+        g_ema_start_epochs: Start the (warmed-up) average after this many epochs: G's
+            updates in them copy the weights, so a run stopped by then delivers the
+            trained G, and the average covers the epochs after (0: from the first
+            update). Needs `g_ema_momentum` and `g_ema_warmup`.
         generator_loss: `"non_saturating"` or `"minimax"`.
         seed: Random seed.
         jit_compile: Compile the train step with XLA.
@@ -141,6 +145,7 @@ class RedactConfig:
     d_learning_rate: float = 2e-4
     g_ema_momentum: float = 0.0
     g_ema_warmup: bool = True
+    g_ema_start_epochs: int = 0
     generator_loss: str = "non_saturating"
     seed: int = 0
     jit_compile: bool = True
@@ -186,6 +191,16 @@ class RedactConfig:
                              f"received {self.g_ema_momentum!r}")
         if not isinstance(self.g_ema_warmup, bool):
             raise ValueError(f"g_ema_warmup must be True or False; received {self.g_ema_warmup!r}")
+        start = self.g_ema_start_epochs
+        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+            raise ValueError("g_ema_start_epochs must be a non-negative integer; received "
+                             f"{start!r}")
+        if self.g_ema_start_epochs and not (self.g_ema_momentum and self.g_ema_warmup):
+            raise ValueError(
+                "g_ema_start_epochs delays the warmed-up moving average of G's weights: it "
+                "needs g_ema_momentum above 0 and g_ema_warmup=True; received "
+                f"g_ema_start_epochs={self.g_ema_start_epochs}, g_ema_momentum="
+                f"{self.g_ema_momentum!r}, g_ema_warmup={self.g_ema_warmup!r}")
         check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
                                        "queries_per_round", "grid_every"))
         check_positive_integers(self, ("epochs", "steps_per_epoch"), optional=True)
@@ -340,6 +355,9 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     images, labels = pipeline.to_numpy(train)
     base = defaults_for(train.image_shape)
     epochs = config.epochs or base["epochs"]
+    if config.g_ema_start_epochs >= epochs:
+        raise ValueError(f"g_ema_start_epochs ({config.g_ema_start_epochs}) must be less than "
+                         f"epochs ({epochs}), or the moving average never starts")
 
     parts = redaction_parts(config, omega_classifier, images, labels)
     redaction_set = union(list(parts.values()))
@@ -368,9 +386,13 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     before_grid = grid.grid()
 
     model = RedactionGAN(generator, discriminator, redaction_set, seed=config.seed)
+    # G's updates in the epochs before the average starts (each pass drops its remainder).
+    g_updates_per_epoch = ((config.steps_per_epoch or kept // config.batch_size)
+                           * (base["g_steps"] if config.g_steps is None else config.g_steps))
     model.compile(g_optimizer=adam(config.g_learning_rate,
                                    ema_momentum=config.g_ema_momentum or None,
-                                   ema_warmup=config.g_ema_warmup),
+                                   ema_warmup=config.g_ema_warmup,
+                                   ema_start=config.g_ema_start_epochs * g_updates_per_epoch),
                   d_optimizer=adam(config.d_learning_rate), lam=config.lam,
                   alpha_plus=config.alpha_plus,
                   alpha_minus=config.alpha_minus, g_steps=config.g_steps,
@@ -435,6 +457,10 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "d_learning_rate": float(f"{float(model.d_optimizer.learning_rate):.6g}"),
         "g_ema_momentum": _ema_momentum(model.g_optimizer),
         "g_ema_warmup": _ema_warmup(model.g_optimizer),
+        "g_ema_start_epochs": config.g_ema_start_epochs if config.g_ema_momentum else None,
+        # G's updates: all of them, and the one its average started at (read back).
+        "g_updates": int(model.g_optimizer.iterations.numpy()),
+        "g_ema_start_update": getattr(_unscaled(model.g_optimizer), "ema_start", None),
         "tau": config.tau if config.method == "classifier" else None,
         "redaction_classifier": config.redaction_classifier,
         "queries_per_round": config.queries_per_round if config.method == "validity" else None,
@@ -520,7 +546,9 @@ def markdown_report(metrics: dict) -> str:
         + (f", Adam learning rates G {metrics['g_learning_rate']:g} / D "
            f"{metrics['d_learning_rate']:g}" if "g_learning_rate" in metrics else "")
         + (f", G the moving average of its weights (momentum {metrics['g_ema_momentum']:g}"
-           + (", warmed up" if metrics.get("g_ema_warmup") else "") + ")"
+           + (", warmed up" if metrics.get("g_ema_warmup") else "")
+           + (f", from epoch {metrics['g_ema_start_epochs'] + 1}"
+              if metrics.get("g_ema_start_epochs") else "") + ")"
            if metrics.get("g_ema_momentum") else "")
         + f") on {metrics['dataset']}; seed {metrics['seed']}.",
         "",

@@ -90,6 +90,10 @@ _G_EMA_WARMUP = flags.DEFINE_bool(
     "g_ema_warmup", True, "With --g_ema_momentum, warm the average up: momentum "
     "min(m, (1 + t) / (10 + t)) at G's update t, so a short run's G holds no trace of the "
     "pre-trained one. --nog_ema_warmup: Keras' constant momentum.")
+_G_EMA_START_EPOCHS = flags.DEFINE_integer(
+    "g_ema_start_epochs", 0, "With --g_ema_momentum, start the warmed-up average after this "
+    "many epochs: a run stopped by then delivers the trained G (0: from the first update).",
+    lower_bound=0)
 _GENERATOR_LOSS = flags.DEFINE_enum("generator_loss", "non_saturating",
                                     ["non_saturating", "minimax"], "Generator loss.")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
@@ -141,6 +145,7 @@ def main(argv):
         g_steps=_G_STEPS.value, guide_omega=_GUIDE_OMEGA.value,
         g_learning_rate=_G_LEARNING_RATE.value, d_learning_rate=_D_LEARNING_RATE.value,
         g_ema_momentum=_G_EMA_MOMENTUM.value, g_ema_warmup=_G_EMA_WARMUP.value,
+        g_ema_start_epochs=_G_EMA_START_EPOCHS.value,
         redaction_classifier=_REDACTION_CLASSIFIER.value,
         generator_loss=_GENERATOR_LOSS.value, seed=_SEED.value, export=_EXPORT.value,
         export_dir=_EXPORT_DIR.value, boundary_margin=_BOUNDARY_MARGIN.value,

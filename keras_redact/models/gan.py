@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import numbers
 
 import keras
 import tensorflow as tf
@@ -12,7 +13,7 @@ from keras_redact import distribute, losses
 
 
 def adam(learning_rate: float = 2e-4, ema_momentum: float | None = None,
-         ema_warmup: bool = True) -> keras.optimizers.Optimizer:
+         ema_warmup: bool = True, ema_start: int = 0) -> keras.optimizers.Optimizer:
     """The paper's optimiser: Adam(lr 2e-4, beta_1 0.5, beta_2 0.999).
 
     Args:
@@ -24,12 +25,24 @@ def adam(learning_rate: float = 2e-4, ema_momentum: float | None = None,
             momentum is min(ema_momentum, (1 + t) / (10 + t)) at update t, so a short run
             delivers an average of its recent weights, not of the starting ones. False:
             Keras' constant momentum.
+        ema_start: With the warmed-up average, the update it starts at: before it the
+            average is the weights themselves, and the warm-up counts from it
+            (`WarmupEMAAdam`). 0: from the first update.
+
+    Raises:
+        ValueError: If `ema_start` is given without a warmed-up average.
     """
+    if ema_start and (ema_momentum is None or not ema_warmup):
+        raise ValueError("ema_start needs the warmed-up average (ema_momentum given, "
+                         f"ema_warmup=True); received ema_start={ema_start!r}, "
+                         f"ema_momentum={ema_momentum!r}, ema_warmup={ema_warmup!r}")
+    kwargs = {"learning_rate": learning_rate, "beta_1": 0.5, "beta_2": 0.999}
     if ema_momentum is None:
-        return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.5, beta_2=0.999)
-    optimizer = WarmupEMAAdam if ema_warmup else keras.optimizers.Adam
-    return optimizer(learning_rate=learning_rate, beta_1=0.5, beta_2=0.999, use_ema=True,
-                     ema_momentum=ema_momentum)
+        return keras.optimizers.Adam(**kwargs)
+    if not ema_warmup:
+        return keras.optimizers.Adam(use_ema=True, ema_momentum=ema_momentum, **kwargs)
+    return WarmupEMAAdam(use_ema=True, ema_momentum=ema_momentum, ema_start=ema_start,
+                         **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="keras_redact")
@@ -42,15 +55,38 @@ class WarmupEMAAdam(keras.optimizers.Adam):
     pre-trained one. Here update t (from 0) uses momentum min(m, (1 + t) / (10 + t)), the
     schedule of `tf.train.ExponentialMovingAverage(num_updates=...)`: the starting
     weights' share falls like t^-9, and from t = (10m - 1) / (1 - m) on (890 updates for
-    m = 0.99) it is Keras' average. Same arguments as `keras.optimizers.Adam`.
+    m = 0.99) it is Keras' average.
+
+    `ema_start` delays the average, as `start_averaging` does in stochastic weight
+    averaging: updates before it copy the weights (the average is the weights being
+    trained), and the schedule above counts t from it. A run stopped before then
+    delivers its trained weights; one that goes on, the average of the weights since.
+
+    Args:
+        ema_start: The update (0-based count of `iterations`) the average starts at.
+        **kwargs: `keras.optimizers.Adam`'s arguments.
+
+    Raises:
+        ValueError: If `ema_start` is not a non-negative integer.
     """
+
+    def __init__(self, *args, ema_start: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not (isinstance(ema_start, numbers.Integral) and not isinstance(ema_start, bool)
+                and ema_start >= 0):
+            raise ValueError(f"ema_start must be a non-negative integer (an update count); "
+                             f"received {ema_start!r}")
+        self.ema_start = int(ema_start)
+
+    def get_config(self):
+        return {**super().get_config(), "ema_start": self.ema_start}
 
     def _update_model_variables_moving_average(self, trainable_variables):
         if not self.use_ema:
             return
-        step = ops.cast(self.iterations, "float32")
-        # Update 0 copies the weights (the averages start at zero), as in Keras.
-        momentum = ops.where(ops.equal(step, 0.0), 0.0, ops.minimum(
+        step = ops.cast(self.iterations, "float32") - float(self.ema_start)
+        # Update 0 (and any before ema_start) copies the weights, as Keras' update 0 does.
+        momentum = ops.where(ops.less_equal(step, 0.0), 0.0, ops.minimum(
             ops.cast(self.ema_momentum, "float32"), (1.0 + step) / (10.0 + step)))
         for var, average in zip(trainable_variables, self._model_variables_moving_average):
             if average is not None:

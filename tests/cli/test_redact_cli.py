@@ -83,10 +83,40 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     ({"g_ema_momentum": -0.5}, r"g_ema_momentum must be in \[0, 1\).*received -0.5"),
     ({"g_ema_momentum": "0.99"}, r"g_ema_momentum must be in \[0, 1\).*received '0.99'"),
     ({"g_ema_warmup": "no"}, "g_ema_warmup must be True or False; received 'no'"),
+    ({"g_ema_start_epochs": -1}, "g_ema_start_epochs must be a non-negative integer; "
+                                 "received -1"),
+    ({"g_ema_start_epochs": "1"}, "non-negative integer; received '1'"),
+    ({"g_ema_start_epochs": 1}, "needs g_ema_momentum above 0 and g_ema_warmup=True; "
+                                "received g_ema_start_epochs=1, g_ema_momentum=0.0"),
+    ({"g_ema_start_epochs": 1, "g_ema_momentum": 0.9, "g_ema_warmup": False},
+     "g_ema_warmup=False"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
         redact.RedactConfig(**kwargs)
+
+
+def test_average_that_would_never_start_fails_before_training(tmp_path):
+    config = redact.RedactConfig(epochs=2, g_ema_momentum=0.9, g_ema_start_epochs=2,
+                                 output_dir=str(tmp_path / "x"), verbose=0)
+    with pytest.raises(ValueError, match=r"g_ema_start_epochs \(2\) must be less than "
+                                         r"epochs \(2\)"):
+        redact.redact(config)
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.slow
+def test_average_starts_after_the_first_epoch(tmp_path):
+    # Two passes over the 3,600 kept digits in batches of 512 (7 steps each, K_G 2): the
+    # average starts at the second pass's first update, update 14.
+    out = tmp_path / "run"
+    metrics = redact.redact(redact.RedactConfig(
+        epochs=2, batch_size=512, g_steps=2, g_ema_momentum=0.9, g_ema_start_epochs=1,
+        eval_samples=500, monitor_samples=100, output_dir=str(out), export=False,
+        verbose=0, jit_compile=False))
+    assert metrics["g_ema_start_epochs"] == 1 and metrics["g_ema_warmup"] is True
+    assert (metrics["g_ema_start_update"], metrics["g_updates"]) == (14, 28)
+    assert "(momentum 0.9, warmed up, from epoch 2)" in (out / "report.md").read_text()
 
 
 def test_label_absent_from_classifier_fails_before_training(tmp_path):

@@ -152,14 +152,14 @@ def test_fit_puts_the_optimizers_moving_averages_into_both_networks():
         last, plain.generator.trainable_weights + plain.discriminator.trainable_weights))
 
 
-@pytest.mark.parametrize("momentum", [0.3, 0.9])
-def test_warmed_up_average_follows_its_momentum_schedule(momentum):
-    # Update t (from 0) averages with momentum min(m, (1 + t) / (10 + t)); update 0 copies
-    # the weights. Recomputed here from the weights after each of 6 updates (g_steps=1):
-    # 0.3 is reached at t = 3 (3 / 12 < 0.3 < 4 / 13), 0.9 not within them. A large
-    # learning rate, so that the weights move and the schedules differ.
+@pytest.mark.parametrize("momentum,start", [(0.3, 0), (0.9, 0), (0.9, 2)])
+def test_warmed_up_average_follows_its_momentum_schedule(momentum, start):
+    # Update t (from 0) averages with momentum min(m, (1 + k) / (10 + k)), k = t - start;
+    # updates up to `start` copy the weights. Recomputed here from the weights after each
+    # of 6 updates (g_steps=1): 0.3 is reached at k = 3 (3 / 12 < 0.3 < 4 / 13), 0.9 not
+    # within them. A large learning rate, so that the weights move and the schedules differ.
     plain = _gan(g_steps=1, g_optimizer=adam(0.05))
-    averaged = _gan(g_steps=1, g_optimizer=adam(0.05, ema_momentum=momentum))
+    averaged = _gan(g_steps=1, g_optimizer=adam(0.05, ema_momentum=momentum, ema_start=start))
     assert isinstance(averaged.g_optimizer, WarmupEMAAdam)
     averaged.set_weights(plain.get_weights())
     record = _Weights()
@@ -168,7 +168,8 @@ def test_warmed_up_average_follows_its_momentum_schedule(momentum):
     n = len(averaged.generator.trainable_weights)
     expected = keras_average = record.seen[0][:n]
     for t, weights in enumerate(record.seen[1:], start=1):
-        m = min(momentum, (1 + t) / (10 + t))
+        k = t - start
+        m = 0.0 if k <= 0 else min(momentum, (1 + k) / (10 + k))
         expected = [m * a + (1 - m) * w for a, w in zip(expected, weights[:n])]
         keras_average = [momentum * a + (1 - momentum) * w
                          for a, w in zip(keras_average, weights[:n])]
@@ -177,15 +178,37 @@ def test_warmed_up_average_follows_its_momentum_schedule(momentum):
         np.testing.assert_allclose(got.numpy(), want, rtol=1e-5, atol=1e-6)
     if momentum == 0.9:  # Keras' constant momentum keeps far more of the first weights
         assert max(np.abs(a - b).max() for a, b in zip(keras_average, expected)) > 0.05
+    if start:  # the delayed average is not the one from update 0, nor the last weights
+        warmed = _gan(g_steps=1, g_optimizer=adam(0.05, ema_momentum=momentum))
+        warmed.set_weights(plain.get_weights())
+        warmed.fit(_data(48), epochs=1, verbose=0)
+        for name, other in (("from update 0", warmed.generator.trainable_weights),
+                            ("last weights", record.seen[-1][:n])):
+            gap = max(np.abs(np.asarray(a) - b).max()
+                      for a, b in zip(other, expected))
+            assert gap > 1e-3, name
 
 
 def test_warmup_optimizer_round_trips_through_its_config():
-    optimizer = adam(3e-4, ema_momentum=0.99)
+    optimizer = adam(3e-4, ema_momentum=0.99, ema_start=280)
     restored = keras.optimizers.deserialize(keras.optimizers.serialize(optimizer))
     assert type(restored) is WarmupEMAAdam
-    assert restored.use_ema and restored.ema_momentum == 0.99
+    assert restored.use_ema and restored.ema_momentum == 0.99 and restored.ema_start == 280
     assert float(restored.learning_rate) == pytest.approx(3e-4)
     assert type(adam(ema_momentum=0.99, ema_warmup=False)) is keras.optimizers.Adam
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"ema_start": 10}, r"ema_start needs the warmed-up average.*received ema_start=10, "
+                        r"ema_momentum=None, ema_warmup=True"),
+    ({"ema_start": 10, "ema_momentum": 0.9, "ema_warmup": False}, "ema_warmup=False"),
+    ({"ema_start": -1, "ema_momentum": 0.9}, r"ema_start must be a non-negative integer "
+                                             r"\(an update count\); received -1"),
+    ({"ema_start": 2.5, "ema_momentum": 0.9}, "non-negative integer.*received 2.5"),
+])
+def test_bad_average_start(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        adam(**kwargs)
 
 
 class _Outputs(keras.callbacks.Callback):
