@@ -195,11 +195,11 @@ class RedactConfig:
         if isinstance(start, bool) or not isinstance(start, int) or start < 0:
             raise ValueError("g_ema_start_epochs must be a non-negative integer; received "
                              f"{start!r}")
-        if self.g_ema_start_epochs and not (self.g_ema_momentum and self.g_ema_warmup):
+        if start and not (self.g_ema_momentum and self.g_ema_warmup):
             raise ValueError(
                 "g_ema_start_epochs delays the warmed-up moving average of G's weights: it "
                 "needs g_ema_momentum above 0 and g_ema_warmup=True; received "
-                f"g_ema_start_epochs={self.g_ema_start_epochs}, g_ema_momentum="
+                f"g_ema_start_epochs={start}, g_ema_momentum="
                 f"{self.g_ema_momentum!r}, g_ema_warmup={self.g_ema_warmup!r}")
         check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
                                        "queries_per_round", "grid_every"))
