@@ -455,12 +455,9 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         # What the optimizers hold (float32), to 6 significant digits: 1e-4, not 9.99e-05.
         "g_learning_rate": float(f"{float(model.g_optimizer.learning_rate):.6g}"),
         "d_learning_rate": float(f"{float(model.d_optimizer.learning_rate):.6g}"),
-        "g_ema_momentum": _ema_momentum(model.g_optimizer),
-        "g_ema_warmup": _ema_warmup(model.g_optimizer),
+        **_average_of(model.g_optimizer),
         "g_ema_start_epochs": config.g_ema_start_epochs if config.g_ema_momentum else None,
-        # G's updates: all of them, and the one its average started at (read back).
         "g_updates": int(model.g_optimizer.iterations.numpy()),
-        "g_ema_start_update": getattr(_unscaled(model.g_optimizer), "ema_start", None),
         "tau": config.tau if config.method == "classifier" else None,
         "redaction_classifier": config.redaction_classifier,
         "queries_per_round": config.queries_per_round if config.method == "validity" else None,
@@ -508,21 +505,20 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     return metrics
 
 
-def _ema_momentum(optimizer) -> float:
-    """The momentum of the weights' moving average `optimizer` keeps; 0.0 if none."""
-    optimizer = _unscaled(optimizer)
-    return float(f"{float(optimizer.ema_momentum):.6g}") if optimizer.use_ema else 0.0
+def _average_of(optimizer) -> dict:
+    """The moving average of the weights G's `optimizer` keeps, as metrics.json records it.
 
-
-def _ema_warmup(optimizer) -> bool | None:
-    """Whether that average warms up (`WarmupEMAAdam`); None without an average."""
-    optimizer = _unscaled(optimizer)
-    return isinstance(optimizer, WarmupEMAAdam) if optimizer.use_ema else None
-
-
-def _unscaled(optimizer):
-    """The optimizer inside a `LossScaleOptimizer` (mixed_float16), or `optimizer`."""
-    return getattr(optimizer, "inner_optimizer", optimizer)
+    Read back from the optimizer (inside a `LossScaleOptimizer` under mixed_float16):
+    `g_ema_momentum` (0.0 without an average; to 6 significant digits), `g_ema_warmup`
+    (whether it is a `WarmupEMAAdam`) and `g_ema_start_update` (its `ema_start`), both
+    None without an average.
+    """
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+    if not optimizer.use_ema:
+        return {"g_ema_momentum": 0.0, "g_ema_warmup": None, "g_ema_start_update": None}
+    warmup = isinstance(optimizer, WarmupEMAAdam)
+    return {"g_ema_momentum": float(f"{float(optimizer.ema_momentum):.6g}"),
+            "g_ema_warmup": warmup, "g_ema_start_update": optimizer.ema_start if warmup else None}
 
 
 def markdown_report(metrics: dict) -> str:
