@@ -26,10 +26,9 @@ like-for-like figure when load drifts, and in CPU time (the process's, all threa
 `TrainTime.epoch_cpu_seconds`; the redaction as it ran, the pre-training by the same
 fastest-epochs estimator), which leaves out time the process waited (on the development
 machine it drifted as much as the wall time: docs/benchmarks.md, session 9). Runs go to
-runs/cost-<method>-<timestamp>/.
+runs/cost-<method>-<timestamp>/ (`-2`, ... for jobs started in the same second).
 """
 
-import datetime
 import json
 import os
 import time
@@ -40,7 +39,7 @@ import keras  # noqa: E402
 import recipe  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-from keras_redact import callbacks, data, redaction  # noqa: E402
+from keras_redact import callbacks, data, io, redaction  # noqa: E402
 from keras_redact.cli import PRETRAINED, pretrain, redact  # noqa: E402
 
 _METHOD = flags.DEFINE_enum("method", "classifier", ["data", "validity", "classifier"],
@@ -71,10 +70,9 @@ def main(argv):
     shipped = pretrain.PretrainConfig(
         **json.loads((PRETRAINED / "gan_metrics.json").read_text())["config"])
     first, first_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     m = redact.redact(redact.RedactConfig(
         epochs=_EPOCHS.value, eval_samples=1000, monitor_samples=1000, seed=_SEED.value,
-        verbose=0, export=False, output_dir=f"runs/cost-{_METHOD.value}-{stamp}",
+        verbose=0, export=False, output_dir=str(io.output_dir(None, f"cost-{_METHOD.value}")),
         **recipe.config_kwargs(_METHOD.value)))
     second, second_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
     scoring, scoring_cpu = (_kept_scoring_seconds(recipe.REDACTION_CLASSIFIER.value)

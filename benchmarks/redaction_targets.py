@@ -1,14 +1,15 @@
 """Redacts digit 0 from the shipped MNIST DCGAN with each method; prints the paper's figures.
 
     python benchmarks/redaction_targets.py [--methods=data,validity,classifier] [--epochs=8]
-        [--lam=0.85] [--g_steps=1] [--alpha_minus=0.05] [--g_learning_rate=2e-4]
+        [--lam=0.85 | --lam_schedule=0.65,0.7] [--g_steps=1] [--alpha_minus=0.05]
+        [--g_learning_rate=2e-4]
         [--g_ema_momentum=0] [--g_ema_start_epochs=0] [--noguide_omega] [--tau=0.5]
         [--redaction_classifier=PATH]
         [--seed=0 --seed=1 ...] [--nojit_compile]
 
 For each method (and seed), one `bin/redact` job (its library), by default with the
-paper's MNIST base values (`--lam`, `--g_steps`, `--alpha_minus`, `--g_learning_rate`,
-`--g_ema_momentum`, `--g_ema_start_epochs` and, for the classifier method,
+paper's MNIST base values (`--lam` or `--lam_schedule`, `--g_steps`, `--alpha_minus`,
+`--g_learning_rate`, `--g_ema_momentum`, `--g_ema_start_epochs` and, for the classifier method,
 `--noguide_omega` and `--tau`, and for the validity and classifier methods
 `--redaction_classifier`, override them; docs/benchmarks.md has the figures), measuring
 invalidity and the Inception Score on 50,000 samples before and after, and invalidity on
@@ -17,10 +18,10 @@ With several seeds, each method also gets a pooled row: invalidity over all its 
 samples, with its 95% interval. Targets (issue 3): invalidity <= 1e-2 after 1 epoch and
 <= 1e-3 after 8; IS after >= 0.9 x before. The IS is also shown as its two factors,
 the effective number of classes and the confidence (`inception_score_parts_from_logits`).
-Runs go to runs/bench-<method>-<timestamp>[-seed<k>]/.
+Runs go to runs/bench-<method>-seed<k>-<timestamp>/ (`-2`, ... for jobs started in the
+same second).
 """
 
-import datetime
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -28,6 +29,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import recipe  # noqa: E402
 from absl import app, flags  # noqa: E402
 
+from keras_redact import io  # noqa: E402
 from keras_redact.cli import redact  # noqa: E402
 from keras_redact.evaluation.invalidity import binomial_interval  # noqa: E402
 
@@ -40,17 +42,15 @@ _SEED = flags.DEFINE_multi_integer("seed", [0], "Seed; repeat the flag for sever
 
 def main(argv):
     del argv
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     seeds = _SEED.value
     rows = []
     for method in _METHODS.value:
         invalid = samples = 0
         for seed in seeds:
-            suffix = f"-seed{seed}" if len(seeds) > 1 else ""
             m = redact.redact(redact.RedactConfig(
                 epochs=_EPOCHS.value, eval_samples=_SAMPLES.value,
                 monitor_samples=_MONITOR.value, seed=seed, verbose=0, export=False,
-                output_dir=f"runs/bench-{method}-{stamp}{suffix}",
+                output_dir=str(io.output_dir(None, f"bench-{method}-seed{seed}")),
                 **recipe.config_kwargs(method)))
             curve = m["invalidity_per_epoch"]
             rows.append((f"{method}, seed {seed}", f"{m['invalidity_before']:.2e}",
@@ -67,7 +67,8 @@ def main(argv):
             rows.append((f"{method}, {len(seeds)} seeds pooled", "", "", invalid / samples,
                          binomial_interval(invalid, samples), "", "", "", "", ""))
     print(f"\nMNIST (mnist_5k), redact digit 0, {_EPOCHS.value} epochs, {_SAMPLES.value} "
-          f"samples, lam {m['lam']}, K_G {m['g_steps']}, alpha_minus {m['alpha_minus']}, "
+          f"samples, lam {m['lam_schedule'] or m['lam']}, K_G {m['g_steps']}, "
+          f"alpha_minus {m['alpha_minus']}, "
           f"G learning rate {m['g_learning_rate']:g}, G EMA momentum {m['g_ema_momentum']:g} "
           f"(start after epoch {m['g_ema_start_epochs'] or 0}); "
           f"classifier: guide_omega "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import datetime
+import itertools
 import json
 import math
 import os
@@ -114,3 +116,27 @@ def fresh_dir(path, what: str = "output directory") -> pathlib.Path:
             f"{what} {path} exists and is not empty; choose another or remove it")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def output_dir(given=None, prefix: str = "run", parent="runs") -> pathlib.Path:
+    """Creates a run's output folder: `given` (new or empty), or a new timestamped one.
+
+    Without `given`, the folder is `<parent>/<prefix>-<YYYYmmdd-HHMMSS>`, or with `-2`,
+    `-3`, ... added when that exists: each name is taken by an atomic `mkdir`, so runs
+    started in the same second (parallel jobs) never share a folder.
+
+    Raises:
+        FileExistsError: If `given` exists and holds files.
+    """
+    if given:
+        return fresh_dir(given)
+    parent = pathlib.Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    stamp = f"{prefix}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
+    for k in itertools.count(1):
+        path = parent / (stamp if k == 1 else f"{stamp}-{k}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path

@@ -33,6 +33,7 @@ from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator  # noq
 from keras_redact.redaction import (  # noqa: E402
     ClassifierRedactionSet,
     DataRedactionSet,
+    LamSchedule,
     RedactionGAN,
     ValidityRedactionSet,
 )
@@ -67,7 +68,9 @@ def run(case, strategy, data, omega):
             model.compile(g_steps=2)
     dataset = tf.data.Dataset.from_tensor_slices(data).batch(BATCH, drop_remainder=True)
     kwargs = {} if case in ("dcgan", "data") else {"redaction_samples": omega}
-    history = model.fit(dataset, epochs=1, verbose=0, **kwargs)
+    # Redaction: lam set by the callback (0.6) instead of compile's (0.85), on each replica.
+    callbacks = [] if case == "dcgan" else [LamSchedule([0.6])]
+    history = model.fit(dataset, epochs=1, verbose=0, callbacks=callbacks, **kwargs)
     weights = [np.asarray(w) for w in model.generator.weights + model.discriminator.weights]
     return weights, {k: float(v[-1]) for k, v in history.history.items()}
 

@@ -39,6 +39,8 @@ def test_two_replicas_make_the_same_step_as_one(replica_report, case):
     assert report["logs_one"].keys() == report["logs_two"].keys()
     for key, value in report["logs_one"].items():
         assert report["logs_two"][key] == pytest.approx(value, rel=1e-5, abs=1e-6), key
+    if case != "dcgan":  # LamSchedule's lam, the same on both replicas
+        assert report["logs_two"]["lam"] == pytest.approx(0.6)
 
 
 @pytest.mark.slow

@@ -15,8 +15,6 @@ digits deleted besides the 400 zeros): threshold 0.25: 3,208 of 3,600; 0.5: 2,06
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import pathlib
 import time
 
 import keras
@@ -131,14 +129,12 @@ def delete_and_retrain(config: DeleteConfig) -> dict:
             that exists and is not empty.
     """
     start = time.time()
-    output = pathlib.Path(config.output_dir or pathlib.Path("runs") / datetime.datetime.now()
-                          .strftime("delete-%Y%m%d-%H%M%S"))
     classifier = keras.saving.load_model(config.classifier or PRETRAINED / "classifier.keras")
     train = sources.load(config.dataset, "train", data_dir=config.data_dir)
     images, labels = pipeline.to_numpy(train)
     delete = correlated(images, labels, config.labels, classifier, config.threshold,
                         config.representation)
-    io.fresh_dir(output)
+    output = io.output_dir(config.output_dir, "delete")
     kept = pipeline.from_scaled(images[~delete], labels[~delete], name=f"{train.name}-deleted")
     deleted_by_label = np.bincount(labels[delete], minlength=int(labels.max()) + 1)
     say = print if config.verbose else (lambda *a, **k: None)

@@ -46,6 +46,20 @@ def parse_labels(values):
         raise app.UsageError(f"--labels must be integers; received {values}") from None
 
 
+def parse_floats(values, flag: str):
+    """The value of a list flag of numbers as a tuple of floats (`None` stays `None`).
+
+    Raises:
+        absl.app.UsageError: If a value is not a number (absl prints the usage).
+    """
+    if values is None:
+        return None
+    try:
+        return tuple(float(v) for v in values)
+    except ValueError:
+        raise app.UsageError(f"--{flag} must be numbers; received {values}") from None
+
+
 def run(main, command: str) -> None:
     """`absl.app.run(main)`, with the errors a user can fix printed as one line.
 

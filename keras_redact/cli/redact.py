@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import pathlib
 import time
 
@@ -20,6 +19,7 @@ from keras_redact.evaluation.plots import plot_invalidity
 from keras_redact.models.gan import WarmupEMAAdam, adam
 from keras_redact.redaction import (
     InvalidityMonitor,
+    LamSchedule,
     RedactionGAN,
     ValidityRounds,
     any_of,
@@ -58,6 +58,9 @@ class RedactConfig:
             iterations (batches).
         epochs: Redaction epochs (MNIST: 8).
         lam: Weight of p_G in the fake mixture, in (0, 1) (MNIST: 0.85).
+        lam_schedule: lam of epochs 1, 2, ... instead of one `lam` (the last value holds
+            for the later epochs; `redaction.LamSchedule`): e.g. `(0.65, 0.7)`, a low lam
+            for the first epoch's fast redaction and a higher one for quality after.
         alpha_plus: Positive smoothing target in (1/2, 1] (MNIST: 0.95).
         alpha_minus: Negative smoothing target in [0, 1/2) (0.05).
         tau: Threshold of the classifier-based set, in (0, 1) (0.5).
@@ -74,7 +77,8 @@ class RedactConfig:
             not optimise against the classifier that judges it (docs/redaction.md).
         dataset: Dataset name or path (default: the embedded mnist_5k).
         data_dir: TFDS data folder.
-        output_dir: Where results go (default `runs/<timestamp>`); must be new or empty.
+        output_dir: Where results go (default `runs/redact-<timestamp>`, a new folder even
+            for runs started in the same second); must be new or empty.
         eval_samples: Samples for invalidity and IS before and after (paper: 50,000).
         monitor_samples: Samples for the invalidity measured after each epoch.
         batch_size: Batch size (64).
@@ -124,6 +128,7 @@ class RedactConfig:
     grid_every: int = 10
     epochs: int | None = None
     lam: float | None = None
+    lam_schedule: tuple[float, ...] | None = None
     alpha_plus: float | None = None
     alpha_minus: float | None = None
     tau: float = 0.5
@@ -173,6 +178,14 @@ class RedactConfig:
                              "model) and attribute_names")
         if self.lam is not None:
             losses.validate_lam(self.lam)
+        if self.lam_schedule is not None:
+            if self.lam is not None:
+                raise ValueError("Give lam or lam_schedule, not both; received lam="
+                                 f"{self.lam!r} and lam_schedule={self.lam_schedule!r}")
+            if not self.lam_schedule:
+                raise ValueError("lam_schedule must hold at least one value; received none")
+            for value in self.lam_schedule:
+                losses.validate_lam(value)
         losses.validate_smoothing(0.95 if self.alpha_plus is None else self.alpha_plus,
                                   0.05 if self.alpha_minus is None else self.alpha_minus)
         if not 0.0 < self.tau < 1.0:
@@ -332,15 +345,13 @@ def redact(config: RedactConfig) -> dict:
         FileExistsError: If the output directory exists and is not empty.
     """
     start = time.time()
-    output = pathlib.Path(config.output_dir or pathlib.Path("runs") / datetime.datetime.now()
-                          .strftime("redact-%Y%m%d-%H%M%S"))
     strategy = distribute.strategy_from_name(config.strategy)
     distribute.check_global_batch(config.batch_size, strategy)
     with distribute.precision(config.mixed_precision), strategy.scope():
-        return _redact(config, output, start)
+        return _redact(config, start)
 
 
-def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
+def _redact(config: RedactConfig, start: float) -> dict:
     generator = _load_model(config.generator or PRETRAINED / "generator.keras", "generator")
     discriminator = _load_model(config.discriminator or PRETRAINED / "discriminator.keras",
                                 "discriminator")
@@ -358,6 +369,9 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     if config.g_ema_start_epochs >= epochs:
         raise ValueError(f"g_ema_start_epochs ({config.g_ema_start_epochs}) must be less than "
                          f"epochs ({epochs}), or the moving average never starts")
+    if config.lam_schedule and len(config.lam_schedule) > epochs:
+        raise ValueError(f"lam_schedule has {len(config.lam_schedule)} values but the run has "
+                         f"{epochs} epochs")
 
     parts = redaction_parts(config, omega_classifier, images, labels)
     redaction_set = union(list(parts.values()))
@@ -371,7 +385,7 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
                    for name, part in parts.items()}
     membership = any_of(list(memberships.values()))
     part_memberships = memberships if len(memberships) > 1 else None
-    io.fresh_dir(output)
+    output = io.output_dir(config.output_dir, "redact")  # the checks above passed
     keras.utils.set_random_seed(config.seed)
 
     say = print if config.verbose else (lambda *a, **k: None)
@@ -393,7 +407,8 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
                                    ema_momentum=config.g_ema_momentum or None,
                                    ema_warmup=config.g_ema_warmup,
                                    ema_start=config.g_ema_start_epochs * g_updates_per_epoch),
-                  d_optimizer=adam(config.d_learning_rate), lam=config.lam,
+                  d_optimizer=adam(config.d_learning_rate),
+                  lam=config.lam_schedule[0] if config.lam_schedule else config.lam,
                   alpha_plus=config.alpha_plus,
                   alpha_minus=config.alpha_minus, g_steps=config.g_steps,
                   generator_loss=config.generator_loss, jit_compile=config.jit_compile,
@@ -401,6 +416,8 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
                   d_steps=0 if config.freeze_discriminator else 1)
     monitor = InvalidityMonitor(membership, config.monitor_samples, seed=config.seed + 1)
     callbacks = [monitor, grid, keras.callbacks.CSVLogger(str(output / "history.csv"))]
+    if config.lam_schedule:
+        callbacks.insert(0, LamSchedule(list(config.lam_schedule)))
     rounds = None
     if config.method == "validity":
         rounds = ValidityRounds(seed=config.seed)
@@ -429,6 +446,7 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
     model.fit(data, epochs=epochs, verbose=config.verbose, callbacks=callbacks,
               redaction_samples=redaction_samples, steps_per_epoch=config.steps_per_epoch)
     fit_seconds = time.time() - fit_start
+    lam_schedule = list(config.lam_schedule) if config.lam_schedule else None
 
     say(f"Measuring the redacted generator on {config.eval_samples} samples...")
     after = quality_and_invalidity(generator, classifier, membership, config.eval_samples,
@@ -450,7 +468,10 @@ def _redact(config: RedactConfig, output: pathlib.Path, start: float) -> dict:
         "freeze_discriminator": config.freeze_discriminator,
         "epochs": epochs,
         "steps_per_epoch": config.steps_per_epoch,
-        "lam": model.lam, "alpha_plus": model.alpha_plus, "alpha_minus": model.alpha_minus,
+        # The first epoch's lam; lam_schedule: each epoch's, the last one for the rest.
+        "lam": lam_schedule[0] if lam_schedule else model.lam,
+        "lam_schedule": lam_schedule,
+        "alpha_plus": model.alpha_plus, "alpha_minus": model.alpha_minus,
         "g_steps": model.g_steps, "d_steps": model.d_steps, "guide_omega": model.guide_omega,
         # What the optimizers hold (float32), to 6 significant digits: 1e-4, not 9.99e-05.
         "g_learning_rate": float(f"{float(model.g_optimizer.learning_rate):.6g}"),
@@ -521,6 +542,18 @@ def _average_of(optimizer) -> dict:
             "g_ema_warmup": warmup, "g_ema_start_update": optimizer.ema_start if warmup else None}
 
 
+def _lam_text(metrics: dict) -> str:
+    """`0.85`, or `0.65, then 0.7 from epoch 2` for a schedule."""
+    schedule = metrics.get("lam_schedule")
+    if not schedule:
+        return f"{metrics['lam']}"
+    text = f"{schedule[0]}"
+    for epoch, (previous, value) in enumerate(zip(schedule, schedule[1:]), start=2):
+        if value != previous:
+            text += f", then {value} from epoch {epoch}"
+    return text
+
+
 def markdown_report(metrics: dict) -> str:
     """A run's Markdown report: what was redacted, the figures, and the pictures."""
     def sci(value):
@@ -533,7 +566,7 @@ def markdown_report(metrics: dict) -> str:
         f"# Redaction run `{metrics['output_dir']}`",
         "",
         f"Redacted {', '.join(what)} with the {metrics['method']}-based method for "
-        f"{metrics['epochs']} epochs (lam {metrics['lam']}, alpha+ {metrics['alpha_plus']}, "
+        f"{metrics['epochs']} epochs (lam {_lam_text(metrics)}, alpha+ {metrics['alpha_plus']}, "
         f"alpha- {metrics['alpha_minus']}, K_G {metrics.get('g_steps')}"
         + (", discriminator frozen" if metrics.get("freeze_discriminator") else "")
         + (", D alone on p_Omega" if metrics.get("guide_omega") is False else "")

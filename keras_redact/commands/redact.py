@@ -31,6 +31,7 @@ from absl import flags
 
 from keras_redact.cli.flags import (
     define_scaling_flags,
+    parse_floats,
     parse_labels,
     run,
     scaling_values,
@@ -44,6 +45,9 @@ _LABELS = flags.DEFINE_list("labels", None, "Labels to redact; a comma list is a
 _EPOCHS = flags.DEFINE_integer("epochs", None, "Redaction epochs (default: 8 on MNIST).")
 _LAM = flags.DEFINE_float("lam", None, "Weight of p_G in the fake mixture, in (0, 1) "
                           "(default: 0.85 on MNIST).")
+_LAM_SCHEDULE = flags.DEFINE_list(
+    "lam_schedule", None, "lam of epochs 1, 2, ... instead of --lam, e.g. 0.65,0.7: the last "
+    "value holds for the later epochs (a low lam redacts faster, a high one keeps quality).")
 _ALPHA_PLUS = flags.DEFINE_float("alpha_plus", None, "Positive target in (1/2, 1] "
                                  "(default: 0.95 on MNIST).")
 _ALPHA_MINUS = flags.DEFINE_float("alpha_minus", None, "Negative target in [0, 1/2) "
@@ -136,6 +140,7 @@ def main(argv):
     labels = parse_labels(_LABELS.value)
     config = redact.RedactConfig(
         method=_METHOD.value, labels=labels, epochs=_EPOCHS.value, lam=_LAM.value,
+        lam_schedule=parse_floats(_LAM_SCHEDULE.value, "lam_schedule"),
         alpha_plus=_ALPHA_PLUS.value, alpha_minus=_ALPHA_MINUS.value, tau=_TAU.value,
         queries_per_round=_T.value, generator=_GENERATOR.value,
         discriminator=_DISCRIMINATOR.value, classifier=_CLASSIFIER.value,

@@ -3,7 +3,7 @@
 
 from keras_redact.redaction import attributes, presets
 from keras_redact.redaction.attributes import parse as parse_attributes
-from keras_redact.redaction.callbacks import InvalidityMonitor, ValidityRounds
+from keras_redact.redaction.callbacks import InvalidityMonitor, LamSchedule, ValidityRounds
 from keras_redact.redaction.model import DEFAULTS, RedactionGAN, defaults_for, scored_batches
 from keras_redact.redaction.presets import (
     AmbiguityScore,
@@ -28,6 +28,6 @@ from keras_redact.redaction.sets import (
 __all__ = ["AmbiguityScore", "BoundaryValidity", "ambiguity_set", "attributes",
            "attributes_set", "boundary_set", "parse_attributes", "presets",
            "ClassifierRedactionSet", "DEFAULTS", "DataRedactionSet", "InvalidityMonitor",
-           "RedactionGAN", "RedactionSet", "ValidityRedactionSet", "ValidityRounds", "any_of",
-           "defaults_for", "label_membership", "label_score", "label_validity", "labels_set",
-           "scored_batches", "union"]
+           "LamSchedule", "RedactionGAN", "RedactionSet", "ValidityRedactionSet",
+           "ValidityRounds", "any_of", "defaults_for", "label_membership", "label_score",
+           "label_validity", "labels_set", "scored_batches", "union"]

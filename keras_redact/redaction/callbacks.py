@@ -1,9 +1,12 @@
-"""Callbacks of the redaction job: Alg. 2's rounds and an invalidity monitor."""
+"""Callbacks of the redaction job: Alg. 2's rounds, a lam schedule and an invalidity monitor."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import keras
 
+from keras_redact import losses
 from keras_redact.callbacks import delivered_generator
 from keras_redact.evaluation import sampling
 from keras_redact.evaluation.invalidity import Invalidity
@@ -45,6 +48,60 @@ class ValidityRounds(keras.callbacks.Callback):
                              "buffer": total})
         if self.verbose:
             print(f"\nround {epoch}: {len(found)} of {t} samples invalid; Omega' holds {total}")
+
+
+class LamSchedule(keras.callbacks.Callback):
+    """Sets lam, the weight of p_G in the fake mixture, at the start of each epoch.
+
+    `keras.callbacks.LearningRateScheduler` for the `RedactionGAN`'s lam: a low lam
+    (more weight on p_Omega) redacts faster, a high one keeps more of G's quality
+    (docs/redaction.md); a schedule can have the first in the first epochs and the
+    second after. The compiled step reads lam from a variable, so changing it does not
+    re-trace the step. Adds `lam` to the epoch logs.
+
+    Args:
+        schedule: The values of epochs 1, 2, ... (the last one holds for the later
+            epochs), or a function `(epoch, lam) -> lam` of the 0-based epoch index and the
+            current value, as `LearningRateScheduler` takes.
+        verbose: Print each change.
+
+    Raises:
+        ValueError: For an empty list, or a value outside (0, 1) (a function's: when it
+            returns it).
+
+    Example:
+        >>> model.fit(kept_batches, epochs=8, callbacks=[LamSchedule([0.65, 0.7])])
+    """
+
+    def __init__(self, schedule: Sequence[float] | Callable[[int, float], float],
+                 verbose: int = 0):
+        super().__init__()
+        if not callable(schedule):
+            if isinstance(schedule, str) or not isinstance(schedule, Sequence) or not schedule:
+                raise ValueError("schedule must be a non-empty list of lam values or a "
+                                 f"function (epoch, lam) -> lam; received {schedule!r}")
+            for value in schedule:
+                losses.validate_lam(value)
+            values = tuple(float(v) for v in schedule)
+            schedule = lambda epoch, lam: values[min(epoch, len(values) - 1)]  # noqa: E731
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def set_model(self, model):
+        if not hasattr(model, "lam_variable"):
+            raise ValueError("LamSchedule sets the lam of a RedactionGAN; received a "
+                             f"{type(model).__name__}")
+        super().set_model(model)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        lam = float(self.schedule(epoch, self.model.lam))
+        if lam != self.model.lam and self.verbose:
+            print(f"\nEpoch {epoch + 1}: lam {self.model.lam:g} -> {lam:g}")
+        self.model.lam = lam
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["lam"] = self.model.lam
 
 
 class InvalidityMonitor(keras.callbacks.Callback):

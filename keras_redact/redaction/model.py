@@ -143,9 +143,31 @@ class RedactionGAN(GANBase):
         self.redaction_scores = self.add_weight(
             shape=(self.capacity,), initializer="ones", trainable=False,
             name="redaction_scores")
+        # lam as a variable, read by the compiled step at every step: `compile` sets it,
+        # and `LamSchedule` (or `model.lam = ...`) may change it between epochs.
+        self.lam_variable = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(
+                defaults_for(self.image_shape)["lam"]),
+            trainable=False, name="lam")
         self._rng = np.random.default_rng(seed)
         if isinstance(redaction_set, sets_lib.DataRedactionSet):
             self.add_redaction_samples(redaction_set.samples)
+
+    @property
+    def lam(self) -> float:
+        """Weight of p_G in the fake mixture, in (0, 1), as the next step will use it.
+
+        Set by `compile`; assigning it (`model.lam = 0.7`, or the `LamSchedule` callback
+        between epochs) changes the compiled step's value without re-tracing it, as
+        assigning an optimizer's learning rate does. The float32 variable's value as the
+        shortest decimal that holds it (0.85, not 0.8500000238).
+        """
+        return float(str(np.float32(ops.convert_to_numpy(self.lam_variable))))
+
+    @lam.setter
+    def lam(self, value):
+        losses.validate_lam(value)
+        self.lam_variable.assign(float(value))
 
     @property
     def uses_guide(self) -> bool:
@@ -226,6 +248,7 @@ class RedactionGAN(GANBase):
             alpha_plus: Positive smoothing target in (1/2, 1] (MNIST: 0.95; else 0.9).
             alpha_minus: Negative smoothing target in [0, 1/2) (0.05).
             lam: Weight of p_G in the fake mixture, in (0, 1) (MNIST: 0.85; else 0.8).
+                Its value from the first step; `LamSchedule` changes it per epoch.
             generator_loss: `"non_saturating"` (default: `-log D(G(z))`) or `"minimax"`.
             d_steps: Discriminator updates per batch; 0 freezes D (with f: the
                 on-manifold adversarial samples of Appendix H).
@@ -256,11 +279,11 @@ class RedactionGAN(GANBase):
                              f"the redaction set is a {type(self.redaction_set).__name__}")
         self._compile_common(g_optimizer, d_optimizer, d_steps, g_steps, generator_loss,
                              **kwargs)
-        self.alpha_plus, self.alpha_minus, self.lam = (float(alpha_plus), float(alpha_minus),
-                                                       float(lam))
+        self.alpha_plus, self.alpha_minus = float(alpha_plus), float(alpha_minus)
+        self.lam = float(lam)
         self.guide_omega = guide_omega
         self._gan_compile_config = {
-            "alpha_plus": self.alpha_plus, "alpha_minus": self.alpha_minus, "lam": self.lam,
+            "alpha_plus": self.alpha_plus, "alpha_minus": self.alpha_minus, "lam": float(lam),
             "generator_loss": generator_loss, "d_steps": self.d_steps,
             "g_steps": self.g_steps, "guide_omega": guide_omega,
         }
@@ -352,7 +375,8 @@ class RedactionGAN(GANBase):
         replicas = self.replicas
         has_omega = ops.cast(self.redaction_count > 0, "float32")
         # lam while Omega is empty is 1: the fake term is the generated samples alone.
-        lam = 1.0 - (1.0 - self.lam) * has_omega
+        set_lam = ops.convert_to_tensor(self.lam_variable)
+        lam = 1.0 - (1.0 - set_lam) * has_omega
         f_real = f_gen = f_omega = None
         if self.d_steps:  # Omega samples and f on data serve D's updates only.
             omega, f_omega = self._sample_redaction(n)
@@ -392,7 +416,7 @@ class RedactionGAN(GANBase):
                     latents if reuse else self.sample_latents(n), training=True)
                 p_gen = self._judge(generated, f_gen if reuse else None, through_f=True)
                 g_loss = losses.generator_loss(
-                    p_gen, alpha_minus=self.alpha_minus, lam=self.lam,
+                    p_gen, alpha_minus=self.alpha_minus, lam=set_lam,
                     kind=self.generator_loss_kind) / replicas
             self.descend(self.g_optimizer, tape, g_loss, self.generator)
 

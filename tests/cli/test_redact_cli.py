@@ -90,10 +90,22 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
                                 "received g_ema_start_epochs=1, g_ema_momentum=0.0"),
     ({"g_ema_start_epochs": 1, "g_ema_momentum": 0.9, "g_ema_warmup": False},
      "g_ema_warmup=False"),
+    ({"lam": 0.7, "lam_schedule": (0.6, 0.7)}, "Give lam or lam_schedule, not both; received "
+                                               r"lam=0.7 and lam_schedule=\(0.6, 0.7\)"),
+    ({"lam_schedule": ()}, "lam_schedule must hold at least one value; received none"),
+    ({"lam_schedule": (0.6, 1.0)}, r"lam must be in \(0, 1\); received 1.0"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
         redact.RedactConfig(**kwargs)
+
+
+def test_lam_schedule_longer_than_the_run_fails_before_training(tmp_path):
+    config = redact.RedactConfig(epochs=2, lam_schedule=(0.6, 0.65, 0.7),
+                                 output_dir=str(tmp_path / "x"), verbose=0)
+    with pytest.raises(ValueError, match="lam_schedule has 3 values but the run has 2 epochs"):
+        redact.redact(config)
+    assert not (tmp_path / "x").exists()
 
 
 def test_average_that_would_never_start_fails_before_training(tmp_path):
@@ -106,17 +118,25 @@ def test_average_that_would_never_start_fails_before_training(tmp_path):
 
 
 @pytest.mark.slow
-def test_average_starts_after_the_first_epoch(tmp_path):
+def test_average_and_lam_schedule_change_after_the_first_epoch(tmp_path):
     # Two passes over the 3,600 kept digits in batches of 512 (7 steps each, K_G 2): the
-    # average starts at the second pass's first update, update 14.
+    # average starts at the second pass's first update, update 14; lam is 0.6 in the
+    # first pass and 0.7 in the second.
     out = tmp_path / "run"
     metrics = redact.redact(redact.RedactConfig(
         epochs=2, batch_size=512, g_steps=2, g_ema_momentum=0.9, g_ema_start_epochs=1,
-        eval_samples=500, monitor_samples=100, output_dir=str(out), export=False,
-        verbose=0, jit_compile=False))
+        lam_schedule=(0.6, 0.7), eval_samples=500, monitor_samples=100,
+        output_dir=str(out), export=False, verbose=0, jit_compile=False))
     assert metrics["g_ema_start_epochs"] == 1 and metrics["g_ema_warmup"] is True
     assert (metrics["g_ema_start_update"], metrics["g_updates"]) == (14, 28)
-    assert "(momentum 0.9, warmed up, from epoch 2)" in (out / "report.md").read_text()
+    assert (metrics["lam"], metrics["lam_schedule"]) == (0.6, [0.6, 0.7])
+    history = (out / "history.csv").read_text().splitlines()
+    lam_column = history[0].split(",").index("lam")
+    assert [float(row.split(",")[lam_column]) for row in history[1:]] == pytest.approx(
+        [0.6, 0.7])
+    report = (out / "report.md").read_text()
+    assert "(momentum 0.9, warmed up, from epoch 2)" in report
+    assert "epochs (lam 0.6, then 0.7 from epoch 2, alpha+ 0.95" in report
 
 
 def test_label_absent_from_classifier_fails_before_training(tmp_path):
@@ -208,6 +228,12 @@ def test_attribute_classifier_that_does_not_fit_the_data(tmp_path):
 def test_bad_labels_flag(run_bin):
     result = run_bin("redact", "--labels=zero")
     assert result.returncode != 0 and "--labels must be integers" in result.stderr
+
+
+def test_bad_lam_schedule_flag(run_bin):
+    result = run_bin("redact", "--lam_schedule=0.6,high")
+    assert result.returncode != 0
+    assert "--lam_schedule must be numbers; received ['0.6', 'high']" in result.stderr
 
 
 @pytest.mark.slow

@@ -283,5 +283,78 @@ def test_round_trip_keras(tmp_path):
     model.save(tmp_path / "r.keras")
     loaded = keras.saving.load_model(tmp_path / "r.keras")
     assert isinstance(loaded, redaction.RedactionGAN)
-    assert loaded.lam == 0.9 and loaded.capacity == 3
+    assert loaded.lam == pytest.approx(0.9) and loaded.capacity == 3
+    model.lam = 0.7  # as LamSchedule leaves it: the variable's value is saved, not compile's
+    model.save(tmp_path / "r7.keras")
+    assert keras.saving.load_model(tmp_path / "r7.keras").lam == pytest.approx(0.7)
     np.testing.assert_allclose(loaded.redaction_samples(), np.zeros((3, 28, 28, 1)))
+
+
+def _fixed_models(g_bias=0.3, d_weight=1.5):
+    """G with a constant output tanh(g_bias); D(x) = sigmoid(d_weight * sum(x))."""
+    g, d = _models()
+    dense = [layer for layer in g.layers if isinstance(layer, keras.layers.Dense)][0]
+    dense.set_weights([np.zeros((4, 4)), np.full(4, g_bias)])
+    d.get_layer("logit").set_weights([np.full((4, 1), d_weight), np.zeros(1)])
+    return g, d
+
+
+def test_lam_schedule_sets_the_compiled_steps_lam_each_epoch():
+    # Learning rates 0: G and D stay fixed, so each step's D loss is eq. 3 at that epoch's
+    # lam, computed here by hand. The step is traced once, in the first epoch.
+    g, d = _fixed_models()
+    omega = np.full((5, 2, 2, 1), -0.5, np.float32)
+    model = redaction.RedactionGAN(g, d, redaction.DataRedactionSet(omega), seed=0)
+    model.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0), lam=0.85,
+                  alpha_plus=0.95, alpha_minus=0.05, jit_compile=False)
+    traces = []
+    step = model.train_step
+    model.train_step = lambda data: traces.append(1) or step(data)  # runs when traced
+    schedule = redaction.LamSchedule([0.6, 0.75])
+    history = model.fit(_kept(value=0.5), epochs=3, verbose=0, callbacks=[schedule]).history
+
+    def ll(x, target):
+        p = 1 / (1 + np.exp(-1.5 * 4 * x))
+        return target * np.log(p) + (1 - target) * np.log(1 - p)
+
+    def eq3(lam):
+        return -(ll(0.5, 0.95) + lam * ll(np.tanh(0.3), 0.05) + (1 - lam) * ll(-0.5, 0.05))
+
+    np.testing.assert_allclose(history["lam"], [0.6, 0.75, 0.75], rtol=1e-6)
+    np.testing.assert_allclose(history["d_loss"], [eq3(0.6), eq3(0.75), eq3(0.75)], rtol=1e-5)
+    assert abs(eq3(0.6) - eq3(0.75)) > 0.1  # the figures tell the two lams apart
+    assert model.lam == pytest.approx(0.75)
+    assert len(traces) == 1
+
+
+def test_lam_schedule_takes_a_function_and_assigning_lam_works():
+    g, d = _fixed_models()
+    model = redaction.RedactionGAN(g, d, redaction.DataRedactionSet(np.zeros((3, 2, 2, 1))))
+    model.compile(lam=0.85, jit_compile=False)
+    schedule = redaction.LamSchedule(lambda epoch, lam: 0.5 + 0.1 * epoch)
+    history = model.fit(_kept(), epochs=2, verbose=0, callbacks=[schedule]).history
+    np.testing.assert_allclose(history["lam"], [0.5, 0.6], rtol=1e-6)
+    model.lam = 0.9
+    assert model.lam == pytest.approx(0.9)
+    with pytest.raises(ValueError, match=r"lam must be in \(0, 1\); received 1.2"):
+        model.lam = 1.2
+    assert model.lam == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize("schedule,match", [
+    ([], "non-empty list"), ("0.6,0.7", "non-empty list"), (0.6, "non-empty list"),
+    ([0.6, 1.0], r"lam must be in \(0, 1\); received 1.0")])
+def test_lam_schedule_bad_values(schedule, match):
+    with pytest.raises(ValueError, match=match):
+        redaction.LamSchedule(schedule)
+
+
+def test_lam_schedule_errors_on_a_bad_model_or_returned_value():
+    g, d = _models()
+    with pytest.raises(ValueError, match="lam of a RedactionGAN; received a Functional"):
+        redaction.LamSchedule([0.6]).set_model(d)
+    model = redaction.RedactionGAN(g, d, redaction.DataRedactionSet(np.zeros((3, 2, 2, 1))))
+    model.compile(jit_compile=False)
+    with pytest.raises(ValueError, match=r"lam must be in \(0, 1\); received 0.0"):
+        model.fit(_kept(), epochs=1, verbose=0,
+                  callbacks=[redaction.LamSchedule(lambda epoch, lam: 0.0)])
