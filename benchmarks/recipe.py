@@ -21,6 +21,8 @@ G_EMA_START = flags.DEFINE_integer("g_ema_start_epochs", 0, "Start the warmed-up
                                    "after this many epochs (0: from the first update).")
 GUIDE_OMEGA = flags.DEFINE_bool("guide_omega", True, "Classifier method: D judges p_Omega "
                                 "through guide(D, f) (eq. 6); --noguide_omega: D alone.")
+QUERIES = flags.DEFINE_integer("queries_per_round", 1000, "Validity method: T, the samples "
+                               "of G queried per round (epoch).")
 TAU = flags.DEFINE_float("tau", 0.5, "Classifier method: Omega = {f < tau}.")
 REDACTION_CLASSIFIER = flags.DEFINE_string(
     "redaction_classifier", None, "Classifier .keras that describes Omega (v, f) for the "
@@ -38,6 +40,7 @@ def config_kwargs(method: str) -> dict:
         "alpha_minus": ALPHA_MINUS.value, "g_learning_rate": G_LR.value,
         "g_ema_momentum": G_EMA.value, "g_ema_warmup": G_EMA_WARMUP.value,
         "g_ema_start_epochs": G_EMA_START.value, "tau": TAU.value,
+        "queries_per_round": QUERIES.value,
         "jit_compile": JIT.value,
         "guide_omega": GUIDE_OMEGA.value or method != "classifier",
         "redaction_classifier": None if method == "data" else REDACTION_CLASSIFIER.value,

@@ -32,32 +32,24 @@ def scaling_values(holders: dict) -> dict:
     return {name: holder.value for name, holder in holders.items()}
 
 
+def parse_list(values, flag: str, kind: type = int):
+    """The value of a list flag as a tuple of `kind`, int or float (`None` stays `None`).
+
+    Raises:
+        absl.app.UsageError: If a value is not one (absl prints the usage).
+    """
+    if values is None:
+        return None
+    try:
+        return tuple(kind(v) for v in values)
+    except ValueError:
+        what = "integers" if kind is int else "numbers"
+        raise app.UsageError(f"--{flag} must be {what}; received {values}") from None
+
+
 def parse_labels(values):
-    """The value of a `--labels` list flag as a tuple of ints (`None` stays `None`).
-
-    Raises:
-        absl.app.UsageError: If a label is not an integer (absl prints the usage).
-    """
-    if values is None:
-        return None
-    try:
-        return tuple(int(y) for y in values)
-    except ValueError:
-        raise app.UsageError(f"--labels must be integers; received {values}") from None
-
-
-def parse_floats(values, flag: str):
-    """The value of a list flag of numbers as a tuple of floats (`None` stays `None`).
-
-    Raises:
-        absl.app.UsageError: If a value is not a number (absl prints the usage).
-    """
-    if values is None:
-        return None
-    try:
-        return tuple(float(v) for v in values)
-    except ValueError:
-        raise app.UsageError(f"--{flag} must be numbers; received {values}") from None
+    """The value of a `--labels` list flag as a tuple of ints (`None` stays `None`)."""
+    return parse_list(values, "labels")
 
 
 def run(main, command: str) -> None:

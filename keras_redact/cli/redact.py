@@ -59,8 +59,8 @@ class RedactConfig:
         epochs: Redaction epochs (MNIST: 8).
         lam: Weight of p_G in the fake mixture, in (0, 1) (MNIST: 0.85).
         lam_schedule: lam of epochs 1, 2, ... instead of one `lam` (the last value holds
-            for the later epochs; `redaction.LamSchedule`): e.g. `(0.65, 0.7)`, a low lam
-            for the first epoch's fast redaction and a higher one for quality after.
+            for the later epochs; `redaction.LamSchedule`): e.g. `(0.6, 0.7)`, a low lam
+            for a fast first epoch; the figures at the end follow the last value.
         alpha_plus: Positive smoothing target in (1/2, 1] (MNIST: 0.95).
         alpha_minus: Negative smoothing target in [0, 1/2) (0.05).
         tau: Threshold of the classifier-based set, in (0, 1) (0.5).

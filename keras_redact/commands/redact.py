@@ -31,8 +31,8 @@ from absl import flags
 
 from keras_redact.cli.flags import (
     define_scaling_flags,
-    parse_floats,
     parse_labels,
+    parse_list,
     run,
     scaling_values,
 )
@@ -140,7 +140,7 @@ def main(argv):
     labels = parse_labels(_LABELS.value)
     config = redact.RedactConfig(
         method=_METHOD.value, labels=labels, epochs=_EPOCHS.value, lam=_LAM.value,
-        lam_schedule=parse_floats(_LAM_SCHEDULE.value, "lam_schedule"),
+        lam_schedule=parse_list(_LAM_SCHEDULE.value, "lam_schedule", float),
         alpha_plus=_ALPHA_PLUS.value, alpha_minus=_ALPHA_MINUS.value, tau=_TAU.value,
         queries_per_round=_T.value, generator=_GENERATOR.value,
         discriminator=_DISCRIMINATOR.value, classifier=_CLASSIFIER.value,
