@@ -23,6 +23,8 @@ GUIDE_OMEGA = flags.DEFINE_bool("guide_omega", True, "Classifier method: D judge
                                 "through guide(D, f) (eq. 6); --noguide_omega: D alone.")
 QUERIES = flags.DEFINE_integer("queries_per_round", 1000, "Validity method: T, the samples "
                                "of G queried per round (epoch).")
+FIRST_QUERIES = flags.DEFINE_integer("first_round_queries", None, "Validity method: T of "
+                                     "the first round only (default: --queries_per_round).")
 TAU = flags.DEFINE_float("tau", 0.5, "Classifier method: Omega = {f < tau}.")
 REDACTION_CLASSIFIER = flags.DEFINE_string(
     "redaction_classifier", None, "Classifier .keras that describes Omega (v, f) for the "
@@ -41,6 +43,7 @@ def config_kwargs(method: str) -> dict:
         "g_ema_momentum": G_EMA.value, "g_ema_warmup": G_EMA_WARMUP.value,
         "g_ema_start_epochs": G_EMA_START.value, "tau": TAU.value,
         "queries_per_round": QUERIES.value,
+        "first_round_queries": FIRST_QUERIES.value if method == "validity" else None,
         "jit_compile": JIT.value,
         "guide_omega": GUIDE_OMEGA.value or method != "classifier",
         "redaction_classifier": None if method == "data" else REDACTION_CLASSIFIER.value,

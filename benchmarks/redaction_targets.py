@@ -4,7 +4,7 @@
         [--lam=0.85 | --lam_schedule=0.65,0.7] [--g_steps=1] [--alpha_minus=0.05]
         [--g_learning_rate=2e-4]
         [--g_ema_momentum=0] [--g_ema_start_epochs=0] [--noguide_omega] [--tau=0.5]
-        [--redaction_classifier=PATH] [--queries_per_round=1000]
+        [--redaction_classifier=PATH] [--queries_per_round=1000] [--first_round_queries=T]
         [--seed=0 --seed=1 ...] [--nojit_compile]
 
 For each method (and seed), one `bin/redact` job (its library), by default with the

@@ -65,6 +65,8 @@ class RedactConfig:
         alpha_minus: Negative smoothing target in [0, 1/2) (0.05).
         tau: Threshold of the classifier-based set, in (0, 1) (0.5).
         queries_per_round: T of the validity-based set (1000).
+        first_round_queries: T of the first round only (default: `queries_per_round`;
+            `ValidityRounds`).
         generator: Pre-trained generator `.keras` (default: the shipped MNIST DCGAN).
         discriminator: Pre-trained discriminator `.keras` (default: shipped).
         classifier: Label classifier `.keras` (default: the shipped MNIST classifier). It
@@ -133,6 +135,7 @@ class RedactConfig:
     alpha_minus: float | None = None
     tau: float = 0.5
     queries_per_round: int = 1000
+    first_round_queries: int | None = None
     generator: str | None = None
     discriminator: str | None = None
     classifier: str | None = None
@@ -216,7 +219,11 @@ class RedactConfig:
                 f"{self.g_ema_momentum!r}, g_ema_warmup={self.g_ema_warmup!r}")
         check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
                                        "queries_per_round", "grid_every"))
-        check_positive_integers(self, ("epochs", "steps_per_epoch"), optional=True)
+        check_positive_integers(self, ("epochs", "steps_per_epoch", "first_round_queries"),
+                                optional=True)
+        if self.first_round_queries is not None and self.method != "validity":
+            raise ValueError("first_round_queries applies to the validity method only; "
+                             f"received method={self.method!r}")
         distribute.check_names(self.strategy, self.mixed_precision)
 
     @property
@@ -420,7 +427,8 @@ def _redact(config: RedactConfig, start: float) -> dict:
         callbacks.insert(0, LamSchedule(list(config.lam_schedule)))
     rounds = None
     if config.method == "validity":
-        rounds = ValidityRounds(seed=config.seed)
+        rounds = ValidityRounds(seed=config.seed,
+                                first_round_queries=config.first_round_queries)
         callbacks.insert(0, rounds)
     timer = kr_callbacks.TrainTime()  # first: Alg. 2's queries count, the monitor does not
     callbacks.insert(0, timer)
@@ -482,6 +490,7 @@ def _redact(config: RedactConfig, start: float) -> dict:
         "tau": config.tau if config.method == "classifier" else None,
         "redaction_classifier": config.redaction_classifier,
         "queries_per_round": config.queries_per_round if config.method == "validity" else None,
+        "first_round_queries": config.first_round_queries,
         "eval_samples": config.eval_samples,
         "invalidity_before": before["invalidity"],
         "invalidity_after": after["invalidity"],
@@ -497,7 +506,8 @@ def _redact(config: RedactConfig, start: float) -> dict:
         "invalidity_per_epoch": monitor.values,
         "monitor_samples": config.monitor_samples,
         "redaction_samples": int(model.redaction_count.numpy()),
-        "validity_queries": (len(images) + config.queries_per_round * epochs
+        # v on the training data, then each round's queries.
+        "validity_queries": (len(images) + sum(r["queries"] for r in rounds.history)
                              if rounds else None),
         "fit_seconds": round(fit_seconds, 1),
         # The epochs alone: fit without the per-epoch monitor and sample grids.

@@ -55,6 +55,9 @@ _ALPHA_MINUS = flags.DEFINE_float("alpha_minus", None, "Negative target in [0, 1
 _TAU = flags.DEFINE_float("tau", 0.5, "Threshold of the classifier-based set, in (0, 1).")
 _T = flags.DEFINE_integer("queries_per_round", 1000, "T: generated samples queried per "
                           "round of the validity-based method.")
+_FIRST_T = flags.DEFINE_integer(
+    "first_round_queries", None, "Validity method: T of the first round only (default: "
+    "--queries_per_round); the pre-trained G's many invalid samples fill Omega' cheaply.")
 _GENERATOR = flags.DEFINE_string("generator", None, "Pre-trained generator .keras "
                                  "(default: the shipped MNIST DCGAN).")
 _DISCRIMINATOR = flags.DEFINE_string("discriminator", None, "Pre-trained discriminator "
@@ -142,7 +145,8 @@ def main(argv):
         method=_METHOD.value, labels=labels, epochs=_EPOCHS.value, lam=_LAM.value,
         lam_schedule=parse_list(_LAM_SCHEDULE.value, "lam_schedule", float),
         alpha_plus=_ALPHA_PLUS.value, alpha_minus=_ALPHA_MINUS.value, tau=_TAU.value,
-        queries_per_round=_T.value, generator=_GENERATOR.value,
+        queries_per_round=_T.value, first_round_queries=_FIRST_T.value,
+        generator=_GENERATOR.value,
         discriminator=_DISCRIMINATOR.value, classifier=_CLASSIFIER.value,
         dataset=_DATASET.value, data_dir=_DATA_DIR.value, output_dir=_OUTPUT_DIR.value,
         eval_samples=_EVAL_SAMPLES.value, monitor_samples=_MONITOR_SAMPLES.value,

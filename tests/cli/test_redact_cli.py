@@ -94,6 +94,10 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
                                                r"lam=0.7 and lam_schedule=\(0.6, 0.7\)"),
     ({"lam_schedule": ()}, "lam_schedule must hold at least one value; received none"),
     ({"lam_schedule": (0.6, 1.0)}, r"lam must be in \(0, 1\); received 1.0"),
+    ({"method": "validity", "first_round_queries": 0},
+     "first_round_queries must be a positive integer; received 0"),
+    ({"first_round_queries": 5000}, "first_round_queries applies to the validity method "
+                                    "only; received method='data'"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -118,17 +122,23 @@ def test_average_that_would_never_start_fails_before_training(tmp_path):
 
 
 @pytest.mark.slow
-def test_average_and_lam_schedule_change_after_the_first_epoch(tmp_path):
-    # Two passes over the 3,600 kept digits in batches of 512 (7 steps each, K_G 2): the
-    # average starts at the second pass's first update, update 14; lam is 0.6 in the
-    # first pass and 0.7 in the second.
+def test_average_lam_and_queries_change_after_the_first_epoch(tmp_path):
+    # Validity-based, two passes over the 3,600 kept digits in batches of 512 (7 steps
+    # each, K_G 2): the average starts at the second pass's first update, update 14; lam
+    # is 0.6 in the first pass and 0.7 in the second; Alg. 2 queries 2,000 samples in the
+    # first round and 300 in the second.
     out = tmp_path / "run"
     metrics = redact.redact(redact.RedactConfig(
-        epochs=2, batch_size=512, g_steps=2, g_ema_momentum=0.9, g_ema_start_epochs=1,
-        lam_schedule=(0.6, 0.7), eval_samples=500, monitor_samples=100,
+        method="validity", epochs=2, batch_size=512, g_steps=2, g_ema_momentum=0.9,
+        g_ema_start_epochs=1, lam_schedule=(0.6, 0.7), queries_per_round=300,
+        first_round_queries=2000, eval_samples=500, monitor_samples=100,
         output_dir=str(out), export=False, verbose=0, jit_compile=False))
     assert metrics["g_ema_start_epochs"] == 1 and metrics["g_ema_warmup"] is True
     assert (metrics["g_ema_start_update"], metrics["g_updates"]) == (14, 28)
+    assert (metrics["queries_per_round"], metrics["first_round_queries"]) == (300, 2000)
+    assert metrics["validity_queries"] == 4000 + 2000 + 300  # the training data, 2 rounds
+    # Omega' = the 400 training zeros and the shipped G's zeros among the queries (11%).
+    assert 400 + 150 < metrics["redaction_samples"] < 400 + 2300 * 0.2
     assert (metrics["lam"], metrics["lam_schedule"]) == (0.6, [0.6, 0.7])
     history = (out / "history.csv").read_text().splitlines()
     lam_column = history[0].split(",").index("lam")

@@ -253,6 +253,20 @@ def test_validity_rounds_grow_the_buffer():
     assert (stored.reshape(len(stored), -1).mean(1) < 0).all()
 
 
+def test_validity_rounds_first_round_queries():
+    g, d = _models()
+    rs = redaction.ValidityRedactionSet(lambda x: tf.zeros(tf.shape(x)[0]), 20, capacity=200)
+    model = redaction.RedactionGAN(g, d, rs, seed=0)
+    model.compile(jit_compile=False)
+    rounds = redaction.ValidityRounds(first_round_queries=50)
+    model.fit(_kept(), epochs=3, verbose=0, callbacks=[rounds])
+    assert [r["queries"] for r in rounds.history] == [50, 20, 20]  # then the set's T
+    assert int(model.redaction_count.numpy()) == 90  # every sample invalid
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="first_round_queries must be a positive integer"):
+            redaction.ValidityRounds(first_round_queries=bad)
+
+
 def test_validity_set_added_callback_by_fit():
     g, d = _models()
     rs = redaction.ValidityRedactionSet(lambda x: tf.zeros(tf.shape(x)[0]), 20, capacity=100)
