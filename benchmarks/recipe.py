@@ -6,6 +6,8 @@ these; `config_kwargs` turns them into `RedactConfig` arguments for one method.
 
 from absl import flags
 
+from keras_redact.cli.flags import parse_list
+
 LAM = flags.DEFINE_float("lam", None, "lam (default: the paper's base value).")
 LAM_SCHEDULE = flags.DEFINE_list("lam_schedule", None, "lam of epochs 1, 2, ... instead of "
                                  "--lam (the last value holds for the later epochs).")
@@ -37,8 +39,8 @@ def config_kwargs(method: str) -> dict:
     """`RedactConfig` arguments of the recipe flags for `method` (those it takes)."""
     return {
         "method": method, "lam": LAM.value,
-        "lam_schedule": (tuple(float(v) for v in LAM_SCHEDULE.value) if LAM_SCHEDULE.value
-                         else None), "g_steps": G_STEPS.value,
+        "lam_schedule": parse_list(LAM_SCHEDULE.value, "lam_schedule", float),
+        "g_steps": G_STEPS.value,
         "alpha_minus": ALPHA_MINUS.value, "g_learning_rate": G_LR.value,
         "g_ema_momentum": G_EMA.value, "g_ema_warmup": G_EMA_WARMUP.value,
         "g_ema_start_epochs": G_EMA_START.value, "tau": TAU.value,
