@@ -70,10 +70,11 @@ def main(argv):
     shipped = pretrain.PretrainConfig(
         **json.loads((PRETRAINED / "gan_metrics.json").read_text())["config"])
     first, first_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
-    m = redact.redact(redact.RedactConfig(
-        epochs=_EPOCHS.value, eval_samples=1000, monitor_samples=1000, seed=_SEED.value,
-        verbose=0, export=False, output_dir=str(io.output_dir(None, f"cost-{_METHOD.value}")),
-        **recipe.config_kwargs(_METHOD.value)))
+    with io.claimed_dir(f"cost-{_METHOD.value}") as output:
+        m = redact.redact(redact.RedactConfig(
+            epochs=_EPOCHS.value, eval_samples=1000, monitor_samples=1000, seed=_SEED.value,
+            verbose=0, export=False, output_dir=str(output),
+            **recipe.config_kwargs(_METHOD.value)))
     second, second_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
     scoring, scoring_cpu = (_kept_scoring_seconds(recipe.REDACTION_CLASSIFIER.value)
                             if _METHOD.value == "classifier" else (0.0, 0.0))

@@ -47,11 +47,11 @@ def main(argv):
     for method in _METHODS.value:
         invalid = samples = 0
         for seed in seeds:
-            m = redact.redact(redact.RedactConfig(
-                epochs=_EPOCHS.value, eval_samples=_SAMPLES.value,
-                monitor_samples=_MONITOR.value, seed=seed, verbose=0, export=False,
-                output_dir=str(io.output_dir(None, f"bench-{method}-seed{seed}")),
-                **recipe.config_kwargs(method)))
+            with io.claimed_dir(f"bench-{method}-seed{seed}") as output:
+                m = redact.redact(redact.RedactConfig(
+                    epochs=_EPOCHS.value, eval_samples=_SAMPLES.value,
+                    monitor_samples=_MONITOR.value, seed=seed, verbose=0, export=False,
+                    output_dir=str(output), **recipe.config_kwargs(method)))
             curve = m["invalidity_per_epoch"]
             rows.append((f"{method}, seed {seed}", f"{m['invalidity_before']:.2e}",
                          f"{curve[1]:.2e}", m["invalidity_after"], m["invalidity_ci_after"],

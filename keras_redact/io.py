@@ -140,3 +140,23 @@ def output_dir(given=None, prefix: str = "run", parent="runs") -> pathlib.Path:
         except FileExistsError:
             continue
         return path
+
+
+@contextlib.contextmanager
+def claimed_dir(prefix: str = "run", parent="runs"):
+    """A new timestamped run folder (`output_dir(None, prefix, parent)`) for a job.
+
+    For callers that name the folder before the job checks its configuration (the
+    benchmarks): if the job raises while the folder is still empty, the folder is removed,
+    so a bad flag leaves nothing behind. A folder the job has written to is kept.
+
+    Yields:
+        The folder's path.
+    """
+    path = output_dir(None, prefix, parent)
+    try:
+        yield path
+    except BaseException:
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+        raise

@@ -39,3 +39,22 @@ def test_output_dirs_made_at_once_are_all_different(tmp_path):
     assert len(made) == 8 and len(set(made)) == 8
     assert all(p.is_dir() and not any(p.iterdir()) for p in made)
     assert any(p.name.endswith("-2") for p in made)
+
+
+def test_claimed_dir_is_removed_when_the_job_fails_before_writing(tmp_path):
+    with pytest.raises(ValueError, match="bad flag"):
+        with io.claimed_dir("bench", parent=tmp_path) as path:
+            assert path.is_dir() and path.parent == tmp_path
+            raise ValueError("bad flag")
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_claimed_dir_keeps_a_folder_the_job_wrote_to(tmp_path):
+    with pytest.raises(RuntimeError):
+        with io.claimed_dir("bench", parent=tmp_path) as path:
+            (path / "history.csv").write_text("epoch\n")
+            raise RuntimeError("stopped half-way")
+    assert (path / "history.csv").read_text() == "epoch\n"
+    with io.claimed_dir("bench", parent=tmp_path) as done:
+        pass
+    assert done.is_dir() and done != path
