@@ -1,11 +1,14 @@
 """The redaction-recipe flags of the benchmark scripts, with `bin/redact`'s names.
 
 `redaction_targets.py` and `redaction_cost.py` run `bin/redact`'s job (its library) with
-these; `config_kwargs` turns them into `RedactConfig` arguments for one method.
+these: `config_kwargs` turns them into `RedactConfig` arguments for one method, `run_job`
+runs the job with them.
 """
 
 from absl import flags
 
+from keras_redact import io
+from keras_redact.cli import redact
 from keras_redact.cli.flags import parse_list
 
 LAM = flags.DEFINE_float("lam", None, "lam (default: the paper's base value).")
@@ -50,3 +53,23 @@ def config_kwargs(method: str) -> dict:
         "guide_omega": GUIDE_OMEGA.value or method != "classifier",
         "redaction_classifier": None if method == "data" else REDACTION_CLASSIFIER.value,
     }
+
+
+def run_job(method: str, prefix: str, **config) -> dict:
+    """One quiet `bin/redact` job (no export) with the recipe flags for `method`.
+
+    Its folder is a new `runs/<prefix>-<timestamp>`, removed again if the job fails
+    before writing to it (a bad flag).
+
+    Args:
+        method: `data`, `validity` or `classifier`.
+        prefix: The run folder's prefix.
+        **config: Further `RedactConfig` fields (epochs, sample counts, seed).
+
+    Returns:
+        The job's `metrics.json` figures.
+    """
+    with io.claimed_dir(prefix) as output:
+        return redact.redact(redact.RedactConfig(
+            verbose=0, export=False, output_dir=str(output), **config,
+            **config_kwargs(method)))

@@ -39,8 +39,8 @@ import keras  # noqa: E402
 import recipe  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-from keras_redact import callbacks, data, io, redaction  # noqa: E402
-from keras_redact.cli import PRETRAINED, pretrain, redact  # noqa: E402
+from keras_redact import callbacks, data, redaction  # noqa: E402
+from keras_redact.cli import PRETRAINED, pretrain  # noqa: E402
 
 _METHOD = flags.DEFINE_enum("method", "classifier", ["data", "validity", "classifier"],
                             "Redaction method.")
@@ -70,11 +70,8 @@ def main(argv):
     shipped = pretrain.PretrainConfig(
         **json.loads((PRETRAINED / "gan_metrics.json").read_text())["config"])
     first, first_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
-    with io.claimed_dir(f"cost-{_METHOD.value}") as output:
-        m = redact.redact(redact.RedactConfig(
-            epochs=_EPOCHS.value, eval_samples=1000, monitor_samples=1000, seed=_SEED.value,
-            verbose=0, export=False, output_dir=str(output),
-            **recipe.config_kwargs(_METHOD.value)))
+    m = recipe.run_job(_METHOD.value, f"cost-{_METHOD.value}", epochs=_EPOCHS.value,
+                       eval_samples=1000, monitor_samples=1000, seed=_SEED.value)
     second, second_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
     scoring, scoring_cpu = (_kept_scoring_seconds(recipe.REDACTION_CLASSIFIER.value)
                             if _METHOD.value == "classifier" else (0.0, 0.0))

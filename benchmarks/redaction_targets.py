@@ -29,8 +29,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import recipe  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-from keras_redact import io  # noqa: E402
-from keras_redact.cli import redact  # noqa: E402
 from keras_redact.evaluation.invalidity import binomial_interval  # noqa: E402
 
 _METHODS = flags.DEFINE_list("methods", ["data", "validity", "classifier"], "Methods.")
@@ -47,11 +45,9 @@ def main(argv):
     for method in _METHODS.value:
         invalid = samples = 0
         for seed in seeds:
-            with io.claimed_dir(f"bench-{method}-seed{seed}") as output:
-                m = redact.redact(redact.RedactConfig(
-                    epochs=_EPOCHS.value, eval_samples=_SAMPLES.value,
-                    monitor_samples=_MONITOR.value, seed=seed, verbose=0, export=False,
-                    output_dir=str(output), **recipe.config_kwargs(method)))
+            m = recipe.run_job(method, f"bench-{method}-seed{seed}", epochs=_EPOCHS.value,
+                               eval_samples=_SAMPLES.value, monitor_samples=_MONITOR.value,
+                               seed=seed)
             curve = m["invalidity_per_epoch"]
             rows.append((f"{method}, seed {seed}", f"{m['invalidity_before']:.2e}",
                          f"{curve[1]:.2e}", m["invalidity_after"], m["invalidity_ci_after"],
