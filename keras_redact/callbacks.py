@@ -9,7 +9,7 @@ import time
 import keras
 import numpy as np
 
-from keras_redact import io
+from keras_redact import checks, io
 
 
 def delivered_generator(model):
@@ -42,11 +42,7 @@ class SampleGrid(keras.callbacks.Callback):
     def __init__(self, directory, num_samples: int = 64, seed: int = 0, every: int = 1,
                  tensorboard_dir=None, every_batches: int | None = None):
         super().__init__()
-        if every_batches is not None and (int(every_batches) != every_batches
-                                          or every_batches < 1):
-            raise ValueError(
-                f"every_batches must be a positive integer or None; received {every_batches!r}")
-        self.every_batches = every_batches
+        self.every_batches = checks.integer("every_batches", every_batches, optional=True)
         self._step = 0
         self.directory = pathlib.Path(directory)
         self.num_samples = int(num_samples)

@@ -32,7 +32,7 @@ import tempfile
 
 import tensorflow as tf
 
-from keras_redact import __version__
+from keras_redact import __version__, checks
 from keras_redact.data.pipeline import unscale_images
 
 MAX_SAMPLES = 1024
@@ -117,9 +117,8 @@ def export_generator(generator, base_dir, version: int | None = None,
     versions = existing_versions(base)
     if version is None:
         version = (versions[-1] + 1) if versions else 1
-    if int(version) != version or version < 1:
-        raise ValueError(f"version must be a positive integer; received {version!r}")
-    target = base / str(int(version))
+    version = checks.integer("version", version)
+    target = base / str(version)
     if target.exists():
         raise FileExistsError(f"Version {version} exists at {target}; versions are never "
                               f"overwritten (existing: {versions})")

@@ -3,6 +3,8 @@
 import math
 import pathlib
 
+from keras_redact import checks
+
 PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist"
 """The shipped MNIST models: generator, discriminator and classifier `.keras` files."""
 
@@ -16,11 +18,7 @@ def check_positive_integers(config, names, *, optional: bool = False) -> None:
         optional: Also accept `None` (meaning "the default").
     """
     for name in names:
-        value = getattr(config, name)
-        if optional and value is None:
-            continue
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer; received {value!r}")
+        checks.integer(name, getattr(config, name), optional=optional)
 
 
 def check_positive_numbers(config, names) -> None:

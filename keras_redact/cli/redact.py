@@ -9,7 +9,7 @@ import time
 import keras
 import numpy as np
 
-from keras_redact import __version__, distribute, export, io, losses
+from keras_redact import __version__, checks, distribute, export, io, losses
 from keras_redact import callbacks as kr_callbacks
 from keras_redact.cli import PRETRAINED, check_positive_integers, check_positive_numbers
 from keras_redact.data import pipeline, sources
@@ -207,10 +207,7 @@ class RedactConfig:
                              f"received {self.g_ema_momentum!r}")
         if not isinstance(self.g_ema_warmup, bool):
             raise ValueError(f"g_ema_warmup must be True or False; received {self.g_ema_warmup!r}")
-        start = self.g_ema_start_epochs
-        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
-            raise ValueError("g_ema_start_epochs must be a non-negative integer; received "
-                             f"{start!r}")
+        start = checks.integer("g_ema_start_epochs", self.g_ema_start_epochs, minimum=0)
         if start and not (self.g_ema_momentum and self.g_ema_warmup):
             raise ValueError(
                 "g_ema_start_epochs delays the warmed-up moving average of G's weights: it "

@@ -14,7 +14,7 @@ import pathlib
 import keras
 import numpy as np
 
-from keras_redact import io
+from keras_redact import checks, io
 from keras_redact.cli import PRETRAINED
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import redaction_score as rs
@@ -50,8 +50,7 @@ class ScoresConfig:
                                      or self.output_dir is None):
             raise ValueError("Give run_dir (a bin/redact output folder), or both "
                              "discriminator_after and output_dir")
-        if int(self.grid_size) != self.grid_size or self.grid_size < 1:
-            raise ValueError(f"grid_size must be a positive integer; received {self.grid_size!r}")
+        checks.integer("grid_size", self.grid_size)
 
 
 def _run_metrics(run_dir) -> dict:

@@ -12,6 +12,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_redact import checks
+
 
 def latent_dim_of(generator) -> int:
     """The latent size of a Keras generator (its single input's last dimension)."""
@@ -22,9 +24,7 @@ def latent_dim_of(generator) -> int:
 
 
 def check_num_samples(num_samples) -> int:
-    if int(num_samples) != num_samples or num_samples <= 0:
-        raise ValueError(f"num_samples must be a positive integer; received {num_samples!r}")
-    return int(num_samples)
+    return checks.integer("num_samples", num_samples)
 
 
 class GeneratedMap:

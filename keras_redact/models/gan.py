@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import numbers
 
 import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_redact import distribute, losses
+from keras_redact import checks, distribute, losses
 
 
 def adam(learning_rate: float = 2e-4, ema_momentum: float | None = None,
@@ -72,11 +71,8 @@ class WarmupEMAAdam(keras.optimizers.Adam):
 
     def __init__(self, *args, ema_start: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
-        if not (isinstance(ema_start, numbers.Integral) and not isinstance(ema_start, bool)
-                and ema_start >= 0):
-            raise ValueError(f"ema_start must be a non-negative integer (an update count); "
-                             f"received {ema_start!r}")
-        self.ema_start = int(ema_start)
+        self.ema_start = checks.integer("ema_start", ema_start, minimum=0,
+                                        hint="an update count")
 
     def get_config(self):
         return {**super().get_config(), "ema_start": self.ema_start}
@@ -295,8 +291,7 @@ class GANBase(keras.Model):
                 f"received {generator_loss!r}"
             )
         for name, value in (("d_steps", d_steps), ("g_steps", g_steps)):
-            if int(value) != value or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer; received {value!r}")
+            checks.integer(name, value, minimum=0)
         # Each network has its own optimizer; no Keras default (an RMSprop that would never
         # step yet be saved in every checkpoint and logged as the learning rate).
         super().compile(optimizer=None, **kwargs)

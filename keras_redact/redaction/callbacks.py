@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 import keras
 
-from keras_redact import losses
+from keras_redact import checks, losses
 from keras_redact.callbacks import delivered_generator
 from keras_redact.evaluation import sampling
 from keras_redact.evaluation.invalidity import Invalidity
@@ -35,13 +35,10 @@ class ValidityRounds(keras.callbacks.Callback):
     def __init__(self, queries_per_round: int | None = None, seed: int = 0, verbose: int = 0,
                  first_round_queries: int | None = None):
         super().__init__()
-        for name, value in (("queries_per_round", queries_per_round),
-                            ("first_round_queries", first_round_queries)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 1):
-                raise ValueError(f"{name} must be a positive integer; received {value!r}")
-        self.queries_per_round = queries_per_round
-        self.first_round_queries = first_round_queries
+        self.queries_per_round = checks.integer("queries_per_round", queries_per_round,
+                                                optional=True)
+        self.first_round_queries = checks.integer("first_round_queries", first_round_queries,
+                                                  optional=True)
         self.seed = int(seed)
         self.verbose = verbose
         self.history = []

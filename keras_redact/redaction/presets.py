@@ -17,6 +17,7 @@ import math
 import numpy as np
 from keras import ops
 
+from keras_redact import checks
 from keras_redact.redaction import attributes as attributes_lib
 from keras_redact.redaction import sets
 
@@ -43,9 +44,7 @@ class BoundaryValidity:
     """
 
     def __init__(self, margin: int = 1, threshold: float | None = None):
-        if int(margin) != margin or margin < 1:
-            raise ValueError(f"margin must be a positive integer; received {margin!r}")
-        self.margin = int(margin)
+        self.margin = checks.integer("margin", margin)
         if threshold is None:
             if self.margin not in BOUNDARY_THRESHOLDS:
                 raise ValueError(

@@ -25,6 +25,8 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_redact import checks
+
 ImageFn = Callable[[tf.Tensor], tf.Tensor]
 
 
@@ -134,14 +136,9 @@ class ValidityRedactionSet(RedactionSet):
     kind = "validity"
 
     def __init__(self, validity_fn, queries_per_round: int = 1000, capacity: int = 10_000):
-        if int(queries_per_round) != queries_per_round or queries_per_round < 1:
-            raise ValueError(
-                f"queries_per_round must be a positive integer; received {queries_per_round!r}")
-        if int(capacity) != capacity or capacity < 1:
-            raise ValueError(f"capacity must be a positive integer; received {capacity!r}")
         self.validity_fn = validity_fn
-        self.queries_per_round = int(queries_per_round)
-        self.capacity = int(capacity)
+        self.queries_per_round = checks.integer("queries_per_round", queries_per_round)
+        self.capacity = checks.integer("capacity", capacity)
 
     def validity(self, images) -> tf.Tensor:
         """v(x) as float32 (N,), checked to be 0 or 1."""

@@ -63,7 +63,8 @@ def test_pretrain_classifier_of_a_given_width(tmp_path):
 
 
 def test_pretrain_rejects_a_width_below_one():
-    with pytest.raises(ValueError, match="base_filters must be a positive integer; received 0"):
+    with pytest.raises(ValueError,
+                       match="base_filters must be a positive integer or None; received 0"):
         pretrain.PretrainConfig(what="classifier", base_filters=0)
 
 

@@ -95,7 +95,7 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     ({"lam_schedule": ()}, "lam_schedule must hold at least one value; received none"),
     ({"lam_schedule": (0.6, 1.0)}, r"lam must be in \(0, 1\); received 1.0"),
     ({"method": "validity", "first_round_queries": 0},
-     "first_round_queries must be a positive integer; received 0"),
+     "first_round_queries must be a positive integer or None; received 0"),
     ({"first_round_queries": 5000}, "first_round_queries applies to the validity method "
                                     "only; received method='data'"),
 ])
