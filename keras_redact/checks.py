@@ -4,6 +4,19 @@ import math
 import numbers
 
 
+def is_integer(value, minimum: int = 1) -> bool:
+    """Whether `value` is a whole number (not a boolean) of at least `minimum`.
+
+    Python and NumPy integers and whole floats (`3.0`) count; strings, fractions and
+    non-finite numbers do not.
+    """
+    if isinstance(value, bool):
+        return False
+    whole = isinstance(value, numbers.Integral) or (
+        isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer())
+    return whole and value >= minimum
+
+
 def integer(name: str, value, *, minimum: int = 1, optional: bool = False,
             hint: str = "") -> int | None:
     """Returns `value` as an `int`, or raises ValueError naming `name` and `value`.
@@ -28,9 +41,7 @@ def integer(name: str, value, *, minimum: int = 1, optional: bool = False,
     """
     if optional and value is None:
         return None
-    whole = isinstance(value, numbers.Integral) or (
-        isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer())
-    if isinstance(value, bool) or not whole or value < minimum:
+    if not is_integer(value, minimum):
         kind = {1: "a positive integer", 0: "a non-negative integer"}.get(
             minimum, f"an integer >= {minimum}")
         raise ValueError(f"{name} must be {kind}{' or None' if optional else ''}"

@@ -21,6 +21,8 @@ import contextlib
 import keras
 import tensorflow as tf
 
+from keras_redact import checks
+
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
@@ -85,7 +87,7 @@ def check_global_batch(batch_size: int, strategy: tf.distribute.Strategy | None 
     """
     strategy = strategy or tf.distribute.get_strategy()
     replicas = strategy.num_replicas_in_sync
-    if int(batch_size) != batch_size or batch_size <= 0 or batch_size % replicas:
+    if not checks.is_integer(batch_size) or batch_size % replicas:
         raise ValueError(
             f"The global batch size must be a positive multiple of the {replicas} replicas "
             f"of {type(strategy).__name__}; received {batch_size!r}")

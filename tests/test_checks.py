@@ -37,3 +37,10 @@ def test_optional_and_hint_in_the_message():
     with pytest.raises(ValueError, match=r"non-negative integer \(an update count\); "
                                          r"received -2"):
         checks.integer("n", -2, minimum=0, hint="an update count")
+
+
+def test_is_integer_is_the_same_test_without_raising():
+    assert checks.is_integer(4) and checks.is_integer(np.int32(4)) and checks.is_integer(4.0)
+    assert checks.is_integer(0, minimum=0) and not checks.is_integer(0)
+    for value in (True, "4", 4.5, float("nan"), None):
+        assert not checks.is_integer(value), value

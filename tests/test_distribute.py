@@ -95,6 +95,8 @@ def test_two_workers_over_loopback_make_the_same_step_as_one(tmp_path):
     (lambda: distribute.strategy_from_name("tpu"), "needs a TPU"),
     (lambda: distribute.set_precision("float8"), "Unknown precision 'float8'"),
     (lambda: distribute.check_global_batch(0), "positive multiple"),
+    (lambda: distribute.check_global_batch(True), "positive multiple.*received True"),
+    (lambda: distribute.check_global_batch("64"), "positive multiple.*received '64'"),
 ])
 def test_bad_names_are_refused(call, match):
     with pytest.raises(ValueError, match=match):

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import io
+from keras_redact import checks, io
 from keras_redact.cli import PRETRAINED
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import inception, quality, sampling
@@ -64,7 +64,7 @@ class EvaluateConfig:
     inception_handle: str = inception.INCEPTION_TFHUB
 
     def __post_init__(self):
-        sampling.check_num_samples(self.num_samples)
+        checks.integer("num_samples", self.num_samples)
         allowed = METRICS + OPT_IN_METRICS
         unknown = [m for m in self.metrics if m not in allowed]
         if unknown or not self.metrics:

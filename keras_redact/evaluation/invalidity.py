@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 from scipy import stats
 
+from keras_redact import checks
 from keras_redact.evaluation import sampling
 
 
@@ -71,7 +72,7 @@ def invalidity(generator, contains, num_samples: int = 50_000, *, seed: int = 0,
     Raises:
         ValueError: If num_samples <= 0.
     """
-    num_samples = sampling.check_num_samples(num_samples)
+    num_samples = checks.integer("num_samples", num_samples)
     return Invalidity.from_flags(sampling.map_generated(
         generator, contains, num_samples, seed=seed, batch_size=batch_size,
         progress=progress))

@@ -23,10 +23,6 @@ def latent_dim_of(generator) -> int:
     return int(inputs[0].shape[-1])
 
 
-def check_num_samples(num_samples) -> int:
-    return checks.integer("num_samples", num_samples)
-
-
 class GeneratedMap:
     """`fn` over generated samples, traced once for repeated calls.
 
@@ -81,7 +77,7 @@ class GeneratedMap:
         Raises:
             ValueError: If `num_samples` is not a positive integer.
         """
-        num_samples = check_num_samples(num_samples)
+        num_samples = checks.integer("num_samples", num_samples)
         rng = np.random.default_rng(seed)
         bar = keras.utils.Progbar(num_samples) if progress else None
         chunks = []

@@ -290,8 +290,8 @@ class GANBase(keras.Model):
                 f"generator_loss must be one of {losses.GENERATOR_LOSSES}; "
                 f"received {generator_loss!r}"
             )
-        for name, value in (("d_steps", d_steps), ("g_steps", g_steps)):
-            checks.integer(name, value, minimum=0)
+        d_steps = checks.integer("d_steps", d_steps, minimum=0)
+        g_steps = checks.integer("g_steps", g_steps, minimum=0)
         # Each network has its own optimizer; no Keras default (an RMSprop that would never
         # step yet be saved in every checkpoint and logged as the learning rate).
         super().compile(optimizer=None, **kwargs)
@@ -304,8 +304,7 @@ class GANBase(keras.Model):
                 o if isinstance(o, keras.optimizers.LossScaleOptimizer)
                 else keras.optimizers.LossScaleOptimizer(o)
                 for o in (self.g_optimizer, self.d_optimizer))
-        self.d_steps = int(d_steps)
-        self.g_steps = int(g_steps)
+        self.d_steps, self.g_steps = d_steps, g_steps
         self.generator_loss_kind = generator_loss
         self._ensure_built_optimizers()
 
