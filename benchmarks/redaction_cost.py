@@ -3,6 +3,7 @@
     python benchmarks/redaction_cost.py --method=classifier --g_steps=3 --alpha_minus=0 \\
         --noguide_omega --g_learning_rate=4e-4 --g_ema_momentum=0.99 --tau=0.8 --nojit_compile \\
         [--pretrain_epochs=3]
+    python benchmarks/redaction_cost.py --recipe=targets --method=validity  # issue 3's recipe
 
 `throughput.py` times single steps from the shipped weights; a whole redaction also pays
 for compiling its step and, validity-based, for its queries between epochs, and its

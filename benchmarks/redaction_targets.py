@@ -1,31 +1,42 @@
 """Redacts digit 0 from the shipped MNIST DCGAN with each method; prints the paper's figures.
 
-    python benchmarks/redaction_targets.py [--methods=data,validity,classifier] [--epochs=8]
+    python benchmarks/redaction_targets.py [--recipe=paper|targets]
+        [--methods=data,validity,classifier] [--epochs=8]
         [--lam=0.85 | --lam_schedule=0.65,0.7] [--g_steps=1] [--alpha_minus=0.05]
         [--g_learning_rate=2e-4]
         [--g_ema_momentum=0] [--g_ema_start_epochs=0] [--noguide_omega] [--tau=0.5]
         [--redaction_classifier=PATH] [--queries_per_round=1000] [--first_round_queries=T]
         [--seed=0 --seed=1 ...] [--nojit_compile]
 
+    # issue 3's targets, as the paper reports its figures (five seeds each):
+    python benchmarks/redaction_targets.py --recipe=targets \\
+        --seed=0 --seed=1 --seed=2 --seed=3 --seed=4
+
 For each method (and seed), one `bin/redact` job (its library), by default with the
-paper's MNIST base values (`--lam` or `--lam_schedule`, `--g_steps`, `--alpha_minus`,
-`--g_learning_rate`, `--g_ema_momentum`, `--g_ema_start_epochs` and, for the classifier method,
+paper's MNIST base values; `--recipe=targets` starts each method from the recipe
+measured against issue 3's targets instead (`recipe.RECIPES`), and the recipe flags
+(`--lam` or `--lam_schedule`, `--g_steps`, `--alpha_minus`, `--g_learning_rate`,
+`--g_ema_momentum`, `--g_ema_start_epochs` and, for the classifier method,
 `--noguide_omega` and `--tau`, and for the validity and classifier methods
-`--redaction_classifier`, override them; docs/benchmarks.md has the figures), measuring
-invalidity and the Inception Score on 50,000 samples before and after, and invalidity on
-10,000 other samples after every epoch (the "after 1 epoch" column).
-With several seeds, each method also gets a pooled row: invalidity over all its seeds'
-samples, with its 95% interval. Targets (issue 3): invalidity <= 1e-2 after 1 epoch and
-<= 1e-3 after 8; IS after >= 0.9 x before. The IS is also shown as its two factors,
-the effective number of classes and the confidence (`inception_score_parts_from_logits`).
-Runs go to runs/bench-<method>-seed<k>-<timestamp>/ (`-2`, ... for jobs started in the
-same second).
+`--redaction_classifier`) override either; docs/benchmarks.md has the figures. Each job
+measures invalidity and the Inception Score on 50,000 samples before and after, and
+invalidity on 10,000 other samples after every epoch (the "after 1 epoch" column).
+
+Targets (issue 3): invalidity <= 1e-2 after 1 epoch and <= 1e-3 after the last (8);
+IS after >= 0.9 x before. With several seeds each method gets a row of the means over
+its seeds (after the last epoch: all seeds' samples pooled, with the 95% interval) and
+a verdict: whether the means meet the targets, which is how the paper reports its
+figures (means of 5 seeds; ../shared/SPEC.md), and on how many seeds every target is
+met. The IS is also shown as its two factors, the effective number of classes and the
+confidence (`inception_score_parts_from_logits`). Runs go to
+runs/bench-<method>-seed<k>-<timestamp>/ (`-2`, ... for jobs started in the same second).
 """
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import numpy as np  # noqa: E402
 import recipe  # noqa: E402
 from absl import app, flags  # noqa: E402
 
@@ -37,46 +48,103 @@ _SAMPLES = flags.DEFINE_integer("samples", 50_000, "Samples before and after.")
 _MONITOR = flags.DEFINE_integer("monitor_samples", 10_000, "Samples after each epoch.")
 _SEED = flags.DEFINE_multi_integer("seed", [0], "Seed; repeat the flag for several.")
 
+TARGETS = {"after_first": 1e-2, "after_last": 1e-3, "is_ratio": 0.9}
+"""Issue 3: invalidity at most these after the first and the last (8th) epoch, and the
+Inception Score after at least this share of the score before."""
+
+
+def meets(after_first: float, after_last: float, is_ratio: float) -> bool:
+    """Whether one run's (or a mean's) figures meet every target of `TARGETS`."""
+    return (after_first <= TARGETS["after_first"] and after_last <= TARGETS["after_last"]
+            and is_ratio >= TARGETS["is_ratio"])
+
+
+def verdict(runs) -> str:
+    """The targets' verdict on one method's runs, `(after_first, after_last, is_ratio)` each.
+
+    The means over the runs (the paper's figures are means of 5 seeds) and the runs that
+    meet every target on their own.
+    """
+    runs = [tuple(float(v) for v in run) for run in runs]
+    if not runs:
+        raise ValueError("verdict needs at least one run; received none")
+    first, last, ratio = (float(np.mean(column)) for column in zip(*runs))
+    checks = [("after 1 epoch", f"{first:.2e}", f"<= {TARGETS['after_first']:g}",
+               first <= TARGETS["after_first"]),
+              ("after the last", f"{last:.2e}", f"<= {TARGETS['after_last']:g}",
+               last <= TARGETS["after_last"]),
+              ("IS ratio", f"{ratio:.4f}", f">= {TARGETS['is_ratio']:g}",
+               ratio >= TARGETS["is_ratio"])]
+    parts = ", ".join(f"{name} {value} ({bound}: {'yes' if ok else 'NO'})"
+                      for name, value, bound, ok in checks)
+    mean_ok = "meets" if meets(first, last, ratio) else "does NOT meet"
+    passing = sum(meets(*run) for run in runs)
+    return (f"mean of {len(runs)}: {parts}: {mean_ok} the targets as means; every target "
+            f"on {passing} of {len(runs)} seeds")
+
 
 def main(argv):
     del argv
     seeds = _SEED.value
-    rows = []
+    rows, settings, verdicts = [], [], []
     for method in _METHODS.value:
         invalid = samples = 0
+        runs = []
         for seed in seeds:
             m = recipe.run_job(method, f"bench-{method}-seed{seed}", epochs=_EPOCHS.value,
                                eval_samples=_SAMPLES.value, monitor_samples=_MONITOR.value,
                                seed=seed)
             curve = m["invalidity_per_epoch"]
+            ratio = m["inception_score_after"] / m["inception_score_before"]
+            runs.append((curve[1], m["invalidity_after"], ratio))
             rows.append((f"{method}, seed {seed}", f"{m['invalidity_before']:.2e}",
                          f"{curve[1]:.2e}", m["invalidity_after"], m["invalidity_ci_after"],
                          f"{m['inception_score_before']:.2f}",
-                         f"{m['inception_score_after']:.2f}",
-                         f"{m['inception_score_after'] / m['inception_score_before']:.3f}",
+                         f"{m['inception_score_after']:.2f}", f"{ratio:.4f}",
                          _parts(m["inception_score_parts_after"]), f"{m['fit_seconds']:.0f}"))
             invalid += round(m["invalidity_after"] * _SAMPLES.value)
             samples += _SAMPLES.value
             print(f"{method}, seed {seed}: per-epoch invalidity "
                   f"{[f'{v:.2e}' for v in curve]}", flush=True)
+        settings.append(_settings(m))
         if len(seeds) > 1:
-            rows.append((f"{method}, {len(seeds)} seeds pooled", "", "", invalid / samples,
-                         binomial_interval(invalid, samples), "", "", "", "", ""))
+            first, _, ratio = np.mean(runs, axis=0)
+            rows.append((f"{method}, mean of {len(seeds)} seeds", "", f"{first:.2e}",
+                         invalid / samples, binomial_interval(invalid, samples), "", "",
+                         f"{ratio:.4f}", "", ""))
+            verdicts.append(f"{method}: {verdict(runs)}")
     print(f"\nMNIST (mnist_5k), redact digit 0, {_EPOCHS.value} epochs, {_SAMPLES.value} "
-          f"samples, lam {m['lam_schedule'] or m['lam']}, K_G {m['g_steps']}, "
-          f"alpha_minus {m['alpha_minus']}, "
-          f"G learning rate {m['g_learning_rate']:g}, G EMA momentum {m['g_ema_momentum']:g} "
-          f"(start after epoch {m['g_ema_start_epochs'] or 0}); "
-          f"classifier: guide_omega "
-          f"{recipe.GUIDE_OMEGA.value}, tau {recipe.TAU.value}; IS before = classes x confidence = "
-          f"{_parts(m['inception_score_parts_before'])}")
-    print(f"| method | inv. before | inv. after 1 epoch | inv. after {_EPOCHS.value} | "
+          f"samples; IS before = classes x confidence = "
+          f"{_parts(m['inception_score_parts_before'])}; --recipe={recipe.RECIPE.value}:")
+    for line in settings:
+        print(f"- {line}")
+    print(f"\n| method | inv. before | inv. after 1 epoch | inv. after {_EPOCHS.value} | "
           "95% interval | IS before | IS after | IS ratio | IS after = classes x confidence "
           "| fit s |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     for name, before, first, after, (low, high), isb, isa, ratio, parts, secs in rows:
         print(f"| {name} | {before} | {first} | {after:.2e} | [{low:.1e}, {high:.1e}] | {isb} "
               f"| {isa} | {ratio} | {parts} | {secs} |")
+    if verdicts:
+        print(f"\nIssue 3's targets (after 1 epoch <= {TARGETS['after_first']:g}, after "
+              f"{_EPOCHS.value} <= {TARGETS['after_last']:g}, IS ratio >= "
+              f"{TARGETS['is_ratio']:g}):")
+        for line in verdicts:
+            print(f"- {line}")
+
+
+def _settings(m) -> str:
+    """One method's recipe, as its `metrics.json` records it."""
+    text = (f"{m['method']}: lam {m['lam_schedule'] or m['lam']}, K_G {m['g_steps']}, "
+            f"alpha_minus {m['alpha_minus']}, G learning rate {m['g_learning_rate']:g}, "
+            f"G EMA momentum {m['g_ema_momentum']:g} (start after epoch "
+            f"{m['g_ema_start_epochs'] or 0}), XLA {m['jit_compile']}")
+    if m["method"] == "validity":
+        text += (f", T {m['queries_per_round']} (first round "
+                 f"{m.get('first_round_queries') or m['queries_per_round']})")
+    if m["method"] == "classifier":
+        text += f", tau {m['tau']}, guide_omega {m['guide_omega']}"
+    return text
 
 
 def _parts(parts):
