@@ -74,7 +74,8 @@ def main(argv):
     m = recipe.run_job(_METHOD.value, f"cost-{_METHOD.value}", epochs=_EPOCHS.value,
                        eval_samples=1000, monitor_samples=1000, seed=_SEED.value)
     second, second_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
-    scoring, scoring_cpu = (_kept_scoring_seconds(recipe.REDACTION_CLASSIFIER.value)
+    # f as the job had it (with --recipe=targets the flags do not hold it).
+    scoring, scoring_cpu = (_kept_scoring_seconds(m["redaction_classifier"], m["tau"])
                             if _METHOD.value == "classifier" else (0.0, 0.0))
     cost = m["train_seconds"] + scoring
 
@@ -114,13 +115,18 @@ def _at_fastest(first_epochs, later_epochs, epochs: int) -> float:
     return min(first_epochs) + (epochs - 1) * min(later_epochs, default=0.0)
 
 
-def _kept_scoring_seconds(path) -> tuple[float, float]:
-    """Wall and CPU time of f's pass over the kept digits (`scored_batches`), compiled."""
+def _kept_scoring_seconds(path, tau: float) -> tuple[float, float]:
+    """Wall and CPU time of f's pass over the kept digits (`scored_batches`).
+
+    Args:
+        path: The classifier `.keras` that describes Omega (`None`: the shipped one).
+        tau: The job's threshold.
+    """
     train = data.load("mnist_5k", "train")
     images, labels = data.to_numpy(train)
     classifier = keras.saving.load_model(path or PRETRAINED / "classifier.keras")
     rs = redaction.labels_set("classifier", classifier, [0], images=images,
-                              image_labels=labels, tau=recipe.TAU.value)
+                              image_labels=labels, tau=tau)
     kept = images[labels != 0]
     redaction.scored_batches(kept[:1000], rs)  # warm-up
     start, start_cpu = time.perf_counter(), time.process_time()
