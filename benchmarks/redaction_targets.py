@@ -53,10 +53,33 @@ TARGETS = {"after_first": 1e-2, "after_last": 1e-3, "is_ratio": 0.9}
 Inception Score after at least this share of the score before."""
 
 
+_CHECKS = (("after 1 epoch", "after_first", "<=", ".2e"),
+           ("after the last", "after_last", "<=", ".2e"),
+           ("IS ratio", "is_ratio", ">=", ".4f"))
+
+
+def _checks(figures):
+    """`(name, value, bound, met)` of each target for `(after_first, after_last, is_ratio)`."""
+    for (name, key, op, fmt), value in zip(_CHECKS, figures, strict=True):
+        met = value <= TARGETS[key] if op == "<=" else value >= TARGETS[key]
+        yield name, f"{value:{fmt}}", f"{op} {TARGETS[key]:g}", met
+
+
 def meets(after_first: float, after_last: float, is_ratio: float) -> bool:
     """Whether one run's (or a mean's) figures meet every target of `TARGETS`."""
-    return (after_first <= TARGETS["after_first"] and after_last <= TARGETS["after_last"]
-            and is_ratio >= TARGETS["is_ratio"])
+    return all(met for *_, met in _checks((after_first, after_last, is_ratio)))
+
+
+def means(runs) -> tuple[float, float, float]:
+    """The mean `(after_first, after_last, is_ratio)` over runs given as such triples.
+
+    Raises:
+        ValueError: If there are no runs.
+    """
+    runs = [tuple(float(v) for v in run) for run in runs]
+    if not runs:
+        raise ValueError("the targets need at least one run; received none")
+    return tuple(float(np.mean(column)) for column in zip(*runs))
 
 
 def verdict(runs) -> str:
@@ -65,19 +88,10 @@ def verdict(runs) -> str:
     The means over the runs (the paper's figures are means of 5 seeds) and the runs that
     meet every target on their own.
     """
-    runs = [tuple(float(v) for v in run) for run in runs]
-    if not runs:
-        raise ValueError("verdict needs at least one run; received none")
-    first, last, ratio = (float(np.mean(column)) for column in zip(*runs))
-    checks = [("after 1 epoch", f"{first:.2e}", f"<= {TARGETS['after_first']:g}",
-               first <= TARGETS["after_first"]),
-              ("after the last", f"{last:.2e}", f"<= {TARGETS['after_last']:g}",
-               last <= TARGETS["after_last"]),
-              ("IS ratio", f"{ratio:.4f}", f">= {TARGETS['is_ratio']:g}",
-               ratio >= TARGETS["is_ratio"])]
-    parts = ", ".join(f"{name} {value} ({bound}: {'yes' if ok else 'NO'})"
-                      for name, value, bound, ok in checks)
-    mean_ok = "meets" if all(ok for *_, ok in checks) else "does NOT meet"
+    checks = list(_checks(means(runs)))
+    parts = ", ".join(f"{name} {value} ({bound}: {'yes' if met else 'NO'})"
+                      for name, value, bound, met in checks)
+    mean_ok = "meets" if all(met for *_, met in checks) else "does NOT meet"
     passing = sum(meets(*run) for run in runs)
     return (f"mean of {len(runs)}: {parts}: {mean_ok} the targets as means; every target "
             f"on {passing} of {len(runs)} seeds")
@@ -108,7 +122,7 @@ def main(argv):
                   f"{[f'{v:.2e}' for v in curve]}", flush=True)
         settings.append(_settings(m))
         if len(seeds) > 1:
-            first, _, ratio = np.mean(runs, axis=0)
+            first, _, ratio = means(runs)
             rows.append((f"{method}, mean of {len(seeds)} seeds", "", f"{first:.2e}",
                          invalid / samples, binomial_interval(invalid, samples), "", "",
                          f"{ratio:.4f}", "", ""))
