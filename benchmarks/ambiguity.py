@@ -22,9 +22,9 @@ import keras  # noqa: E402
 from absl import app, flags  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from keras_redact.cli import PRETRAINED  # noqa: E402
 from keras_redact.evaluation import sampling  # noqa: E402
 from keras_redact.evaluation.invalidity import binomial_interval  # noqa: E402
+from keras_redact.jobs import PRETRAINED  # noqa: E402
 from keras_redact.redaction import presets  # noqa: E402
 
 _SAMPLES = flags.DEFINE_integer("samples", 500_000, "Samples per generator.", lower_bound=1)

@@ -13,8 +13,8 @@ command line overrides the recipe's value (`--lam` or `--lam_schedule` replaces 
 from absl import flags
 
 from keras_redact import io
-from keras_redact.cli import PRETRAINED, redact
 from keras_redact.cli.flags import parse_list
+from keras_redact.jobs import PRETRAINED, redact
 
 RECIPES = {
     "paper": {"data": {}, "validity": {}, "classifier": {}},

@@ -41,7 +41,7 @@ import recipe  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact import callbacks, data, redaction  # noqa: E402
-from keras_redact.cli import PRETRAINED, pretrain  # noqa: E402
+from keras_redact.jobs import PRETRAINED, pretrain  # noqa: E402
 
 _METHOD = flags.DEFINE_enum("method", "classifier", ["data", "validity", "classifier"],
                             "Redaction method.")

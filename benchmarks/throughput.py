@@ -51,7 +51,7 @@ import timing  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact import data, distribute, redaction  # noqa: E402
-from keras_redact.cli import PRETRAINED, evaluate  # noqa: E402
+from keras_redact.jobs import PRETRAINED, evaluate  # noqa: E402
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier  # noqa: E402
 
 _STEPS = flags.DEFINE_integer("steps", 40, "Timed steps per run.")

@@ -1,35 +1,7 @@
-"""Libraries behind the commands: `keras_redact.commands.X` (`bin/X`) calls `cli.X`."""
+"""The absl command lines: flags and `main` of each `bin/` command and console script.
 
-import math
-import pathlib
-
-from keras_redact import checks
-
-PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist"
-"""The shipped MNIST models: generator, discriminator and classifier `.keras` files."""
-
-
-def check_positive_integers(config, names, *, optional: bool = False) -> None:
-    """Raises ValueError unless each named field of `config` is a positive integer.
-
-    Args:
-        config: A job config (any object with the named attributes).
-        names: The field names.
-        optional: Also accept `None` (meaning "the default").
-    """
-    for name in names:
-        checks.integer(name, getattr(config, name), optional=optional)
-
-
-def check_positive_numbers(config, names) -> None:
-    """Raises ValueError unless each named field of `config` is a finite number > 0.
-
-    Args:
-        config: A job config (any object with the named attributes).
-        names: The field names.
-    """
-    for name in names:
-        value = getattr(config, name)
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or not math.isfinite(value) or value <= 0):
-            raise ValueError(f"{name} must be a positive number; received {value!r}")
+Each module parses its flags and calls the library of the same name in `keras_redact.jobs`
+(the benchmarks import those, so the flags live here). `bin/<name>` runs a module from a
+checkout; `pip install` makes the console scripts `keras-redact` (redact) and
+`keras-redact-<name>` for pretrain, export, evaluate, delete, scores and report.
+"""

@@ -1,4 +1,4 @@
-"""absl flags and the runner shared by the `keras_redact.commands` command lines."""
+"""absl flags and the runner shared by the `keras_redact.cli` command lines."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def parse_labels(values):
 def run(main, command: str) -> None:
     """`absl.app.run(main)`, with the errors a user can fix printed as one line.
 
-    `command` names the `keras_redact.commands` module that defines `main` and its
+    `command` names the `keras_redact.cli` module that defines `main` and its
     flags: `--help` prints its docstring and its flags (absl looks for both in
     `__main__`, which is `bin/<name>` or a console-script wrapper).
 

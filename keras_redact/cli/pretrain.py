@@ -1,301 +1,72 @@
-"""Pre-training a DCGAN or a label classifier: the library behind `bin/pretrain`."""
+"""Pre-trains a DCGAN or a label classifier.
 
-from __future__ import annotations
+Usage (installed, `bin/pretrain` is `keras-redact-pretrain`):
+  bin/pretrain --what=classifier --epochs=30 --output=runs/mnist
+  bin/pretrain --what=gan --epochs=200 --output=runs/mnist \
+      --classifier=runs/mnist/classifier.keras
+  bin/pretrain --what=classifier --base_filters=8 --epochs=10 --output=runs/small \
+      --teacher=runs/mnist/classifier.keras --teacher_generator=runs/mnist/generator.keras
 
-import dataclasses
-import pathlib
-import time
+Writes `<output>/generator.keras` and `discriminator.keras` (or `classifier.keras`) and
+`<output>/<what>_metrics.json`; per-epoch sample grids, TensorBoard logs and the resumable
+backup go to --work_dir. Interrupted runs resume from the backup when rerun.
+"""
 
-import keras
-import numpy as np
-import tensorflow as tf
+import json
 
-from keras_redact import callbacks as kr_callbacks
-from keras_redact import distribute, io
-from keras_redact.cli import check_positive_integers
-from keras_redact.data import pipeline, sources
-from keras_redact.evaluation import quality, sampling
-from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier
-from keras_redact.models.gan import adam
-from keras_redact.redaction.sets import batched
+from absl import flags
 
-WHAT = ("gan", "classifier")
+from keras_redact.cli.flags import define_scaling_flags, run, scaling_values
 
-
-@dataclasses.dataclass(frozen=True)
-class PretrainConfig:
-    """One pre-training job. Defaults are the paper's (Appendix D).
-
-    Attributes:
-        dataset: Dataset name or path (see `keras_redact.data.load`).
-        what: `"gan"` or `"classifier"`.
-        epochs: Training epochs (paper: 200 for the GAN).
-        batch_size: Batch size (paper: 64).
-        output: Folder for the trained models and `metrics.json`.
-        work_dir: Folder for per-epoch sample grids, TensorBoard logs and the
-            `BackupAndRestore` state (resuming an interrupted run). Default:
-            `<output>/../runs/pretrain-<name>`.
-        data_dir: TFDS data folder.
-        seed: Seed for weights, latents and shuffling.
-        alpha_plus: Positive smoothing target (GAN).
-        alpha_minus: Negative smoothing target (GAN).
-        d_steps: Discriminator updates per batch, K_D (GAN).
-        g_steps: Generator updates per batch, K_G (GAN).
-        learning_rate: Adam learning rate.
-        base_filters: Width of the DCGAN, or of the label classifier's first block
-            (None: the builders' defaults; the classifier's is 32).
-        jit_compile: Compile the train step with XLA.
-        strategy: `tf.distribute` strategy: `"default"`, `"mirrored"`, `"multi_worker"` or
-            `"tpu"` (see `keras_redact.distribute`); `batch_size` is the global batch.
-        mixed_precision: Keras dtype policy: `"float32"`, `"mixed_float16"` or
-            `"mixed_bfloat16"`.
-        classifier: A label classifier `.keras` used to report the GAN's Inception Score
-            and label shares at the end (skipped if None).
-        eval_samples: Generated samples for that report.
-        teacher: Classifier: a label classifier `.keras` whose class probabilities the new
-            one learns (knowledge distillation) instead of the labels: a cheaper f that
-            judges like the teacher (`bin/redact --redaction_classifier`). No
-            augmentation then: the targets are the teacher's outputs on the images as
-            they are.
-        teacher_generator: Classifier, with `teacher`: a generator `.keras` whose
-            samples, labelled by the teacher, join the training images, so that the
-            new classifier also agrees with the teacher on generated images (the ones
-            it judges while redacting).
-        teacher_samples: How many samples of `teacher_generator` (latent seed `seed`).
-        overwrite: Replace existing models in `output`.
-        verbose: Keras verbosity (1: progress bar).
-    """
-
-    dataset: str = sources.EMBEDDED
-    what: str = "gan"
-    epochs: int = 200
-    batch_size: int = 64
-    output: str = "runs/pretrained"
-    work_dir: str | None = None
-    data_dir: str | None = None
-    seed: int = 0
-    alpha_plus: float = 0.9
-    alpha_minus: float = 0.1
-    d_steps: int = 1
-    g_steps: int = 5
-    learning_rate: float = 2e-4
-    base_filters: int | None = None
-    jit_compile: bool = True
-    strategy: str = "default"
-    mixed_precision: str = "float32"
-    classifier: str | None = None
-    eval_samples: int = 10_000
-    teacher: str | None = None
-    teacher_generator: str | None = None
-    teacher_samples: int = 50_000
-    overwrite: bool = False
-    verbose: int = 1
-
-    def __post_init__(self):
-        if self.what not in WHAT:
-            raise ValueError(f"what must be one of {WHAT}; received {self.what!r}")
-        check_positive_integers(self, ("epochs", "batch_size", "eval_samples",
-                                       "teacher_samples"))
-        if self.teacher and self.what != "classifier":
-            raise ValueError("teacher distils a label classifier: it needs what='classifier'; "
-                             f"received what={self.what!r}")
-        if self.teacher_generator and not self.teacher:
-            raise ValueError("teacher_generator adds generated samples labelled by the "
-                             "teacher: it needs teacher (a label classifier .keras)")
-        check_positive_integers(self, ("base_filters",), optional=True)
-        distribute.check_names(self.strategy, self.mixed_precision)
+_DATASET = flags.DEFINE_string(
+    "dataset", "mnist_5k", "Dataset: mnist_5k (embedded), a TFDS name, an IDX folder or an "
+    "image folder.")
+_WHAT = flags.DEFINE_enum("what", "gan", ["gan", "classifier"], "What to pre-train.")
+_EPOCHS = flags.DEFINE_integer("epochs", 200, "Training epochs (paper: 200 for the GAN).")
+_BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Batch size (paper: 64).")
+_OUTPUT = flags.DEFINE_string("output", "runs/pretrained", "Folder for the trained models.")
+_WORK_DIR = flags.DEFINE_string(
+    "work_dir", None, "Folder for sample grids, TensorBoard logs and the resumable backup.")
+_DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data folder.")
+_SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
+_G_STEPS = flags.DEFINE_integer("g_steps", 5, "Generator updates per batch, K_G (paper: 5).")
+_D_STEPS = flags.DEFINE_integer("d_steps", 1, "Discriminator updates per batch, K_D.")
+_CLASSIFIER = flags.DEFINE_string(
+    "classifier", None, "Label classifier .keras used to report the GAN's IS and label shares.")
+_EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 10_000, "Samples for that report.")
+_BASE_FILTERS = flags.DEFINE_integer(
+    "base_filters", None, "Width of the DCGAN (default: 32 for 28x28 images, else 64) or "
+    "of the label classifier's first block (default: 32).")
+_TEACHER = flags.DEFINE_string(
+    "teacher", None, "--what=classifier: learn this label classifier's (.keras) class "
+    "probabilities instead of the labels (knowledge distillation; no augmentation).")
+_TEACHER_GENERATOR = flags.DEFINE_string(
+    "teacher_generator", None, "With --teacher: add this generator's (.keras) samples, "
+    "labelled by the teacher, to the training images.")
+_TEACHER_SAMPLES = flags.DEFINE_integer(
+    "teacher_samples", 50_000, "How many samples of --teacher_generator.")
+_OVERWRITE = flags.DEFINE_bool("overwrite", False, "Replace existing models in --output.")
+_SCALING = define_scaling_flags()
 
 
-def _targets(output: pathlib.Path, what: str) -> list[pathlib.Path]:
-    names = ["generator.keras", "discriminator.keras"] if what == "gan" else ["classifier.keras"]
-    return [output / n for n in names]
+def main(argv):
+    del argv
+    from keras_redact.jobs import pretrain
+
+    config = pretrain.PretrainConfig(
+        dataset=_DATASET.value, what=_WHAT.value, epochs=_EPOCHS.value,
+        batch_size=_BATCH_SIZE.value, output=_OUTPUT.value, work_dir=_WORK_DIR.value,
+        data_dir=_DATA_DIR.value, seed=_SEED.value, g_steps=_G_STEPS.value,
+        d_steps=_D_STEPS.value, classifier=_CLASSIFIER.value,
+        eval_samples=_EVAL_SAMPLES.value, base_filters=_BASE_FILTERS.value,
+        teacher=_TEACHER.value, teacher_generator=_TEACHER_GENERATOR.value,
+        teacher_samples=_TEACHER_SAMPLES.value,
+        overwrite=_OVERWRITE.value, **scaling_values(_SCALING))
+    figures = pretrain.pretrain(config)
+    figures.pop("config")
+    print(json.dumps(figures, indent=2))
 
 
-def pretrain(config: PretrainConfig, source: sources.ImageSource | None = None) -> dict:
-    """Runs one pre-training job and returns its figures (also written to metrics.json).
-
-    Args:
-        config: The job.
-        source: Training data to use instead of loading `config.dataset` (the deletion
-            baseline trains on what is left after deleting).
-
-    Raises:
-        FileExistsError: If the output models exist and `overwrite` is False.
-        ValueError: For bad configuration or data.
-    """
-    output = pathlib.Path(config.output)
-    targets = _targets(output, config.what)
-    existing = [str(p) for p in targets if p.exists()]
-    if existing and not config.overwrite:
-        raise FileExistsError(f"{', '.join(existing)} exist; pass --overwrite to replace them")
-    work_dir = pathlib.Path(config.work_dir or output.parent / "runs" / f"pretrain-{output.name}")
-    keras.utils.set_random_seed(config.seed)
-    train = source or sources.load(config.dataset, "train", data_dir=config.data_dir)
-    start = time.time()
-    strategy = distribute.strategy_from_name(config.strategy)
-    distribute.check_global_batch(config.batch_size, strategy)
-    with distribute.precision(config.mixed_precision), strategy.scope():
-        if config.what == "gan":
-            figures = _pretrain_gan(config, train, output, work_dir)
-        else:
-            figures = _pretrain_classifier(config, train, output, work_dir)
-    figures.update(dataset=config.dataset, what=config.what, epochs=config.epochs,
-                   batch_size=config.batch_size, seed=config.seed,
-                   seconds=round(time.time() - start, 1),
-                   config=dataclasses.asdict(config))
-    io.write_json(output / f"{config.what}_metrics.json", figures)
-    return figures
-
-
-def _callbacks(work_dir: pathlib.Path, with_grid: bool):
-    cbs = [
-        keras.callbacks.BackupAndRestore(str(work_dir / "backup")),
-        keras.callbacks.TensorBoard(str(work_dir / "logs")),
-    ]
-    if with_grid:
-        cbs.append(kr_callbacks.SampleGrid(work_dir / "samples",
-                                           tensorboard_dir=work_dir / "logs" / "samples"))
-    return cbs
-
-
-def compiled_gan(config: PretrainConfig, image_shape) -> DCGAN:
-    """A fresh DCGAN for `image_shape`, compiled as `config` pre-trains it."""
-    generator = DCGANGenerator(image_shape, base_filters=config.base_filters,
-                               name="generator")
-    discriminator = DCGANDiscriminator(image_shape, base_filters=config.base_filters,
-                                       name="discriminator")
-    gan = DCGAN(generator, discriminator, seed=config.seed)
-    gan.compile(g_optimizer=adam(config.learning_rate), d_optimizer=adam(config.learning_rate),
-                alpha_plus=config.alpha_plus, alpha_minus=config.alpha_minus,
-                d_steps=config.d_steps, g_steps=config.g_steps, jit_compile=config.jit_compile)
-    return gan
-
-
-def _pretrain_gan(config, train, output, work_dir) -> dict:
-    gan = compiled_gan(config, train.image_shape)
-    generator, discriminator = gan.generator, gan.discriminator
-    data = pipeline.batches(train, config.batch_size, seed=config.seed)
-    history = gan.fit(data, epochs=config.epochs, verbose=config.verbose,
-                      callbacks=_callbacks(work_dir, with_grid=True))
-    io.save_keras(generator, output / "generator.keras", overwrite=config.overwrite)
-    io.save_keras(discriminator, output / "discriminator.keras", overwrite=config.overwrite)
-    figures = {k: float(v[-1]) for k, v in history.history.items()}
-    if config.classifier:
-        classifier = keras.saving.load_model(config.classifier)
-        figures.update(label_report(generator, classifier, config.eval_samples, config.seed))
-    return figures
-
-
-def label_report(generator, classifier, num_samples: int, seed: int = 0) -> dict:
-    """Inception Score and the share of each predicted label over generated samples."""
-    logits = sampling.map_generated(
-        generator, lambda x: classifier(x, training=False), num_samples, seed=seed)
-    shares = np.bincount(logits.argmax(-1), minlength=logits.shape[-1]) / len(logits)
-    return {
-        "inception_score": quality.inception_score_from_logits(logits),
-        "label_shares": [round(float(s), 4) for s in shares],
-        "eval_samples": int(num_samples),
-    }
-
-
-def _pretrain_classifier(config, train, output, work_dir) -> dict:
-    if train.num_classes is None:
-        raise ValueError(f"Dataset {config.dataset!r} has no labels to train a classifier on")
-    teacher = keras.saving.load_model(config.teacher) if config.teacher else None
-    generator = (_teacher_generator(config, train.image_shape) if config.teacher_generator
-                 else None)
-    classifier = LabelClassifier(train.image_shape, train.num_classes,
-                                 **({} if config.base_filters is None
-                                    else {"filters": config.base_filters}),
-                                 augment=teacher is None, name="classifier")
-    test = sources.load(config.dataset, "test", data_dir=config.data_dir)
-    test_data = pipeline.batches(test, 500, shuffle=False, with_labels=True,
-                                 drop_remainder=False)
-    if teacher is None:
-        data, size = pipeline.batches(train, config.batch_size, seed=config.seed,
-                                      with_labels=True), train.size
-        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        validation = test_data
-    else:
-        data, size, figures = _distillation_batches(config, train, teacher, generator)
-        loss = keras.losses.CategoricalCrossentropy(from_logits=True)
-        validation = None  # targets are the teacher's probabilities; labels come after
-    steps = config.epochs * (size // config.batch_size if size else 100)
-    schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
-    classifier.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
-                       loss=loss, metrics=["accuracy"], jit_compile=config.jit_compile)
-    classifier.fit(data, epochs=config.epochs, verbose=config.verbose, shuffle=False,
-                   validation_data=validation,
-                   callbacks=_callbacks(work_dir, with_grid=False))
-    images, labels = (np.concatenate(a) for a in zip(*test_data.as_numpy_iterator()))
-    logits = _logits(classifier, images)
-    io.save_keras(classifier, output / "classifier.keras", overwrite=config.overwrite,
-                  include_optimizer=False)
-    result = {"test_accuracy": float(np.mean(logits.argmax(-1) == labels)),
-              "test_size": int(len(labels))}
-    if teacher is not None:
-        result.update(figures)
-        result["teacher_agreement_test"] = _agreement(logits, _logits(teacher, images))
-        if generator is not None:
-            # Fresh samples (another latent seed than the training ones).
-            generated = _images_of(generator, config.eval_samples, config.seed + 1)
-            result["teacher_agreement_generated"] = _agreement(
-                _logits(classifier, generated), _logits(teacher, generated))
-    return result
-
-
-def _distillation_batches(config, train, teacher, generator=None):
-    """Training images (and `generator`'s) with the teacher's class probabilities.
-
-    Returns:
-        The batches, their number of samples, and the figures to report.
-
-    Raises:
-        ValueError: If the teacher does not take the data's images or gives another
-            number of classes.
-    """
-    teacher_in = tuple(teacher.inputs[0].shape[1:])
-    teacher_out = int(teacher.outputs[0].shape[-1])
-    if teacher_in != tuple(train.image_shape) or teacher_out != train.num_classes:
-        raise ValueError(
-            f"The teacher {config.teacher} takes images of shape {teacher_in} and gives "
-            f"{teacher_out} classes; the data's images have shape {tuple(train.image_shape)} "
-            f"and {train.num_classes} classes")
-    images, _ = pipeline.to_numpy(train)
-    figures = {"teacher": config.teacher, "teacher_generator": config.teacher_generator,
-               "distilled_real": int(len(images))}
-    if generator is not None:
-        generated = _images_of(generator, config.teacher_samples, config.seed)
-        images = np.concatenate([images, generated])
-        figures["distilled_generated"] = int(len(generated))
-    probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(_logits(teacher, images)))
-    data = pipeline.shuffled_batches(
-        tf.data.Dataset.from_tensor_slices((images, probabilities)), config.batch_size,
-        seed=config.seed, shuffle_buffer=len(images))
-    return data, len(images), figures
-
-
-def _teacher_generator(config, image_shape):
-    """`config.teacher_generator`, loaded; it must make images of the data's shape."""
-    generator = keras.saving.load_model(config.teacher_generator)
-    made = tuple(generator.outputs[0].shape[1:])
-    if made != tuple(image_shape):
-        raise ValueError(f"The teacher_generator {config.teacher_generator} makes images of "
-                         f"shape {made}; the data's have shape {tuple(image_shape)}")
-    return generator
-
-
-def _images_of(generator, num_samples: int, seed: int) -> np.ndarray:
-    """`num_samples` images of `generator` (latent seed `seed`)."""
-    return sampling.map_generated(generator, lambda x: x, num_samples, seed=seed)
-
-
-def _agreement(logits, other_logits) -> float:
-    """Share of samples on which two classifiers' logits give the same label."""
-    return float(np.mean(logits.argmax(-1) == other_logits.argmax(-1)))
-
-
-def _logits(model, images) -> np.ndarray:
-    """`model`'s inference outputs on numpy `images`, in batches (eager: no retracing)."""
-    return batched(lambda x: model(x, training=False), images, batch_size=500)
-
+def entry():
+    """The `keras-redact-pretrain` console script (and `bin/pretrain`)."""
+    run(main, __name__)

@@ -10,7 +10,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2] / "benchmarks
 import recipe  # noqa: E402
 import redaction_targets  # noqa: E402
 
-from keras_redact.cli import redact  # noqa: E402
+from keras_redact.jobs import redact  # noqa: E402
 
 
 @pytest.fixture

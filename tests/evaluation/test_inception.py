@@ -6,8 +6,8 @@ import pytest
 import tensorflow as tf
 
 from keras_redact import data
-from keras_redact.cli import PRETRAINED, evaluate
 from keras_redact.evaluation import inception, quality, sampling
+from keras_redact.jobs import PRETRAINED, evaluate
 
 
 class _StandIn(tf.Module):

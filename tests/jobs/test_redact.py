@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from keras_redact import data
-from keras_redact.cli import PRETRAINED, redact
+from keras_redact.jobs import PRETRAINED, redact
 from keras_redact.redaction import label_membership, labels_set
 
 

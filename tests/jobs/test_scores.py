@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from keras_redact import data
-from keras_redact.cli import PRETRAINED, scores
+from keras_redact.jobs import PRETRAINED, scores
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from keras_redact import data
-from keras_redact.cli import PRETRAINED, delete
+from keras_redact.jobs import PRETRAINED, delete
 
 
 def test_max_cosine_similarity_golden():

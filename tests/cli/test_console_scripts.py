@@ -29,7 +29,7 @@ def test_each_bin_command_is_a_prefixed_console_script():
     scripts = _console_scripts(config)
     commands = sorted(p.name for p in (ROOT / "bin").iterdir() if p.is_file())
     expected = {("keras-redact" if name == "redact" else f"keras-redact-{name}"):
-                f"keras_redact.commands.{name}:entry" for name in commands}
+                f"keras_redact.cli.{name}:entry" for name in commands}
     assert scripts == expected  # nothing installed as a bare `export`, `delete`, ...
     assert "scripts" not in config["options"]
     for target in scripts.values():

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from keras_redact.cli import report
+from keras_redact.jobs import report
 
 
 def _run(folder, method, curve, **extra):

@@ -6,7 +6,7 @@ import keras
 import pytest
 
 from keras_redact import export
-from keras_redact.cli import evaluate
+from keras_redact.jobs import evaluate
 from keras_redact.models import DCGANGenerator, LabelClassifier
 
 

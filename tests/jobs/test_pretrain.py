@@ -8,8 +8,8 @@ import pytest
 
 import keras_redact  # noqa: F401  (registers the model classes for load_model)
 from keras_redact import data
-from keras_redact.cli import PRETRAINED, pretrain
 from keras_redact.data import pipeline
+from keras_redact.jobs import PRETRAINED, pretrain
 from keras_redact.models import DCGANGenerator, LabelClassifier
 
 

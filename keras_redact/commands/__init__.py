@@ -1,7 +1,0 @@
-"""The absl command lines: flags and `main` of each `bin/` command and console script.
-
-Each module parses its flags and calls the library of the same name in `keras_redact.cli`
-(the benchmarks import those, so the flags live here). `bin/<name>` runs a module from a
-checkout; `pip install` makes the console scripts `keras-redact` (redact) and
-`keras-redact-<name>` for pretrain, export, evaluate, delete, scores and report.
-"""

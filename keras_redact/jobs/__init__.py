@@ -1,0 +1,40 @@
+"""The job libraries: one frozen config and a short pipeline of named steps per job.
+
+`keras_redact.cli.X` (`bin/X`, the console script `keras-redact-X`) parses flags and calls
+`keras_redact.jobs.X`; everything a command does can be done from Python with these
+(TF-GAN's `train.py` over `train_lib.py`).
+"""
+
+import math
+import pathlib
+
+from keras_redact import checks
+
+PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist"
+"""The shipped MNIST models: generator, discriminator and classifier `.keras` files."""
+
+
+def check_positive_integers(config, names, *, optional: bool = False) -> None:
+    """Raises ValueError unless each named field of `config` is a positive integer.
+
+    Args:
+        config: A job config (any object with the named attributes).
+        names: The field names.
+        optional: Also accept `None` (meaning "the default").
+    """
+    for name in names:
+        checks.integer(name, getattr(config, name), optional=optional)
+
+
+def check_positive_numbers(config, names) -> None:
+    """Raises ValueError unless each named field of `config` is a finite number > 0.
+
+    Args:
+        config: A job config (any object with the named attributes).
+        names: The field names.
+    """
+    for name in names:
+        value = getattr(config, name)
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not math.isfinite(value) or value <= 0):
+            raise ValueError(f"{name} must be a positive number; received {value!r}")

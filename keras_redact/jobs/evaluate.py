@@ -1,0 +1,225 @@
+"""Evaluating a generator: the library behind `bin/evaluate`.
+
+Invalidity (with a 95% interval), the Inception Score from the label classifier's logits,
+and FID / KID in the classifier's feature space against the valid training data (X minus
+Omega), all over the same N generated samples, streamed in batches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_redact import checks, io
+from keras_redact.data import pipeline, sources
+from keras_redact.evaluation import inception, quality, sampling
+from keras_redact.evaluation import invalidity as inv_lib
+from keras_redact.jobs import PRETRAINED
+from keras_redact.redaction import label_membership, label_score
+
+METRICS = ("invalidity", "is", "fid", "kid")
+OPT_IN_METRICS = ("inception_fid",)  # Needs TF-Hub's Inception network (a download).
+
+
+@dataclasses.dataclass(frozen=True)
+class EvaluateConfig:
+    """One evaluation job.
+
+    Attributes:
+        generator: A generator `.keras` file or an exported SavedModel folder (with the
+            `serving_default` signature of `keras_redact.export`).
+        labels: Labels of the redaction set.
+        method: How Omega is described: `"data"` / `"validity"` (the classifier's argmax is
+            a redacted label) or `"classifier"` (f = 1 - max p_y below tau).
+        tau: Threshold for `"classifier"`.
+        classifier: Label classifier `.keras` (default: the shipped MNIST classifier).
+        dataset: Training data for FID / KID (its samples outside Omega).
+        data_dir: TFDS data folder.
+        num_samples: Generated samples N.
+        metrics: Which of `METRICS` to compute.
+        output_dir: Where `metrics.json` and `metrics.md` go (None: not written).
+        seed: Seed of the latents.
+        batch_size: Samples per batch.
+        inception_handle: TF-Hub handle (or SavedModel folder) of the Inception network
+            for the opt-in metric `"inception_fid"`.
+    """
+
+    generator: str = str(PRETRAINED / "generator.keras")
+    labels: tuple[int, ...] = (0,)
+    method: str = "data"
+    tau: float = 0.5
+    classifier: str | None = None
+    dataset: str = sources.EMBEDDED
+    data_dir: str | None = None
+    num_samples: int = 50_000
+    metrics: tuple[str, ...] = METRICS
+    output_dir: str | None = None
+    seed: int = 0
+    batch_size: int = 1000
+    inception_handle: str = inception.INCEPTION_TFHUB
+
+    def __post_init__(self):
+        checks.integer("num_samples", self.num_samples)
+        allowed = METRICS + OPT_IN_METRICS
+        unknown = [m for m in self.metrics if m not in allowed]
+        if unknown or not self.metrics:
+            raise ValueError(f"metrics must be a non-empty subset of {allowed}; "
+                             f"received {list(self.metrics)}")
+        if self.method not in ("data", "validity", "classifier"):
+            raise ValueError(f"method must be 'data', 'validity' or 'classifier'; "
+                             f"received {self.method!r}")
+
+
+class _SavedModelGenerator:
+    """Calls an exported SavedModel like a Keras generator (images back in [-1, 1])."""
+
+    def __init__(self, path):
+        loaded = tf.saved_model.load(str(path))
+        if "serving_default" not in loaded.signatures:
+            raise ValueError(f"SavedModel {path} has no 'serving_default' signature; it has "
+                             f"{sorted(loaded.signatures)}")
+        fn = loaded.signatures["serving_default"]
+        specs = fn.structured_input_signature[1]
+        if "latents" not in specs or "images" not in fn.structured_outputs:
+            raise ValueError(
+                f"SavedModel {path}'s serving_default takes {sorted(specs)} and returns "
+                f"{sorted(fn.structured_outputs)}; expected 'latents' -> 'images' "
+                f"(signatures found: {sorted(loaded.signatures)})")
+        self._loaded, self._fn = loaded, fn
+        self.latent_dim = int(specs["latents"].shape[-1])
+        self.image_shape = tuple(fn.structured_outputs["images"].shape[1:])
+
+    def __call__(self, latents):
+        return self._fn(latents=latents)["images"] * 2.0 - 1.0
+
+
+def load_generator(path):
+    """A generator from a `.keras` file or an exported SavedModel folder.
+
+    Raises:
+        ValueError: If the file is not a generator (it does not map a latent vector to an
+            image), or a SavedModel lacks the expected signature (the error names those
+            found).
+        FileNotFoundError: If nothing is at `path`.
+    """
+    path = pathlib.Path(path)
+    if path.is_dir():
+        return _SavedModelGenerator(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No generator at {path}")
+    model = keras.saving.load_model(path)
+    inputs = getattr(model, "inputs", None) or []
+    if len(inputs) != 1 or len(inputs[0].shape) != 2 or len(model.outputs[0].shape) != 4:
+        raise ValueError(
+            f"{path} is not a generator: it maps {[tuple(i.shape) for i in inputs]} to "
+            f"{tuple(model.outputs[0].shape)}; a generator maps latents (None, latent_dim) "
+            "to images (None, H, W, C)")
+    return model
+
+
+def _shape_of(generator):
+    if isinstance(generator, _SavedModelGenerator):
+        return generator.latent_dim, generator.image_shape
+    return int(generator.inputs[0].shape[-1]), tuple(generator.outputs[0].shape[1:])
+
+
+def evaluate(config: EvaluateConfig) -> dict:
+    """Runs the evaluation; returns the figures (also written when `output_dir` is set).
+
+    Raises:
+        ValueError: If the generator's images do not fit the classifier, or bad input.
+    """
+    start = time.time()
+    generator = load_generator(config.generator)
+    classifier = keras.saving.load_model(config.classifier or PRETRAINED / "classifier.keras")
+    latent_dim, image_shape = _shape_of(generator)
+    expected = tuple(classifier.inputs[0].shape[1:])
+    if image_shape != expected:
+        raise ValueError(f"The generator makes images of shape {image_shape} but the "
+                         f"classifier takes {expected}")
+    if config.method == "classifier":
+        score = label_score(classifier, config.labels)
+
+        def contains(x):
+            return score(x) < config.tau
+    else:
+        contains = label_membership(classifier, config.labels)
+    features_model = (classifier.logits_and_features if hasattr(classifier,
+                      "logits_and_features") else None)
+    need_features = {"fid", "kid"} & set(config.metrics)
+    if need_features and features_model is None:
+        raise ValueError("FID / KID need a classifier with penultimate features "
+                         "(keras_redact.models.LabelClassifier)")
+
+    inception_model = (inception.load_inception(config.inception_handle)
+                       if "inception_fid" in config.metrics else None)
+
+    def step(images):
+        if need_features:
+            logits, feats = features_model(images, training=False)
+        else:
+            logits, feats = classifier(images, training=False), tf.zeros((tf.shape(images)[0], 1))
+        return logits, feats, contains(images)
+
+    logits, feats, flags = sampling.map_generated(
+        generator, step, config.num_samples, seed=config.seed, batch_size=config.batch_size,
+        latent_dim=latent_dim)
+    figures = {"num_samples": config.num_samples, "labels": list(config.labels),
+               "method": config.method, "generator": str(config.generator)}
+    if "invalidity" in config.metrics:
+        measured = inv_lib.Invalidity.from_flags(flags)
+        figures["invalidity"], figures["invalidity_ci"] = measured.value, list(measured.ci)
+    if "is" in config.metrics:
+        figures["inception_score"] = quality.inception_score_from_logits(logits)
+    kept = None
+    if need_features or inception_model is not None:  # The reference: X minus Omega.
+        train = sources.load(config.dataset, "train", data_dir=config.data_dir)
+        kept, _ = pipeline.to_numpy(train, pipeline.label_predicate(config.labels), "kept")
+    if need_features:
+        real = np.concatenate([np.asarray(features_model(kept[i:i + 1000], training=False)[1])
+                               for i in range(0, len(kept), 1000)])
+        if "fid" in config.metrics:
+            figures["fid"] = quality.frechet_distance_from_features(feats, real)
+        if "kid" in config.metrics:
+            figures["kid"], figures["kid_std"] = quality.kernel_distance_from_features(
+                feats, real)
+        figures["reference_samples"] = int(len(real))
+    if inception_model is not None:  # A second pass over the same latents (same seed).
+        inception_feats = sampling.map_generated(
+            generator, lambda x: inception.inception_features(x, inception_model),
+            config.num_samples, seed=config.seed, batch_size=64, latent_dim=latent_dim)
+        figures["inception_fid"] = quality.frechet_distance_from_features(
+            inception_feats, inception.features_of(kept, inception_model))
+    figures["seconds"] = round(time.time() - start, 1)
+    if config.output_dir:
+        out = pathlib.Path(config.output_dir)
+        io.write_json(out / "metrics.json", figures)
+        io.write_bytes(out / "metrics.md", markdown_table(figures).encode())
+    return figures
+
+
+def markdown_table(figures: dict) -> str:
+    """The figures as a two-column Markdown table."""
+    names = [("invalidity", "invalidity"), ("invalidity_ci", "invalidity 95% CI"),
+             ("inception_score", "Inception Score"), ("fid", "FID (classifier features)"),
+             ("kid", "KID (classifier features)"),
+             ("inception_fid", "FID (Inception, TF-Hub)"), ("num_samples", "samples"),
+             ("seconds", "seconds")]
+    lines = ["| metric | value |", "|---|---|"]
+    for key, label in names:
+        if key not in figures:
+            continue
+        value = figures[key]
+        if isinstance(value, list):
+            text = "[" + ", ".join(f"{v:.2e}" for v in value) + "]"
+        elif isinstance(value, float):
+            text = f"{value:.4g}"
+        else:
+            text = str(value)
+        lines.append(f"| {label} | {text} |")
+    return "\n".join(lines) + "\n"
