@@ -5,6 +5,46 @@ Reference implementation of Kong & Chaudhuri, "Data Redaction from Pre-trained G
 
 __version__ = "0.1.0"
 
+
+def _import_tensorflow_quietly() -> None:
+    """Imports TensorFlow without its start-up lines on standard error.
+
+    TensorFlow's native libraries print INFO lines when they load (oneDNN, "Could not find
+    cuda drivers" on CPU machines, CPU features), before any logging setting can apply.
+    They are written to a temporary file instead; any other line (a real error) is passed
+    on to standard error.
+    """
+    import os
+    import re
+    import sys
+    import tempfile
+
+    if "tensorflow" in sys.modules:
+        return
+    startup = re.compile(r"absl::InitializeLog|port\.cc|cudart_stub|cuda_dnn|cuda_fft|"
+                         r"cuda_blas|cpu_feature_guard|AVX|computation_placer|"
+                         r"rebuild TensorFlow")
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no file descriptor 2 (some embedded interpreters)
+        import tensorflow  # noqa: F401
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode(errors="replace").splitlines():
+                if line.strip() and not startup.search(line):
+                    print(line, file=sys.stderr)
+
+
+_import_tensorflow_quietly()
+
 from keras_redact import losses  # noqa: E402
 from keras_redact.models import (  # noqa: E402
     DCGAN,

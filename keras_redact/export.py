@@ -86,6 +86,23 @@ class _GeneratorServing(tf.Module):
         return {"png_bytes": png}
 
 
+def check_base(base_dir) -> pathlib.Path:
+    """Raises unless `base_dir` can be a TF Serving model base path (checked before work).
+
+    Raises:
+        ValueError: If it is a file, or itself a version (a SavedModel folder, or an
+            integer-named folder inside a model base).
+    """
+    base = pathlib.Path(base_dir)
+    if base.exists() and not base.is_dir():
+        raise ValueError(f"base_dir {base} is a file; it must be a folder (or not exist)")
+    if (base / "saved_model.pb").exists() or (
+            base.name.isdigit() and any(base.parent.glob("*/saved_model.pb"))):
+        raise ValueError(f"base_dir {base} is a model version, not a model base path; "
+                         f"give its parent ({base.parent}) to add the next version")
+    return base
+
+
 def export_generator(generator, base_dir, version: int | None = None,
                      metadata: dict | None = None) -> pathlib.Path:
     """Writes `generator` as the SavedModel `base_dir/<version>/` for TF Serving.
@@ -105,9 +122,7 @@ def export_generator(generator, base_dir, version: int | None = None,
             generator's input shape is unknown.
         FileExistsError: If the requested version exists.
     """
-    base = pathlib.Path(base_dir)
-    if base.exists() and not base.is_dir():
-        raise ValueError(f"base_dir {base} is a file; it must be a folder (or not exist)")
+    base = check_base(base_dir)
     inputs = getattr(generator, "inputs", None)
     latent_dim = inputs[0].shape[-1] if inputs else None
     if latent_dim is None or len(inputs[0].shape) != 2:

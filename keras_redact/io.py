@@ -104,16 +104,26 @@ def write_png(path, image: np.ndarray) -> pathlib.Path:
     return write_bytes(path, encode_png(image))
 
 
+def check_fresh_dir(path, what: str = "output directory") -> pathlib.Path:
+    """Raises unless `path` is new or an empty folder (checked before long work).
+
+    Raises:
+        FileExistsError: If `path` exists and holds files, or is a file.
+    """
+    path = pathlib.Path(path)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        kind = "is a file" if not path.is_dir() else "exists and is not empty"
+        raise FileExistsError(f"{what} {path} {kind}; choose another or remove it")
+    return path
+
+
 def fresh_dir(path, what: str = "output directory") -> pathlib.Path:
     """Creates `path`, refusing one that exists and is not empty.
 
     Raises:
         FileExistsError: If `path` exists and holds files.
     """
-    path = pathlib.Path(path)
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise FileExistsError(
-            f"{what} {path} exists and is not empty; choose another or remove it")
+    path = check_fresh_dir(path, what)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

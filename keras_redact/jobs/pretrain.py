@@ -16,7 +16,7 @@ from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import quality, sampling
 from keras_redact.jobs import check_positive_integers
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier
-from keras_redact.models.gan import adam
+from keras_redact.models.optimizers import adam
 from keras_redact.redaction.sets import batched
 
 WHAT = ("gan", "classifier")

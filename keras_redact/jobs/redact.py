@@ -1,4 +1,10 @@
-"""Redacting labels and presets from a pre-trained GAN: the library behind `bin/redact`."""
+"""Redacting labels and presets from a pre-trained GAN: the library behind `bin/redact`.
+
+`redact(config)` is a pipeline of small named steps, each usable alone:
+
+    load_models -> load_data -> choose_settings -> describe_omega -> kept_batches
+      -> measure (before) -> train -> measure (after) -> write_results -> export_results
+"""
 
 from __future__ import annotations
 
@@ -9,34 +15,38 @@ import time
 import keras
 import numpy as np
 
-from keras_redact import __version__, checks, distribute, export, io, losses
+from keras_redact import __version__, distribute, export, io
 from keras_redact import callbacks as kr_callbacks
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.evaluation import quality, sampling
 from keras_redact.evaluation.plots import plot_invalidity
-from keras_redact.jobs import PRETRAINED, check_positive_integers, check_positive_numbers
-from keras_redact.models.gan import WarmupEMAAdam, adam
+from keras_redact.jobs import PRETRAINED, check_positive_integers
+from keras_redact.models.optimizers import WarmupEMAAdam
 from keras_redact.redaction import (
     InvalidityMonitor,
-    LamSchedule,
     RedactionGAN,
-    ValidityRounds,
     any_of,
-    defaults_for,
     label_membership,
     labels_set,
     presets,
+    recipes,
     scored_batches,
+    sets,
     union,
 )
 
-METHODS = ("data", "validity", "classifier")
+METHODS = recipes.METHODS
 
 
 @dataclasses.dataclass(frozen=True)
 class RedactConfig:
-    """One redaction job. `None` hyper-parameters take the paper's base values.
+    """One redaction job: what to redact, with which recipe, from which models and data.
+
+    Hyper-parameters come from a recipe (`keras_redact.redaction.recipes`): `recipe`, or
+    the recommended one for the data and method when it is `None`. `epochs`, `lam`,
+    `alpha_plus`, `alpha_minus`, `tau`, `queries_per_round` and `jit_compile` override the
+    recipe's value when given (`None`: the recipe's).
 
     Attributes:
         method: `"data"` (Alg. 1), `"validity"` (Alg. 2) or `"classifier"` (Alg. 3).
@@ -56,27 +66,19 @@ class RedactConfig:
             adversarial samples of Appendix H.
         grid_every: With `freeze_discriminator`, write a sample grid every this many
             iterations (batches).
-        epochs: Redaction epochs (MNIST: 8).
-        lam: Weight of p_G in the fake mixture, in (0, 1) (MNIST: 0.85).
-        lam_schedule: lam of epochs 1, 2, ... instead of one `lam` (the last value holds
-            for the later epochs; `redaction.LamSchedule`): e.g. `(0.6, 0.7)`, a low lam
-            for a fast first epoch; the figures at the end follow the last value.
-        alpha_plus: Positive smoothing target in (1/2, 1] (MNIST: 0.95).
-        alpha_minus: Negative smoothing target in [0, 1/2) (0.05).
-        tau: Threshold of the classifier-based set, in (0, 1) (0.5).
-        queries_per_round: T of the validity-based set (1000).
-        first_round_queries: T of the first round only (default: `queries_per_round`;
-            `ValidityRounds`).
+        recipe: A recipe name (`recipes.RECIPES`, `recipes.register` adds one); `None`:
+            `recipes.recommended(method, steps, sample shape)` for the data.
+        epochs: Redaction epochs (the recipe's: 8 for MNIST-sized data).
+        lam: Weight of p_G in the fake mixture, in (0, 1); replaces a recipe's schedule.
+        alpha_plus: Positive smoothing target in (1/2, 1].
+        alpha_minus: Negative smoothing target in [0, 1/2).
+        tau: Threshold of the classifier-based set, in (0, 1).
+        queries_per_round: T of the validity-based set.
         generator: Pre-trained generator `.keras` (default: the shipped MNIST DCGAN).
         discriminator: Pre-trained discriminator `.keras` (default: shipped).
         classifier: Label classifier `.keras` (default: the shipped MNIST classifier). It
-            measures invalidity and the Inception Score and, unless `redaction_classifier`
-            is given, describes Omega too.
-        redaction_classifier: Label classifier `.keras` that describes Omega for the
-            validity- and classifier-based methods instead (v, f and the ambiguity
-            preset), while `classifier` still measures. f's passes dominate the
-            classifier-based step, so a smaller one makes it cheaper, and redaction does
-            not optimise against the classifier that judges it (docs/redaction.md).
+            measures invalidity and the Inception Score and describes Omega too, unless
+            the recipe names a classifier distilled from the shipped one for that.
         dataset: Dataset name or path (default: the embedded mnist_5k).
         data_dir: TFDS data folder.
         output_dir: Where results go (default `runs/redact-<timestamp>`, a new folder even
@@ -85,36 +87,18 @@ class RedactConfig:
         monitor_samples: Samples for the invalidity measured after each epoch.
         batch_size: Batch size (64).
         steps_per_epoch: Train steps per epoch (default: one pass over the kept data). An
-            `mnist_5k` pass is 56 steps where the paper's MNIST epoch is about 840; set 840
-            to match the paper's updates per epoch. The data repeat as needed.
-        g_steps: Generator updates per batch (MNIST: 1).
-        guide_omega: Classifier-based: D judges the p_Omega samples through guide(D, f)
-            (eq. 6; default) or, if False, alone (`RedactionGAN.compile`).
-        g_learning_rate: Adam learning rate of G (paper: 2e-4, as in pre-training).
-        d_learning_rate: Adam learning rate of D (paper: 2e-4).
-        g_ema_momentum: If above 0, G's optimizer keeps an exponential moving average of
-            G's weights with this momentum (Keras' `use_ema`), and the redacted G is that
-            average (0: off, the paper). The per-epoch measurement and grids see the
-            average too: the G a run stopped at that epoch would deliver.
-        g_ema_warmup: Warm the average up (`models.WarmupEMAAdam`: momentum
-            min(g_ema_momentum, (1 + t) / (10 + t)) at G's update t), so that it holds
-            no trace of the pre-trained G after the first epoch; False: Keras' constant
-            momentum from the first update.
-        g_ema_start_epochs: Start the (warmed-up) average after this many epochs: G's
-            updates in them copy the weights, so a run stopped by then delivers the
-            trained G, and the average covers the epochs after (0: from the first
-            update). Needs `g_ema_momentum` and `g_ema_warmup`.
-        generator_loss: `"non_saturating"` or `"minimax"`.
+            `mnist_5k` pass is 56 steps where the paper's MNIST epoch is about 840. The
+            data repeat as needed.
         seed: Random seed.
-        jit_compile: Compile the train step with XLA.
+        jit_compile: Compile the train step with XLA (`None`: the recipe's).
         strategy: `tf.distribute` strategy: `"default"`, `"mirrored"`, `"multi_worker"` or
             `"tpu"` (see `keras_redact.distribute`); `batch_size` is the global batch.
         mixed_precision: Keras dtype policy: `"float32"`, `"mixed_float16"` or
             `"mixed_bfloat16"`.
         export: Export the redacted generator for TF Serving.
-        export_dir: Its model base path (default `saved_models/<dataset>_redacted`); each
-            run adds the next integer version.
-        verbose: Keras verbosity (1: progress bar).
+        export_dir: Its TF Serving model base path (default `<output_dir>/export`, so each
+            run is its own model); each export adds the next integer version.
+        verbose: 1: progress bars and messages; 0: quiet.
     """
 
     method: str = "data"
@@ -128,18 +112,16 @@ class RedactConfig:
     attribute_names: tuple[str, ...] | None = None
     freeze_discriminator: bool = False
     grid_every: int = 10
+    recipe: str | None = None
     epochs: int | None = None
     lam: float | None = None
-    lam_schedule: tuple[float, ...] | None = None
     alpha_plus: float | None = None
     alpha_minus: float | None = None
-    tau: float = 0.5
-    queries_per_round: int = 1000
-    first_round_queries: int | None = None
+    tau: float | None = None
+    queries_per_round: int | None = None
     generator: str | None = None
     discriminator: str | None = None
     classifier: str | None = None
-    redaction_classifier: str | None = None
     dataset: str = sources.EMBEDDED
     data_dir: str | None = None
     output_dir: str | None = None
@@ -147,16 +129,8 @@ class RedactConfig:
     monitor_samples: int = 5_000
     batch_size: int = 64
     steps_per_epoch: int | None = None
-    g_steps: int | None = None
-    guide_omega: bool = True
-    g_learning_rate: float = 2e-4
-    d_learning_rate: float = 2e-4
-    g_ema_momentum: float = 0.0
-    g_ema_warmup: bool = True
-    g_ema_start_epochs: int = 0
-    generator_loss: str = "non_saturating"
     seed: int = 0
-    jit_compile: bool = True
+    jit_compile: bool | None = None
     strategy: str = "default"
     mixed_precision: str = "float32"
     export: bool = True
@@ -179,49 +153,21 @@ class RedactConfig:
         if self.attributes is not None and not self.attribute_classifier:
             raise ValueError("attributes needs attribute_classifier (a multi-label .keras "
                              "model) and attribute_names")
-        if self.lam is not None:
-            losses.validate_lam(self.lam)
-        if self.lam_schedule is not None:
-            if self.lam is not None:
-                raise ValueError("Give lam or lam_schedule, not both; received lam="
-                                 f"{self.lam!r} and lam_schedule={self.lam_schedule!r}")
-            if not self.lam_schedule:
-                raise ValueError("lam_schedule must hold at least one value; received none")
-            for value in self.lam_schedule:
-                losses.validate_lam(value)
-        losses.validate_smoothing(0.95 if self.alpha_plus is None else self.alpha_plus,
-                                  0.05 if self.alpha_minus is None else self.alpha_minus)
-        if not 0.0 < self.tau < 1.0:
-            raise ValueError(f"tau must be in (0, 1); received {self.tau!r}")
-        if self.redaction_classifier is not None and self.method == "data":
-            raise ValueError("redaction_classifier describes Omega for the validity and "
-                             "classifier methods; the data-based method takes samples "
-                             f"(received method={self.method!r})")
-        if not self.guide_omega and self.method != "classifier":
-            raise ValueError("guide_omega=False (D alone judges the p_Omega samples) applies "
-                             f"to the classifier method only; received method={self.method!r}")
-        check_positive_numbers(self, ("g_learning_rate", "d_learning_rate"))
-        if not (isinstance(self.g_ema_momentum, (int, float))
-                and 0.0 <= self.g_ema_momentum < 1.0):
-            raise ValueError("g_ema_momentum must be in [0, 1) (0: no moving average); "
-                             f"received {self.g_ema_momentum!r}")
-        if not isinstance(self.g_ema_warmup, bool):
-            raise ValueError(f"g_ema_warmup must be True or False; received {self.g_ema_warmup!r}")
-        start = checks.integer("g_ema_start_epochs", self.g_ema_start_epochs, minimum=0)
-        if start and not (self.g_ema_momentum and self.g_ema_warmup):
-            raise ValueError(
-                "g_ema_start_epochs delays the warmed-up moving average of G's weights: it "
-                "needs g_ema_momentum above 0 and g_ema_warmup=True; received "
-                f"g_ema_start_epochs={start}, g_ema_momentum="
-                f"{self.g_ema_momentum!r}, g_ema_warmup={self.g_ema_warmup!r}")
+        # The overrides are checked here, before any work, by the recipes' own checks.
+        self.settings_of(self.recipe or "paper")
         check_positive_integers(self, ("eval_samples", "monitor_samples", "batch_size",
-                                       "queries_per_round", "grid_every"))
-        check_positive_integers(self, ("epochs", "steps_per_epoch", "first_round_queries"),
-                                optional=True)
-        if self.first_round_queries is not None and self.method != "validity":
-            raise ValueError("first_round_queries applies to the validity method only; "
-                             f"received method={self.method!r}")
+                                       "grid_every"))
+        check_positive_integers(self, ("steps_per_epoch",), optional=True)
         distribute.check_names(self.strategy, self.mixed_precision)
+        if self.export and self.export_dir:
+            export.check_base(self.export_dir)
+
+    def settings_of(self, recipe: str) -> recipes.Settings:
+        """The named recipe's settings for this job's method, with this job's overrides."""
+        return recipes.get(recipe).settings(
+            self.method, epochs=self.epochs, lam=self.lam, alpha_plus=self.alpha_plus,
+            alpha_minus=self.alpha_minus, tau=self.tau,
+            queries_per_round=self.queries_per_round, jit_compile=self.jit_compile)
 
     @property
     def presets(self) -> tuple[str, ...]:
@@ -237,6 +183,67 @@ class RedactConfig:
             return () if self.presets else (0,)
         return tuple(self.labels)
 
+    @property
+    def shipped_classifier(self) -> bool:
+        """Whether the label classifier is the shipped MNIST one."""
+        return self.classifier is None or (
+            pathlib.Path(self.classifier).resolve() == (PRETRAINED / "classifier.keras"))
+
+
+@dataclasses.dataclass
+class Models:
+    """The job's models: the pre-trained (G, D) and the label classifier that measures."""
+
+    generator: keras.Model
+    discriminator: keras.Model
+    classifier: keras.Model
+
+
+@dataclasses.dataclass
+class Data:
+    """The training data, as a source and as arrays in [-1, 1] with their labels."""
+
+    source: sources.ImageSource
+    images: np.ndarray
+    labels: np.ndarray
+
+
+@dataclasses.dataclass
+class Omega:
+    """The redaction set: its parts, their union, and what it holds of the training data.
+
+    Attributes:
+        parts: `{name: RedactionSet}`: `labels` and the presets asked for.
+        redaction_set: Their union (what `RedactionGAN` trains with).
+        in_omega: Boolean mask of the training samples inside Omega.
+        membership: `images -> bool` for measuring invalidity (the label classifier's
+            argmax for labels, the parts' own tests for presets).
+        part_memberships: `{name: membership}` when Omega has several parts, else `None`.
+    """
+
+    parts: dict
+    redaction_set: sets.RedactionSet
+    in_omega: np.ndarray
+    membership: object
+    part_memberships: dict | None
+
+    @property
+    def kept(self) -> int:
+        """How many training samples lie outside Omega."""
+        return int(np.count_nonzero(~self.in_omega))
+
+
+@dataclasses.dataclass
+class Trained:
+    """What `train` leaves: the model, its callbacks' records and the time it took."""
+
+    model: RedactionGAN
+    monitor: InvalidityMonitor
+    timer: kr_callbacks.TrainTime
+    grid: kr_callbacks.SampleGrid
+    rounds: object
+    fit_seconds: float
+
 
 def _load_model(path, what):
     path = pathlib.Path(path)
@@ -245,99 +252,127 @@ def _load_model(path, what):
     return keras.saving.load_model(path)
 
 
-def _describe(config: RedactConfig) -> str:
-    what = [f"labels {list(config.redacted_labels)}"] if config.redacted_labels else []
-    if config.boundary_margin is not None:
-        what.append(f"boundary artifacts (margin {config.boundary_margin})")
-    if config.ambiguity_tau is not None:
-        what.append(f"ambiguous samples (tau {config.ambiguity_tau})")
-    if config.attributes is not None:
-        what.append(f"attributes {config.attributes!r}")
-    return " + ".join(what)
+def load_models(config: RedactConfig) -> Models:
+    """Loads G, D and the label classifier (the shipped MNIST ones by default)."""
+    return Models(
+        _load_model(config.generator or PRETRAINED / "generator.keras", "generator"),
+        _load_model(config.discriminator or PRETRAINED / "discriminator.keras",
+                    "discriminator"),
+        _load_model(config.classifier or PRETRAINED / "classifier.keras", "classifier"))
 
 
-def _check_fit(generator, discriminator, classifiers: dict, image_shape):
-    g = tuple(generator.outputs[0].shape[1:])
-    shapes = {"generator output": g,
-              "discriminator input": tuple(discriminator.inputs[0].shape[1:]),
-              **{f"{name} input": tuple(c.inputs[0].shape[1:])
-                 for name, c in classifiers.items()},
-              "data": tuple(image_shape)}
+def load_data(config: RedactConfig) -> Data:
+    """Loads the training split of `config.dataset` and materialises it in [-1, 1]."""
+    source = sources.load(config.dataset, "train", data_dir=config.data_dir)
+    images, labels = pipeline.to_numpy(source)
+    return Data(source, images, labels)
+
+
+def choose_settings(config: RedactConfig, data: Data) -> tuple[str, recipes.Settings]:
+    """The recipe's name and settings: `config.recipe`, or the recommended one for the data.
+
+    The recommendation counts the steps of one pass over the whole training data.
+    """
+    name = config.recipe or recipes.recommended(
+        config.method, config.steps_per_epoch or len(data.images) // config.batch_size,
+        data.images.shape[1:])
+    return name, config.settings_of(name)
+
+
+def omega_classifier(config: RedactConfig, settings: recipes.Settings, models: Models):
+    """The classifier that describes Omega (v, f): the recipe's, with the shipped evaluator.
+
+    A recipe's `redaction_classifier` was distilled from the shipped label classifier on
+    the shipped data, so it stands in for it only there; with a user's classifier, that
+    classifier describes Omega too.
+    """
+    path = settings.redaction_classifier_path()
+    if path is None or not config.shipped_classifier or config.dataset != sources.EMBEDDED:
+        return models.classifier
+    return _load_model(path, "redaction classifier")
+
+
+def check_fit(models: Models, f, data: Data) -> None:
+    """Raises ValueError unless G, D, the classifiers and the data share one sample shape."""
+    shapes = {"generator output": tuple(models.generator.outputs[0].shape[1:]),
+              "discriminator input": tuple(models.discriminator.inputs[0].shape[1:]),
+              "classifier input": tuple(models.classifier.inputs[0].shape[1:]),
+              "redaction classifier input": tuple(f.inputs[0].shape[1:]),
+              "data": tuple(data.images.shape[1:])}
     if len(set(shapes.values())) != 1:
         listing = ", ".join(f"{k} {v}" for k, v in shapes.items())
         raise ValueError(f"Shapes do not fit: {listing}")
 
 
-def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
-                           parts=None):
-    """Invalidity (with its 95% interval) and the Inception Score (and its parts) over N samples.
-
-    Args:
-        parts: Optional `{name: membership}` of the union's parts; their invalidities are
-            returned under `"invalidity_parts"`.
-    """
-    parts = dict(parts or {})
-
-    def measure(images):
-        return (classifier(images, training=False), membership(images),
-                *(m(images) for m in parts.values()))
-
-    logits, flags, *part_flags = sampling.map_generated(generator, measure, num_samples,
-                                                        seed=seed)
-    measured = inv_lib.Invalidity.from_flags(flags)
-    figures = {
-        "invalidity": measured.value,
-        "invalidity_ci": list(measured.ci),
-        "inception_score": quality.inception_score_from_logits(logits),
-        "inception_score_parts": quality.inception_score_parts_from_logits(logits),
-    }
-    if parts:
-        figures["invalidity_parts"] = {
-            name: inv_lib.Invalidity.from_flags(f).value for name, f in zip(parts, part_flags)}
-    return figures
-
-
-def redaction_parts(config: RedactConfig, classifier, images, image_labels) -> dict:
-    """The redaction set's parts, `{name: RedactionSet}`: labels and presets.
+def describe_omega(config: RedactConfig, settings: recipes.Settings, models: Models, f,
+                   data: Data) -> Omega:
+    """Builds the redaction set (labels and presets) and finds its training samples.
 
     Raises:
-        ValueError: For labels, thresholds or expressions that do not fit the data or the
-            classifiers.
+        ValueError: If fewer than one batch of training samples lie outside Omega.
     """
-    parts = {}
-    labels = config.redacted_labels
-    if labels:
-        parts["labels"] = labels_set(config.method, classifier, labels, images=images,
-                                     image_labels=image_labels, tau=config.tau,
-                                     queries_per_round=config.queries_per_round)
-    if config.boundary_margin is not None:
-        parts["boundary"] = presets.boundary_set(
-            images, config.boundary_margin, config.boundary_threshold,
-            queries_per_round=config.queries_per_round,
-            force=config.force_boundary_threshold)
-    if config.ambiguity_tau is not None:
-        parts["ambiguity"] = presets.ambiguity_set(classifier, config.ambiguity_tau)
-    if config.attributes is not None:
-        attribute_classifier = _load_model(config.attribute_classifier, "attribute classifier")
-        takes = tuple(attribute_classifier.inputs[0].shape[1:])
-        if takes != tuple(images.shape[1:]):
-            raise ValueError(f"The attribute classifier takes images of shape {takes} but the "
-                             f"data's are {tuple(images.shape[1:])}")
-        parts["attributes"] = presets.attributes_set(
-            config.attributes, attribute_classifier, config.attribute_names, config.method,
-            tau=config.tau, queries_per_round=config.queries_per_round)
-    return parts
+    with sets.progress(config.verbose, "Describing Omega on the training data"):
+        parts = redaction_parts(config, settings, f, data.images, data.labels)
+        in_omega = _omega_mask(parts, config, data.images, data.labels)
+    kept = int(np.count_nonzero(~in_omega))
+    if kept < config.batch_size:
+        raise ValueError(f"Only {kept} training samples remain outside the redaction set; "
+                         f"fewer than one batch of {config.batch_size}")
+    memberships = {name: (label_membership(models.classifier, config.redacted_labels)
+                          if name == "labels" else part.contains)
+                   for name, part in parts.items()}
+    return Omega(parts, union(list(parts.values())), in_omega,
+                 any_of(list(memberships.values())),
+                 memberships if len(memberships) > 1 else None)
 
 
-def _omega_mask(parts: dict, config: RedactConfig, images, image_labels) -> np.ndarray:
-    """Which training images lie in Omega: true labels for labels, membership otherwise."""
-    mask = np.zeros(len(images), bool)
-    for name, part in parts.items():
-        if name == "labels":
-            mask |= np.isin(image_labels, config.redacted_labels)
-        else:
-            mask |= part.split_mask(images)
-    return mask
+def kept_batches(config: RedactConfig, omega: Omega, data: Data):
+    """Shuffled batches of the kept data (with f's values for classifier sets)."""
+    repeat = config.steps_per_epoch is not None
+    kept = ~omega.in_omega
+    if omega.redaction_set.kind == "classifier" and not config.freeze_discriminator:
+        with sets.progress(config.verbose, "Scoring the kept data with f"):
+            return scored_batches(data.images[kept], omega.redaction_set, config.batch_size,
+                                  seed=config.seed, repeat=repeat)
+    if list(omega.parts) == ["labels"]:
+        return pipeline.batches(data.source, config.batch_size, seed=config.seed,
+                                part="kept", repeat=repeat,
+                                predicate=pipeline.label_predicate(config.redacted_labels))
+    return pipeline.batches(pipeline.from_scaled(data.images[kept], data.labels[kept],
+                                                 name=data.source.name),
+                            config.batch_size, seed=config.seed, repeat=repeat)
+
+
+def measure(generator, classifier, omega: Omega, num_samples: int, seed: int,
+            verbose: int = 0) -> dict:
+    """Invalidity (with its 95% interval) and the Inception Score of `generator`."""
+    return quality_and_invalidity(generator, classifier, omega.membership, num_samples, seed,
+                                  omega.part_memberships, progress=bool(verbose))
+
+
+def train(config: RedactConfig, settings: recipes.Settings, models: Models, omega: Omega,
+          data: Data, batches, output: pathlib.Path) -> Trained:
+    """Redacts: compiles a `RedactionGAN` with the recipe and fits it on the kept data."""
+    steps = config.steps_per_epoch or omega.kept // config.batch_size
+    model = RedactionGAN(models.generator, models.discriminator, omega.redaction_set,
+                         seed=config.seed)
+    model.compile(**settings.compile_kwargs(
+        steps, d_steps=0 if config.freeze_discriminator else 1))
+    monitor = InvalidityMonitor(omega.membership, config.monitor_samples, seed=config.seed + 1)
+    grid = kr_callbacks.SampleGrid(
+        output / "samples", seed=config.seed,
+        every_batches=config.grid_every if config.freeze_discriminator else None)
+    timer = kr_callbacks.TrainTime()  # first: Alg. 2's queries count, the monitor does not
+    recipe_callbacks = settings.callbacks(seed=config.seed)
+    rounds = next((c for c in recipe_callbacks if hasattr(c, "first_round_queries")), None)
+    callbacks = [timer, *recipe_callbacks, monitor, grid,
+                 keras.callbacks.CSVLogger(str(output / "history.csv"))]
+    redaction_samples = (None if omega.redaction_set.kind == "data"
+                         else omega.redaction_set.initial_samples(data.images))
+    start = time.time()
+    model.fit(batches, epochs=settings.epochs, verbose=config.verbose, callbacks=callbacks,
+              redaction_samples=redaction_samples, steps_per_epoch=config.steps_per_epoch)
+    return Trained(model, monitor, timer, grid, rounds, time.time() - start)
 
 
 def redact(config: RedactConfig) -> dict:
@@ -351,143 +386,83 @@ def redact(config: RedactConfig) -> dict:
     start = time.time()
     strategy = distribute.strategy_from_name(config.strategy)
     distribute.check_global_batch(config.batch_size, strategy)
+    if config.output_dir:
+        io.check_fresh_dir(config.output_dir)
     with distribute.precision(config.mixed_precision), strategy.scope():
         return _redact(config, start)
 
 
 def _redact(config: RedactConfig, start: float) -> dict:
-    generator = _load_model(config.generator or PRETRAINED / "generator.keras", "generator")
-    discriminator = _load_model(config.discriminator or PRETRAINED / "discriminator.keras",
-                                "discriminator")
-    classifier = _load_model(config.classifier or PRETRAINED / "classifier.keras",
-                             "classifier")
-    omega_classifier = (classifier if config.redaction_classifier is None
-                        else _load_model(config.redaction_classifier, "redaction classifier"))
-    train = sources.load(config.dataset, "train", data_dir=config.data_dir)
-    _check_fit(generator, discriminator,
-               {"classifier": classifier, "redaction classifier": omega_classifier},
-               train.image_shape)
-    images, labels = pipeline.to_numpy(train)
-    base = defaults_for(train.image_shape)
-    epochs = config.epochs or base["epochs"]
-    if config.g_ema_start_epochs >= epochs:
-        raise ValueError(f"g_ema_start_epochs ({config.g_ema_start_epochs}) must be less than "
-                         f"epochs ({epochs}), or the moving average never starts")
-    if config.lam_schedule and len(config.lam_schedule) > epochs:
-        raise ValueError(f"lam_schedule has {len(config.lam_schedule)} values but the run has "
-                         f"{epochs} epochs")
-
-    parts = redaction_parts(config, omega_classifier, images, labels)
-    redaction_set = union(list(parts.values()))
-    in_omega = _omega_mask(parts, config, images, labels)
-    kept = int(np.count_nonzero(~in_omega))
-    if kept < config.batch_size:
-        raise ValueError(f"Only {kept} training samples remain outside the redaction set; "
-                         f"fewer than one batch of {config.batch_size}")
-    memberships = {name: (label_membership(classifier, config.redacted_labels)
-                          if name == "labels" else part.contains)
-                   for name, part in parts.items()}
-    membership = any_of(list(memberships.values()))
-    part_memberships = memberships if len(memberships) > 1 else None
+    say = print if config.verbose else (lambda *a, **k: None)
+    models = load_models(config)
+    data = load_data(config)
+    recipe, settings = choose_settings(config, data)
+    f = omega_classifier(config, settings, models)
+    check_fit(models, f, data)
+    omega = describe_omega(config, settings, models, f, data)
     output = io.output_dir(config.output_dir, "redact")  # the checks above passed
     keras.utils.set_random_seed(config.seed)
 
-    say = print if config.verbose else (lambda *a, **k: None)
     say(f"Measuring the pre-trained generator on {config.eval_samples} samples...")
-    before = quality_and_invalidity(generator, classifier, membership, config.eval_samples,
-                                    config.seed, part_memberships)
+    before = measure(models.generator, models.classifier, omega, config.eval_samples,
+                     config.seed, config.verbose)
     say(f"  invalidity {before['invalidity']:.3g}, IS {before['inception_score']:.3f}")
-    grid = kr_callbacks.SampleGrid(
-        output / "samples", seed=config.seed,
-        every_batches=config.grid_every if config.freeze_discriminator else None)
-    grid.set_model(generator)
-    before_grid = grid.grid()
+    before_grid = kr_callbacks.SampleGrid(output / "samples", seed=config.seed)
+    before_grid.set_model(models.generator)
+    before_grid = before_grid.grid()
 
-    model = RedactionGAN(generator, discriminator, redaction_set, seed=config.seed)
-    # G's updates in the epochs before the average starts (each pass drops its remainder).
-    g_updates_per_epoch = ((config.steps_per_epoch or kept // config.batch_size)
-                           * (base["g_steps"] if config.g_steps is None else config.g_steps))
-    model.compile(g_optimizer=adam(config.g_learning_rate,
-                                   ema_momentum=config.g_ema_momentum or None,
-                                   ema_warmup=config.g_ema_warmup,
-                                   ema_start=config.g_ema_start_epochs * g_updates_per_epoch),
-                  d_optimizer=adam(config.d_learning_rate),
-                  lam=config.lam_schedule[0] if config.lam_schedule else config.lam,
-                  alpha_plus=config.alpha_plus,
-                  alpha_minus=config.alpha_minus, g_steps=config.g_steps,
-                  generator_loss=config.generator_loss, jit_compile=config.jit_compile,
-                  guide_omega=config.guide_omega,
-                  d_steps=0 if config.freeze_discriminator else 1)
-    monitor = InvalidityMonitor(membership, config.monitor_samples, seed=config.seed + 1)
-    callbacks = [monitor, grid, keras.callbacks.CSVLogger(str(output / "history.csv"))]
-    if config.lam_schedule:
-        callbacks.insert(0, LamSchedule(list(config.lam_schedule)))
-    rounds = None
-    if config.method == "validity":
-        rounds = ValidityRounds(seed=config.seed,
-                                first_round_queries=config.first_round_queries)
-        callbacks.insert(0, rounds)
-    timer = kr_callbacks.TrainTime()  # first: Alg. 2's queries count, the monitor does not
-    callbacks.insert(0, timer)
-    redaction_samples = (None if config.method == "data"
-                         else redaction_set.initial_samples(images))
-    say(f"Redacting {_describe(config)} with the {redaction_set.kind}-based method for "
-        f"{epochs} epochs on {kept} kept samples...")
-    fit_start = time.time()
-    repeat = config.steps_per_epoch is not None
-    if redaction_set.kind == "classifier" and not config.freeze_discriminator:
-        # f on the kept data, once (D's updates need it on every real batch).
-        data = scored_batches(images[~in_omega], redaction_set, config.batch_size,
-                              seed=config.seed, repeat=repeat)
-    elif list(parts) == ["labels"]:
-        data = pipeline.batches(train, config.batch_size, seed=config.seed, part="kept",
-                                predicate=pipeline.label_predicate(config.redacted_labels),
-                                repeat=repeat)
-    else:
-        kept_source = pipeline.from_scaled(images[~in_omega], labels[~in_omega],
-                                           name=train.name)
-        data = pipeline.batches(kept_source, config.batch_size, seed=config.seed,
-                                repeat=repeat)
-    model.fit(data, epochs=epochs, verbose=config.verbose, callbacks=callbacks,
-              redaction_samples=redaction_samples, steps_per_epoch=config.steps_per_epoch)
-    fit_seconds = time.time() - fit_start
-    lam_schedule = list(config.lam_schedule) if config.lam_schedule else None
+    say(f"Redacting {_describe(config)} with the {omega.redaction_set.kind}-based method, "
+        f"recipe {recipe}, for {settings.epochs} epochs on {omega.kept} kept samples...")
+    trained = train(config, settings, models, omega, data,
+                    kept_batches(config, omega, data), output)
 
     say(f"Measuring the redacted generator on {config.eval_samples} samples...")
-    after = quality_and_invalidity(generator, classifier, membership, config.eval_samples,
-                                   config.seed, part_memberships)
+    after = measure(models.generator, models.classifier, omega, config.eval_samples,
+                    config.seed, config.verbose)
     say(f"  invalidity {after['invalidity']:.3g}, IS {after['inception_score']:.3f}")
-    io.write_png(output / "before_after.png",
-                 np.concatenate([before_grid, grid.grid()], axis=1))
-    plot_invalidity({f"{redaction_set.kind}-based": monitor.values}, output / "invalidity.png")
-    io.save_keras(generator, output / "generator.keras")
-    io.save_keras(discriminator, output / "discriminator.keras")
+    metrics = metrics_of(config, recipe, settings, omega, data, trained, before, after,
+                         output, f is not models.classifier, time.time() - start)
+    write_results(models, trained, metrics, before_grid, output)
+    if config.export:
+        export_results(models.generator, config, metrics, output)
+        say(f"Exported for TF Serving: {metrics['export']}")
+    return metrics
 
-    metrics = {
-        "method": redaction_set.kind,
+
+def metrics_of(config, recipe, settings, omega, data, trained, before, after, output,
+               distilled_f, seconds) -> dict:
+    """The figures and settings of a run, as `metrics.json` holds them."""
+    model, rounds, timer = trained.model, trained.rounds, trained.timer
+    parts = omega.parts
+    return {
+        "method": omega.redaction_set.kind,
         "labels": list(config.redacted_labels),
         "presets": {"boundary_margin": config.boundary_margin,
                     "boundary_threshold": (parts["boundary"].validity_fn.threshold
                                            if "boundary" in parts else None),
                     "ambiguity_tau": config.ambiguity_tau, "attributes": config.attributes},
         "freeze_discriminator": config.freeze_discriminator,
-        "epochs": epochs,
+        "recipe": recipe,
+        "epochs": settings.epochs,
         "steps_per_epoch": config.steps_per_epoch,
         # The first epoch's lam; lam_schedule: each epoch's, the last one for the rest.
-        "lam": lam_schedule[0] if lam_schedule else model.lam,
-        "lam_schedule": lam_schedule,
+        "lam": settings.lam,
+        "lam_schedule": list(settings.lam_schedule) if settings.lam_schedule else None,
         "alpha_plus": model.alpha_plus, "alpha_minus": model.alpha_minus,
         "g_steps": model.g_steps, "d_steps": model.d_steps, "guide_omega": model.guide_omega,
         # What the optimizers hold (float32), to 6 significant digits: 1e-4, not 9.99e-05.
         "g_learning_rate": float(f"{float(model.g_optimizer.learning_rate):.6g}"),
         "d_learning_rate": float(f"{float(model.d_optimizer.learning_rate):.6g}"),
         **_average_of(model.g_optimizer),
-        "g_ema_start_epochs": config.g_ema_start_epochs if config.g_ema_momentum else None,
+        "g_ema_start_epochs": settings.g_ema_start_epochs if settings.g_ema_momentum else None,
         "g_updates": int(model.g_optimizer.iterations.numpy()),
-        "tau": config.tau if config.method == "classifier" else None,
-        "redaction_classifier": config.redaction_classifier,
-        "queries_per_round": config.queries_per_round if config.method == "validity" else None,
-        "first_round_queries": config.first_round_queries,
+        "tau": settings.tau if config.method == "classifier" else None,
+        "redaction_classifier": (str(settings.redaction_classifier_path()) if distilled_f
+                                 else None),
+        "queries_per_round": (settings.queries_per_round if config.method == "validity"
+                              else None),
+        "first_round_queries": (settings.first_round_queries if config.method == "validity"
+                                else None),
         "eval_samples": config.eval_samples,
         "invalidity_before": before["invalidity"],
         "invalidity_after": after["invalidity"],
@@ -500,37 +475,150 @@ def _redact(config: RedactConfig, start: float) -> dict:
         "inception_score_parts_after": after["inception_score_parts"],
         "invalidity_parts_before": before.get("invalidity_parts"),
         "invalidity_parts_after": after.get("invalidity_parts"),
-        "invalidity_per_epoch": monitor.values,
+        "invalidity_per_epoch": trained.monitor.values,
         "monitor_samples": config.monitor_samples,
         "redaction_samples": int(model.redaction_count.numpy()),
         # v on the training data, then each round's queries.
-        "validity_queries": (len(images) + sum(r["queries"] for r in rounds.history)
+        "validity_queries": (len(data.images) + sum(r["queries"] for r in rounds.history)
                              if rounds else None),
-        "fit_seconds": round(fit_seconds, 1),
+        "fit_seconds": round(trained.fit_seconds, 1),
         # The epochs alone: fit without the per-epoch monitor and sample grids.
         "train_seconds": round(timer.seconds, 1),
         # Each epoch's share of it; the first includes tracing and compiling the step.
         "train_epoch_seconds": [round(t, 2) for t in timer.epoch_seconds],
         # The same epochs in the process's CPU time (all threads).
         "train_epoch_cpu_seconds": [round(t, 2) for t in timer.epoch_cpu_seconds],
-        "seconds": round(time.time() - start, 1),
+        "seconds": round(seconds, 1),
         "seed": config.seed,
         "dataset": config.dataset,
         "strategy": config.strategy,
         "replicas": model.distribute_strategy.num_replicas_in_sync,
         "mixed_precision": config.mixed_precision,
-        "jit_compile": config.jit_compile,
+        "jit_compile": settings.jit_compile,
         "keras_redact_version": __version__,
         "output_dir": str(output),
+        "export": None,
     }
-    if config.export:
-        base = config.export_dir or (pathlib.Path("saved_models")
-                                     / f"{pathlib.Path(config.dataset).name}_redacted")
-        metrics["export"] = str(export.export_generator(generator, base, metadata=metrics))
-        say(f"Exported for TF Serving: {metrics['export']}")
+
+
+def write_results(models: Models, trained: Trained, metrics: dict, before_grid,
+                  output: pathlib.Path) -> None:
+    """Writes the grids, the invalidity plot, G and D, `metrics.json` and `report.md`.
+
+    They are written before the export, so an export that fails loses none of them.
+    """
+    io.write_png(output / "before_after.png",
+                 np.concatenate([before_grid, trained.grid.grid()], axis=1))
+    plot_invalidity({f"{metrics['method']}-based": trained.monitor.values},
+                    output / "invalidity.png")
+    io.save_keras(models.generator, output / "generator.keras")
+    io.save_keras(models.discriminator, output / "discriminator.keras")
     io.write_json(output / "metrics.json", metrics)
     io.write_bytes(output / "report.md", markdown_report(metrics).encode())
-    return metrics
+
+
+def export_results(generator, config: RedactConfig, metrics: dict,
+                   output: pathlib.Path) -> pathlib.Path:
+    """Exports G as the next version under `config.export_dir` (default `<output>/export`).
+
+    `metrics["export"]`, `metrics.json` and `report.md` then name the version. If the
+    export fails, the files `write_results` wrote stay, and the error says so.
+    """
+    base = pathlib.Path(config.export_dir) if config.export_dir else output / "export"
+    try:
+        path = export.export_generator(generator, base, metadata=metrics)
+    except (OSError, ValueError) as error:
+        raise type(error)(f"{error} (the run's results are kept in {output})") from error
+    metrics["export"] = str(path)
+    io.write_json(output / "metrics.json", metrics)
+    io.write_bytes(output / "report.md", markdown_report(metrics).encode())
+    return path
+
+
+def _describe(config: RedactConfig) -> str:
+    what = [f"labels {list(config.redacted_labels)}"] if config.redacted_labels else []
+    if config.boundary_margin is not None:
+        what.append(f"boundary artifacts (margin {config.boundary_margin})")
+    if config.ambiguity_tau is not None:
+        what.append(f"ambiguous samples (tau {config.ambiguity_tau})")
+    if config.attributes is not None:
+        what.append(f"attributes {config.attributes!r}")
+    return " + ".join(what)
+
+
+def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
+                           parts=None, progress: bool = False):
+    """Invalidity (with its 95% interval) and the Inception Score (and its parts) over N samples.
+
+    Args:
+        parts: Optional `{name: membership}` of the union's parts; their invalidities are
+            returned under `"invalidity_parts"`.
+        progress: Show a progress bar.
+    """
+    parts = dict(parts or {})
+
+    def measure(images):
+        return (classifier(images, training=False), membership(images),
+                *(m(images) for m in parts.values()))
+
+    logits, flags, *part_flags = sampling.map_generated(generator, measure, num_samples,
+                                                        seed=seed, progress=progress)
+    measured = inv_lib.Invalidity.from_flags(flags)
+    figures = {
+        "invalidity": measured.value,
+        "invalidity_ci": list(measured.ci),
+        "inception_score": quality.inception_score_from_logits(logits),
+        "inception_score_parts": quality.inception_score_parts_from_logits(logits),
+    }
+    if parts:
+        figures["invalidity_parts"] = {
+            name: inv_lib.Invalidity.from_flags(f).value for name, f in zip(parts, part_flags)}
+    return figures
+
+
+def redaction_parts(config: RedactConfig, settings: recipes.Settings, classifier, images,
+                    image_labels) -> dict:
+    """The redaction set's parts, `{name: RedactionSet}`: labels and presets.
+
+    Raises:
+        ValueError: For labels, thresholds or expressions that do not fit the data or the
+            classifiers.
+    """
+    parts = {}
+    labels = config.redacted_labels
+    if labels:
+        parts["labels"] = labels_set(config.method, classifier, labels, images=images,
+                                     image_labels=image_labels, tau=settings.tau,
+                                     queries_per_round=settings.queries_per_round)
+    if config.boundary_margin is not None:
+        parts["boundary"] = presets.boundary_set(
+            images, config.boundary_margin, config.boundary_threshold,
+            queries_per_round=settings.queries_per_round,
+            force=config.force_boundary_threshold)
+    if config.ambiguity_tau is not None:
+        parts["ambiguity"] = presets.ambiguity_set(classifier, config.ambiguity_tau)
+    if config.attributes is not None:
+        attribute_classifier = _load_model(config.attribute_classifier, "attribute classifier")
+        takes = tuple(attribute_classifier.inputs[0].shape[1:])
+        if takes != tuple(images.shape[1:]):
+            raise ValueError(f"The attribute classifier takes images of shape {takes} but the "
+                             f"data's are {tuple(images.shape[1:])}")
+        parts["attributes"] = presets.attributes_set(
+            config.attributes, attribute_classifier, config.attribute_names, config.method,
+            tau=settings.tau, queries_per_round=settings.queries_per_round)
+    return parts
+
+
+def _omega_mask(parts: dict, config: RedactConfig, images, image_labels) -> np.ndarray:
+    """Which training images lie in Omega: true labels for labels, membership otherwise."""
+    mask = np.zeros(len(images), bool)
+    for name, part in parts.items():
+        if name == "labels":
+            mask |= np.isin(image_labels, config.redacted_labels)
+        else:
+            mask |= part.split_mask(images)
+    return mask
+
 
 
 def _average_of(optimizer) -> dict:

@@ -2,7 +2,8 @@
 
 from keras_redact.models.classifier import LabelClassifier
 from keras_redact.models.dcgan import SUPPORTED_SHAPES, DCGANDiscriminator, DCGANGenerator
-from keras_redact.models.gan import DCGAN, WarmupEMAAdam, adam
+from keras_redact.models.gan import DCGAN
+from keras_redact.models.optimizers import WarmupEMAAdam, adam
 
 __all__ = ["DCGAN", "DCGANDiscriminator", "DCGANGenerator", "LabelClassifier",
            "SUPPORTED_SHAPES", "WarmupEMAAdam", "adam"]

@@ -9,86 +9,8 @@ import tensorflow as tf
 from keras import ops
 
 from keras_redact import checks, distribute, losses
-
-
-def adam(learning_rate: float = 2e-4, ema_momentum: float | None = None,
-         ema_warmup: bool = True, ema_start: int = 0) -> keras.optimizers.Optimizer:
-    """The paper's optimiser: Adam(lr 2e-4, beta_1 0.5, beta_2 0.999).
-
-    Args:
-        learning_rate: The learning rate.
-        ema_momentum: If given, the optimizer keeps an exponential moving average of the
-            weights with this momentum (Keras' `use_ema`); `GANBase.fit` puts the averages
-            into the model when it ends.
-        ema_warmup: With `ema_momentum`, warm the average up (`WarmupEMAAdam`): its
-            momentum is min(ema_momentum, (1 + t) / (10 + t)) at update t, so a short run
-            delivers an average of its recent weights, not of the starting ones. False:
-            Keras' constant momentum.
-        ema_start: With the warmed-up average, the update it starts at: before it the
-            average is the weights themselves, and the warm-up counts from it
-            (`WarmupEMAAdam`). 0: from the first update.
-
-    Raises:
-        ValueError: If `ema_start` is given without a warmed-up average.
-    """
-    if ema_start and (ema_momentum is None or not ema_warmup):
-        raise ValueError("ema_start needs the warmed-up average (ema_momentum given, "
-                         f"ema_warmup=True); received ema_start={ema_start!r}, "
-                         f"ema_momentum={ema_momentum!r}, ema_warmup={ema_warmup!r}")
-    kwargs = {"learning_rate": learning_rate, "beta_1": 0.5, "beta_2": 0.999}
-    if ema_momentum is None:
-        return keras.optimizers.Adam(**kwargs)
-    if not ema_warmup:
-        return keras.optimizers.Adam(use_ema=True, ema_momentum=ema_momentum, **kwargs)
-    return WarmupEMAAdam(use_ema=True, ema_momentum=ema_momentum, ema_start=ema_start,
-                         **kwargs)
-
-
-@keras.saving.register_keras_serializable(package="keras_redact")
-class WarmupEMAAdam(keras.optimizers.Adam):
-    """Adam whose moving average of the weights (`use_ema`) warms up.
-
-    Keras' average uses the same momentum m from the first update on, so after t updates
-    the weights the run started from still weigh m^t in it: a redaction stopped after one
-    epoch (168-280 updates of G) with m = 0.99 delivers a G that is 6-18% the
-    pre-trained one. Here update t (from 0) uses momentum min(m, (1 + t) / (10 + t)), the
-    schedule of `tf.train.ExponentialMovingAverage(num_updates=...)`: the starting
-    weights' share falls like t^-9, and from t = (10m - 1) / (1 - m) on (890 updates for
-    m = 0.99) it is Keras' average.
-
-    `ema_start` delays the average, as `start_averaging` does in stochastic weight
-    averaging: updates before it copy the weights (the average is the weights being
-    trained), and the schedule above counts t from it. A run stopped before then
-    delivers its trained weights; one that goes on, the average of the weights since.
-
-    Args:
-        ema_start: The update (0-based count of `iterations`) the average starts at.
-        **kwargs: `keras.optimizers.Adam`'s arguments.
-
-    Raises:
-        ValueError: If `ema_start` is not a non-negative integer.
-    """
-
-    def __init__(self, *args, ema_start: int = 0, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ema_start = checks.integer("ema_start", ema_start, minimum=0,
-                                        hint="an update count")
-
-    def get_config(self):
-        return {**super().get_config(), "ema_start": self.ema_start}
-
-    def _update_model_variables_moving_average(self, trainable_variables):
-        if not self.use_ema:
-            return
-        step = ops.cast(self.iterations, "float32") - float(self.ema_start)
-        # Update 0 (and any before ema_start) copies the weights, as Keras' update 0 does.
-        momentum = ops.where(ops.less_equal(step, 0.0), 0.0, ops.minimum(
-            ops.cast(self.ema_momentum, "float32"), (1.0 + step) / (10.0 + step)))
-        for var, average in zip(trainable_variables, self._model_variables_moving_average):
-            if average is not None:
-                m = ops.cast(momentum, var.dtype)
-                average.assign(ops.add(ops.multiply(m, average),
-                                       ops.multiply(ops.subtract(1, m), var)))
+from keras_redact.models.optimizers import adam
+from keras_redact.models.replicas import ReplicaPlumbing
 
 
 def features_of(data):
@@ -104,12 +26,12 @@ def images_of(data):
     return data
 
 
-class GANBase(keras.Model):
+class GANBase(ReplicaPlumbing, keras.Model):
     """Shared plumbing of the pre-training and redaction GANs.
 
     Holds the generator and discriminator, a `SeedGenerator` for latents, the loss
     trackers, and the compile/config logic so that both models round-trip through
-    `get_config` and `.keras`.
+    `get_config` and `.keras`; `ReplicaPlumbing` makes their steps replica-independent.
     """
 
     tracker_names: tuple[str, ...] = ()
@@ -184,27 +106,6 @@ class GANBase(keras.Model):
             for variable, value in zip(variables, trained, strict=True):
                 variable.assign(value)
 
-    def check_replica_batches(self, dataset: tf.data.Dataset) -> None:
-        """Under several replicas, requires batches of one size that splits evenly.
-
-        The train steps weigh each replica's mean loss by 1 / replicas, which is the
-        global mean only when every replica gets as many samples.
-
-        Raises:
-            ValueError: If the batch size is not fixed (`drop_remainder=False`) or not a
-                multiple of the replica count.
-        """
-        replicas = self.distribute_strategy.num_replicas_in_sync
-        if replicas == 1:
-            return
-        size = tf.nest.flatten(dataset.element_spec)[0].shape[0]
-        if size is None:
-            raise ValueError(
-                f"Training on {replicas} replicas needs batches of a fixed size that "
-                "splits evenly over them; received batches of varying size (batch with "
-                "drop_remainder=True, as keras_redact.data.batches does by default)")
-        distribute.check_global_batch(size, self.distribute_strategy)
-
     def call(self, latents, training=False):
         return self.generator(latents, training=training)
 
@@ -218,33 +119,6 @@ class GANBase(keras.Model):
             lambda total: keras.random.normal((total, self.latent_dim),
                                               seed=self.seed_generator), n)
 
-    def replica_shard(self, draw, n):
-        """This replica's `n` rows of `draw(n * replicas)`.
-
-        Every replica holds the same seed state, so a plain draw of `n` would give each
-        replica the *same* latents. Drawing for the global batch and keeping the replica's
-        slice makes the random numbers, and so the update, those of one replica with the
-        global batch.
-        """
-        replicas = self.replicas
-        if replicas == 1:
-            return draw(n)
-        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
-        return draw(n * replicas)[replica * n:(replica + 1) * n]
-
-    def prepare_replicas(self):
-        """Synchronises batch normalisation across replicas when there are several.
-
-        Called while the train step is traced. With one replica the layers keep the
-        local statistics (bit-for-bit the usual result); with several, each BN layer
-        computes its mean and variance over the global batch, as one replica would.
-        """
-        synchronized = self.replicas > 1
-        for model in (self.generator, self.discriminator):
-            for layer in model._flatten_layers(include_self=False):
-                if isinstance(layer, keras.layers.BatchNormalization):
-                    layer.synchronized = synchronized
-
     def check_batch(self, images):
         """Raises a clear error when the data's image shape does not fit the models."""
         got = tuple(images.shape[1:])
@@ -252,11 +126,6 @@ class GANBase(keras.Model):
             raise ValueError(
                 f"The data's images have shape {got} but the models take {self.image_shape}"
             )
-
-    @property
-    def replicas(self) -> int:
-        """Replicas in sync under the current `tf.distribute` strategy (1 outside one)."""
-        return tf.distribute.get_strategy().num_replicas_in_sync
 
     @staticmethod
     def descend(optimizer, tape, loss, model):

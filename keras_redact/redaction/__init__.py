@@ -1,10 +1,11 @@
 """Redaction: redaction sets (data / validity / classifier, unions, label presets),
-`RedactionGAN` (the train step of Alg. 1-3) and its callbacks."""
+`RedactionGAN` (the train step of Alg. 1-3), its callbacks and its recipes."""
 
-from keras_redact.redaction import attributes, presets
+from keras_redact.redaction import attributes, presets, recipes
 from keras_redact.redaction.attributes import parse as parse_attributes
+from keras_redact.redaction.batches import scored_batches
 from keras_redact.redaction.callbacks import InvalidityMonitor, LamSchedule, ValidityRounds
-from keras_redact.redaction.model import DEFAULTS, RedactionGAN, defaults_for, scored_batches
+from keras_redact.redaction.model import RedactionGAN
 from keras_redact.redaction.presets import (
     AmbiguityScore,
     BoundaryValidity,
@@ -12,6 +13,7 @@ from keras_redact.redaction.presets import (
     attributes_set,
     boundary_set,
 )
+from keras_redact.redaction.recipes import Recipe, Settings
 from keras_redact.redaction.sets import (
     ClassifierRedactionSet,
     DataRedactionSet,
@@ -27,7 +29,8 @@ from keras_redact.redaction.sets import (
 
 __all__ = ["AmbiguityScore", "BoundaryValidity", "ambiguity_set", "attributes",
            "attributes_set", "boundary_set", "parse_attributes", "presets",
-           "ClassifierRedactionSet", "DEFAULTS", "DataRedactionSet", "InvalidityMonitor",
+           "ClassifierRedactionSet", "DataRedactionSet", "InvalidityMonitor", "Recipe",
+           "Settings", "recipes",
            "LamSchedule", "RedactionGAN", "RedactionSet", "ValidityRedactionSet",
-           "ValidityRounds", "any_of", "defaults_for", "label_membership", "label_score",
+           "ValidityRounds", "any_of", "label_membership", "label_score",
            "label_validity", "labels_set", "scored_batches", "union"]

@@ -8,70 +8,12 @@ import tensorflow as tf
 from keras import ops
 
 from keras_redact import losses
-from keras_redact.data import pipeline
 from keras_redact.models.gan import GANBase, features_of, images_of
 from keras_redact.redaction import sets as sets_lib
+from keras_redact.redaction.batches import SCORES_KEY
+from keras_redact.redaction.recipes import get as get_recipe
 
-# Paper's base hyper-parameters (Appendix D, E) by image size: MNIST-like 28x28 images,
-# CIFAR-10 / STL-10-like otherwise.
-DEFAULTS = {
-    "mnist": {"alpha_plus": 0.95, "alpha_minus": 0.05, "lam": 0.85, "g_steps": 1,
-              "epochs": 8},
-    "cifar10": {"alpha_plus": 0.9, "alpha_minus": 0.05, "lam": 0.8, "g_steps": 1,
-                "epochs": 30},
-    "stl10": {"alpha_plus": 0.9, "alpha_minus": 0.05, "lam": 0.8, "g_steps": 5,
-              "epochs": 40},
-}
-
-
-def defaults_for(image_shape) -> dict:
-    """The paper's base redaction hyper-parameters for an image shape."""
-    size = int(image_shape[0])
-    if size <= 28:
-        return dict(DEFAULTS["mnist"])
-    if size <= 64:
-        return dict(DEFAULTS["cifar10"])
-    return dict(DEFAULTS["stl10"])
-
-
-SCORES_KEY = "redaction_scores"
-"""Key of f's values in dict batches (see `scored_batches`)."""
-
-
-def scored_batches(images, redaction_set, batch_size: int = 64, *, seed: int | None = None,
-                   repeat: bool = False, shuffle_buffer: int = 10_000) -> tf.data.Dataset:
-    """Batches of kept data that carry f on each image, for classifier-based redaction.
-
-    f is fixed, so its values on the kept data need computing once, not at every step:
-    `RedactionGAN` takes them from `{"images": ..., "redaction_scores": ...}` batches
-    instead of running f on each real batch (the same values; about a fifth less work per
-    classifier-based step).
-
-    Args:
-        images: The kept images in [-1, 1], `(N, H, W, C)` numpy.
-        redaction_set: A `ClassifierRedactionSet` (its `score` gives f).
-        batch_size: Batch size (incomplete last batches are dropped).
-        seed: Shuffle seed.
-        repeat: Repeat forever (for `fit(..., steps_per_epoch=...)`).
-        shuffle_buffer: Shuffle buffer size.
-
-    Returns:
-        A batched, shuffled, prefetched `tf.data.Dataset` of dicts.
-
-    Raises:
-        ValueError: If the set has no f, or there is not one full batch.
-    """
-    if not isinstance(redaction_set, sets_lib.ClassifierRedactionSet):
-        raise ValueError("scored_batches needs a ClassifierRedactionSet; received "
-                         f"{type(redaction_set).__name__}")
-    images = np.asarray(images, np.float32)
-    if len(images) < batch_size:
-        raise ValueError(f"{len(images)} images make no full batch of {batch_size}")
-    scores = sets_lib.batched(redaction_set.score, images).astype(np.float32)
-    return pipeline.shuffled_batches(
-        tf.data.Dataset.from_tensor_slices({"images": images, SCORES_KEY: scores}),
-        batch_size, seed=seed, repeat=repeat, shuffle_buffer=shuffle_buffer)
-
+_PAPER = get_recipe("paper").settings("data")
 
 @keras.saving.register_keras_serializable(package="keras_redact")
 class RedactionGAN(GANBase):
@@ -146,8 +88,7 @@ class RedactionGAN(GANBase):
         # lam as a variable, read by the compiled step at every step: `compile` sets it,
         # and `LamSchedule` (or `model.lam = ...`) may change it between epochs.
         self.lam_variable = self.add_weight(
-            shape=(), initializer=keras.initializers.Constant(
-                defaults_for(self.image_shape)["lam"]),
+            shape=(), initializer=keras.initializers.Constant(_PAPER.lam),
             trainable=False, name="lam")
         self._rng = np.random.default_rng(seed)
         if isinstance(redaction_set, sets_lib.DataRedactionSet):
@@ -240,19 +181,21 @@ class RedactionGAN(GANBase):
         guide_omega: bool = True,
         **kwargs,
     ):
-        """Configures redaction. `None` means the paper's base value for this image size.
+        """Configures redaction. `None` means the `paper` recipe's value (MNIST's, any data).
+
+        `recipes.Settings.compile_kwargs` gives all of these for a named recipe.
 
         Args:
             g_optimizer: Generator optimiser (default: Adam(2e-4, 0.5, 0.999)).
             d_optimizer: Discriminator optimiser (default: the same).
-            alpha_plus: Positive smoothing target in (1/2, 1] (MNIST: 0.95; else 0.9).
+            alpha_plus: Positive smoothing target in (1/2, 1] (0.95).
             alpha_minus: Negative smoothing target in [0, 1/2) (0.05).
-            lam: Weight of p_G in the fake mixture, in (0, 1) (MNIST: 0.85; else 0.8).
+            lam: Weight of p_G in the fake mixture, in (0, 1) (0.85).
                 Its value from the first step; `LamSchedule` changes it per epoch.
             generator_loss: `"non_saturating"` (default: `-log D(G(z))`) or `"minimax"`.
             d_steps: Discriminator updates per batch; 0 freezes D (with f: the
                 on-manifold adversarial samples of Appendix H).
-            g_steps: Generator updates per batch (1; STL-10-sized images: 5).
+            g_steps: Generator updates per batch (1).
             guide_omega: Classifier sets: D's update judges the p_Omega samples with
                 guide(D, f), as eq. 6 is written (default). `False`: with D alone. Both
                 have the same optimum (D* = alpha_minus on Omega, Appendix C), but where
@@ -265,11 +208,10 @@ class RedactionGAN(GANBase):
             ValueError: For hyper-parameters outside the paper's ranges, or
                 `guide_omega=False` without a classifier set.
         """
-        base = defaults_for(self.image_shape)
-        alpha_plus = base["alpha_plus"] if alpha_plus is None else alpha_plus
-        alpha_minus = base["alpha_minus"] if alpha_minus is None else alpha_minus
-        lam = base["lam"] if lam is None else lam
-        g_steps = base["g_steps"] if g_steps is None else g_steps
+        alpha_plus = _PAPER.alpha_plus if alpha_plus is None else alpha_plus
+        alpha_minus = _PAPER.alpha_minus if alpha_minus is None else alpha_minus
+        lam = _PAPER.lam if lam is None else lam
+        g_steps = _PAPER.g_steps if g_steps is None else g_steps
         losses.validate_smoothing(alpha_plus, alpha_minus)
         losses.validate_lam(lam)
         if not isinstance(guide_omega, bool):
@@ -315,50 +257,46 @@ class RedactionGAN(GANBase):
             raise ValueError("The redaction set is empty: nothing to redact")
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
-    def _judge(self, images, f_values=None, *, through_f=False):
-        """D(x), or guide(D, f)(x) for classifier sets (eq. 6).
+    # --- The step's parts: eq. 6 and the speed-ups, each behind a named helper ----------
 
-        Args:
-            images: The samples.
-            f_values: f on `images` as constants; `None` (without `through_f`): D alone.
-            through_f: Differentiate guide(D, f) through f as well (G's update; `_score`
-                computes f, or adds its gradient to the given values).
-        """
-        d = ops.reshape(self.discriminator(images, training=True), (-1,))
+    def _d(self, images):
+        """D(x) per sample, the probability that x is real."""
+        return ops.reshape(self.discriminator(images, training=True), (-1,))
+
+    def _guide(self, d, f):
+        """guide(D, f) of eq. 6 for classifier sets given f's values; D otherwise."""
+        if f is None or not self.uses_guide:
+            return d
+        return losses.guide(d, f, tau=self.redaction_set.tau, alpha_minus=self.alpha_minus)
+
+    def _f_constant(self, images):
+        """f(x) as a constant for D's update (f is fixed); None without a classifier set."""
+        return ops.stop_gradient(self.redaction_set.score(images)) if self.uses_guide else None
+
+    def _f_on_data(self, data, real):
+        """f on the real batch. Speed-up: `scored_batches` computed it once for all epochs."""
         if not self.uses_guide:
-            return d
-        if through_f:
-            f_values = self._score(images, f_values)
-        if f_values is None:
-            return d
-        return losses.guide(d, f_values, tau=self.redaction_set.tau,
-                            alpha_minus=self.alpha_minus)
+            return None
+        given = features_of(data)
+        if isinstance(given, dict) and SCORES_KEY in given:
+            return ops.reshape(ops.cast(given[SCORES_KEY], "float32"), (-1,))
+        return self._f_constant(real)
 
-    def _score(self, images, values=None):
-        """f(images) whose gradient is computed only where it can be non-zero.
+    def _f_differentiable(self, images, values=None):
+        """f(images) with its gradient, for G's update (Alg. 3: G learns through f).
 
-        guide(D, f) is D where f >= tau, so f's gradient reaches G only through the
-        samples with f < tau: usually a few of the batch, often none. f is evaluated on
-        the whole batch without its gradient (unless `values` gives it), and again, with
-        it, on the samples inside Omega only (not at all when there are none). On those
-        samples the values and the gradient are f's, computed afresh; elsewhere the values
-        are `values` (f must score each sample independently of the rest of the batch, as
-        any inference-mode model does).
-
-        Only without XLA: the subset has a data-dependent size and sits in a
-        data-dependent branch, which XLA cannot compile or (on CPU) runs about 100x slower
-        (measured: 26 s a step instead of 0.26 s), so an XLA-compiled step computes f and
-        its gradient on the whole batch.
-
-        Args:
-            images: Generated samples (in G's tape).
-            values: f(images) without gradient, if already computed.
+        Speed-up: guide(D, f) is D where f >= tau, so f's gradient reaches G only from the
+        samples inside Omega, usually a few of the batch. Without XLA, f runs without its
+        gradient on the batch (unless `values` holds it) and with it on those samples only.
+        An XLA step differentiates f on the whole batch: a subset of data-dependent size
+        in a data-dependent branch does not compile (on CPU it ran 100x slower).
         """
+        if not self.uses_guide:
+            return None
         if self.jit_compile:
             return self.redaction_set.score(images)
-        if values is None:
-            values = self.redaction_set.score(images)
-        values = ops.stop_gradient(values)
+        values = ops.stop_gradient(self.redaction_set.score(images) if values is None
+                                   else values)
         inside = tf.cast(tf.where(values < self.redaction_set.tau), "int32")  # (m, 1)
 
         def afresh():
@@ -367,62 +305,68 @@ class RedactionGAN(GANBase):
 
         return tf.cond(tf.shape(inside)[0] > 0, afresh, lambda: values)
 
+    def _g_latents(self, step, d_latents, f_gen, n):
+        """Latents of G's update `step`, and f on G's samples of them if known.
+
+        Speed-up: with a classifier set, G's first update reuses the last D update's
+        latents (G has not changed since, so f's values on its samples are known: one pass
+        of f a step saved); later updates draw fresh ones.
+        """
+        if self.uses_guide and step == 0 and d_latents is not None:
+            return d_latents, f_gen
+        return self.sample_latents(n), None
+
+    def _mixture_lam(self):
+        """eq. 3's lam for this step: the set value, or 1 while p_Omega is still empty."""
+        has_omega = ops.cast(self.redaction_count > 0, "float32")
+        return 1.0 - (1.0 - ops.convert_to_tensor(self.lam_variable)) * has_omega
+
     def train_step(self, data):
-        real = images_of(data)
+        real = images_of(data)  # x ~ p_data restricted to the complement of Omega
         self.check_batch(real)
         self.prepare_replicas()
-        n = ops.shape(real)[0]
-        replicas = self.replicas
-        has_omega = ops.cast(self.redaction_count > 0, "float32")
-        # lam while Omega is empty is 1: the fake term is the generated samples alone.
-        set_lam = ops.convert_to_tensor(self.lam_variable)
-        lam = 1.0 - (1.0 - set_lam) * has_omega
-        f_real = f_gen = f_omega = None
-        if self.d_steps:  # Omega samples and f on data serve D's updates only.
-            omega, f_omega = self._sample_redaction(n)
-            if self.uses_guide:  # f is fixed: its values on data need no gradient.
-                given = features_of(data)
-                f_real = (ops.reshape(ops.cast(given[SCORES_KEY], "float32"), (-1,))
-                          if isinstance(given, dict) and SCORES_KEY in given
-                          else ops.stop_gradient(self.redaction_set.score(real)))
+        n, replicas = ops.shape(real)[0], self.replicas
+        lam = self._mixture_lam()
         d_loss = g_loss = d_real = d_gen = d_omega = ops.zeros(())
+        latents = f_gen = None
+        if self.d_steps:
+            omega, f_omega = self._sample_redaction(n)  # x ~ p_Omega, f(x) cached
+            f_real = self._f_on_data(data, real)
 
-        # Discriminator: real = kept data, fake = lam * p_G + (1 - lam) * p_Omega.
-        latents = None
+        # Discriminator, eq. 3: real = kept data; fake = lam p_G + (1 - lam) p_Omega, each
+        # judged by guide(D, f) of eq. 6 for classifier sets (by D otherwise).
         for _ in range(self.d_steps):
             latents = self.sample_latents(n)
             generated = self.generator(latents, training=True)
-            if self.uses_guide:
-                f_gen = ops.stop_gradient(self.redaction_set.score(generated))
+            f_gen = self._f_constant(generated)
             with tf.GradientTape() as tape:
-                p_real = self._judge(real, f_real)
-                p_gen = self._judge(generated, f_gen)
-                p_omega = self._judge(omega, f_omega if self.guide_omega else None)
+                p_real = self._guide(self._d(real), f_real)
+                p_gen = self._guide(self._d(generated), f_gen)
+                p_omega = self._guide(self._d(omega), f_omega if self.guide_omega else None)
                 d_loss = losses.discriminator_loss(
                     p_real, p_gen, p_omega, alpha_plus=self.alpha_plus,
                     alpha_minus=self.alpha_minus, lam=lam) / replicas
             self.descend(self.d_optimizer, tape, d_loss, self.discriminator)
             d_real, d_gen, d_omega = ops.mean(p_real), ops.mean(p_gen), ops.mean(p_omega)
 
-        # Generator: fool guide(D, f) (or D); gradients flow through f for Alg. 3. With a
-        # classifier set, G's first update reuses the last D update's latents: G has not
-        # changed since, so f's values on its samples are known (without XLA, `_score`
-        # then runs f only for its gradient: one pass of f a step saved). Later updates
-        # draw fresh latents (reusing them too was measured worse: docs/benchmarks.md).
+        # Generator: fool guide(D, f) (or D) on G's samples; for Alg. 3 the gradient flows
+        # through f as well as D.
         for step in range(self.g_steps):
-            reuse = self.uses_guide and step == 0 and latents is not None
+            z, f_known = self._g_latents(step, latents, f_gen, n)
             with tf.GradientTape() as tape:
-                generated = self.generator(
-                    latents if reuse else self.sample_latents(n), training=True)
-                p_gen = self._judge(generated, f_gen if reuse else None, through_f=True)
+                generated = self.generator(z, training=True)
+                p_gen = self._guide(self._d(generated),
+                                    self._f_differentiable(generated, f_known))
                 g_loss = losses.generator_loss(
-                    p_gen, alpha_minus=self.alpha_minus, lam=set_lam,
+                    p_gen, alpha_minus=self.alpha_minus,
+                    lam=ops.convert_to_tensor(self.lam_variable),
                     kind=self.generator_loss_kind) / replicas
             self.descend(self.g_optimizer, tape, g_loss, self.generator)
 
         return self._update({
             "d_loss": d_loss * replicas, "g_loss": g_loss * replicas, "d_real": d_real,
-            "d_generated": d_gen, "d_redaction": d_omega * has_omega,
+            "d_generated": d_gen,
+            "d_redaction": d_omega * ops.cast(self.redaction_count > 0, "float32"),
             "redaction_samples": ops.cast(self.redaction_count, "float32"),
         })
 

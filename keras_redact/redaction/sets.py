@@ -18,6 +18,8 @@ Every set has `contains(images)`, the membership test used to measure invalidity
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from collections.abc import Callable, Sequence
 
 import keras
@@ -43,11 +45,44 @@ def _flat(values):
     return values
 
 
+_PROGRESS = contextvars.ContextVar("keras_redact_batched_progress", default=None)
+
+
+@contextlib.contextmanager
+def progress(show, label: str):
+    """Within the block, `batched` passes over many samples show a progress bar.
+
+    For the long passes of a job (v or f over the training data) that happen inside
+    the redaction sets: `with sets.progress(verbose, "Scoring the training data"): ...`.
+
+    Args:
+        show: Whether to show them (a job's `verbose`).
+        label: What the passes do, printed above the first bar.
+    """
+    token = _PROGRESS.set([label] if show else None)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
 def batched(fn, images, batch_size=1000) -> np.ndarray:
-    """`fn` applied to numpy `images` in batches; the results as one numpy array."""
+    """`fn` applied to numpy `images` in batches; the results as one numpy array.
+
+    Inside `progress(True, ...)`, a pass over 10,000 samples or more shows a progress bar.
+    """
     images = np.asarray(images, np.float32)
-    out = [np.asarray(fn(tf.constant(images[i:i + batch_size])))
-           for i in range(0, len(images), batch_size)]
+    shown = _PROGRESS.get()
+    bar = None
+    if shown is not None and len(images) >= 10_000:
+        if shown:
+            print(f"{shown.pop()}...")
+        bar = keras.utils.Progbar(len(images), unit_name="sample")
+    out = []
+    for i in range(0, len(images), batch_size):
+        out.append(np.asarray(fn(tf.constant(images[i:i + batch_size]))))
+        if bar is not None:
+            bar.update(min(i + batch_size, len(images)))
     return np.concatenate(out) if out else np.zeros((0,), bool)
 
 

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator
-from keras_redact.models.gan import WarmupEMAAdam, adam
+from keras_redact.models.optimizers import WarmupEMAAdam, adam
 
 
 def _gan(**compile_kwargs):
