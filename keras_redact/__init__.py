@@ -10,7 +10,8 @@ def _import_tensorflow_quietly() -> None:
     """Imports TensorFlow without its start-up lines on standard error.
 
     TensorFlow's native libraries print INFO lines when they load (oneDNN, "Could not find
-    cuda drivers" on CPU machines, CPU features), before any logging setting can apply.
+    cuda drivers" and "failed call to cuInit" on CPU machines, CPU features), before any
+    logging setting can apply.
     They are written to a temporary file instead; any other line (a real error) is passed
     on to standard error.
     """
@@ -23,7 +24,7 @@ def _import_tensorflow_quietly() -> None:
         return
     startup = re.compile(r"absl::InitializeLog|port\.cc|cudart_stub|cuda_dnn|cuda_fft|"
                          r"cuda_blas|cpu_feature_guard|AVX|computation_placer|"
-                         r"rebuild TensorFlow")
+                         r"rebuild TensorFlow|cuInit|cuda_platform|cuda_executor|gpu_device")
     try:
         sys.stderr.flush()
         saved = os.dup(2)
@@ -33,7 +34,9 @@ def _import_tensorflow_quietly() -> None:
     with tempfile.TemporaryFile() as captured:
         os.dup2(captured.fileno(), 2)
         try:
-            import tensorflow  # noqa: F401
+            import tensorflow
+
+            tensorflow.config.list_physical_devices("GPU")  # loads the device platforms
         finally:
             os.dup2(saved, 2)
             os.close(saved)

@@ -66,7 +66,7 @@ class RedactConfig:
             adversarial samples of Appendix H.
         grid_every: With `freeze_discriminator`, write a sample grid every this many
             iterations (batches).
-        recipe: A recipe name (`recipes.RECIPES`, `recipes.register` adds one); `None`:
+        recipe: A recipe name (`recipes.RECIPES`), or a `recipes.Recipe`; `None`:
             `recipes.recommended(method, steps, sample shape)` for the data.
         epochs: Redaction epochs (the recipe's: 8 for MNIST-sized data).
         lam: Weight of p_G in the fake mixture, in (0, 1); replaces a recipe's schedule.
@@ -112,7 +112,7 @@ class RedactConfig:
     attribute_names: tuple[str, ...] | None = None
     freeze_discriminator: bool = False
     grid_every: int = 10
-    recipe: str | None = None
+    recipe: str | recipes.Recipe | None = None
     epochs: int | None = None
     lam: float | None = None
     alpha_plus: float | None = None
@@ -162,7 +162,7 @@ class RedactConfig:
         if self.export and self.export_dir:
             export.check_base(self.export_dir)
 
-    def settings_of(self, recipe: str) -> recipes.Settings:
+    def settings_of(self, recipe: str | recipes.Recipe) -> recipes.Settings:
         """The named recipe's settings for this job's method, with this job's overrides."""
         return recipes.get(recipe).settings(
             self.method, epochs=self.epochs, lam=self.lam, alpha_plus=self.alpha_plus,
@@ -273,10 +273,10 @@ def choose_settings(config: RedactConfig, data: Data) -> tuple[str, recipes.Sett
 
     The recommendation counts the steps of one pass over the whole training data.
     """
-    name = config.recipe or recipes.recommended(
+    recipe = config.recipe or recipes.recommended(
         config.method, config.steps_per_epoch or len(data.images) // config.batch_size,
         data.images.shape[1:])
-    return name, config.settings_of(name)
+    return recipes.get(recipe).name, config.settings_of(recipe)
 
 
 def omega_classifier(config: RedactConfig, settings: recipes.Settings, models: Models):

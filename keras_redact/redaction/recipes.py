@@ -314,12 +314,14 @@ register(Recipe(
 ))
 
 
-def get(name: str) -> Recipe:
-    """The recipe named `name`.
+def get(name: str | Recipe) -> Recipe:
+    """The recipe named `name` (a `Recipe` is returned as it is).
 
     Raises:
         ValueError: If there is none.
     """
+    if isinstance(name, Recipe):
+        return name
     if name not in RECIPES:
         raise ValueError(f"recipe must be one of {sorted(RECIPES)}; received {name!r}")
     return RECIPES[name]
