@@ -148,7 +148,8 @@ def main(argv):
 
 def _settings(m) -> str:
     """One method's recipe, as its `metrics.json` records it."""
-    text = (f"{m['method']} ({m['recipe']}): lam {m['lam_schedule'] or m['lam']}, K_G {m['g_steps']}, "
+    text = (f"{m['method']} ({m['recipe']}): lam {m['lam_schedule'] or m['lam']}, "
+            f"K_G {m['g_steps']}, "
             f"alpha_minus {m['alpha_minus']}, G learning rate {m['g_learning_rate']:g}, "
             f"G EMA momentum {m['g_ema_momentum']:g} (start after epoch "
             f"{m['g_ema_start_epochs'] or 0}), XLA {m['jit_compile']}")

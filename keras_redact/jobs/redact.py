@@ -661,7 +661,9 @@ def markdown_report(metrics: dict) -> str:
         f"# Redaction run `{metrics['output_dir']}`",
         "",
         f"Redacted {', '.join(what)} with the {metrics['method']}-based method for "
-        f"{metrics['epochs']} epochs (lam {_lam_text(metrics)}, alpha+ {metrics['alpha_plus']}, "
+        f"{metrics['epochs']} epochs"
+        + (f", recipe {metrics['recipe']}" if metrics.get("recipe") else "")
+        + f" (lam {_lam_text(metrics)}, alpha+ {metrics['alpha_plus']}, "
         f"alpha- {metrics['alpha_minus']}, K_G {metrics.get('g_steps')}"
         + (", discriminator frozen" if metrics.get("freeze_discriminator") else "")
         + (", D alone on p_Omega" if metrics.get("guide_omega") is False else "")

@@ -8,40 +8,66 @@ import pytest
 
 from keras_redact import data
 from keras_redact.jobs import PRETRAINED, redact
-from keras_redact.redaction import label_membership, labels_set
+from keras_redact.redaction import label_membership, labels_set, recipes
+
+
+@pytest.fixture(scope="module")
+def paper_run(tmp_path_factory, run_bin):
+    """One epoch of `bin/redact --recipe=paper` (K_G 1: the cheapest full epoch), once."""
+    tmp = tmp_path_factory.mktemp("redact")
+    out = tmp / "run"
+    result = run_bin("redact", "--recipe=paper", "--epochs=1", "--eval_samples=2000",
+                         f"--output_dir={out}", "--seed=1", f"--export_dir={tmp / 'sm'}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out, json.loads((out / "metrics.json").read_text()), result, tmp
 
 
 @pytest.mark.slow
-def test_bin_redact_one_epoch(tmp_path, run_bin):
-    out = tmp_path / "run"
-    result = run_bin("redact", "--epochs=1", "--eval_samples=2000", "--monitor_samples=500",
-                  f"--output_dir={out}", "--seed=1", f"--export_dir={tmp_path / 'sm'}")
-    assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads((out / "metrics.json").read_text())
+def test_paper_recipe_values_are_recorded(paper_run):
+    _, metrics, _, _ = paper_run
     for key in ("method", "labels", "epochs", "invalidity_before", "invalidity_after",
-                "inception_score_before", "inception_score_after", "seconds"):
+                "inception_score_before", "inception_score_after", "seconds", "recipe"):
         assert key in metrics
     assert metrics["method"] == "data" and metrics["labels"] == [0] and metrics["epochs"] == 1
-    assert (metrics["lam"], metrics["g_steps"], metrics["d_steps"]) == (0.85, 1, 1)  # paper
+    assert metrics["recipe"] == "paper"
+    assert (metrics["lam"], metrics["g_steps"], metrics["d_steps"]) == (0.85, 1, 1)
     assert (metrics["g_learning_rate"], metrics["d_learning_rate"]) == (2e-4, 2e-4)
-    assert metrics["g_ema_momentum"] == 0.0  # the paper: no moving average
-    assert metrics["g_ema_warmup"] is None
+    assert metrics["g_ema_momentum"] == 0.0 and metrics["g_ema_warmup"] is None
+
+
+@pytest.mark.slow
+def test_one_paper_epoch_lowers_invalidity(paper_run):
+    _, metrics, _, _ = paper_run
     # The shipped model makes about 11% zeros; one epoch of Alg. 1 on mnist_5k (56 steps)
     # removes about a quarter of them (measured: 10.9% -> 8.0% on 2,000 samples).
     assert metrics["invalidity_before"] > 0.08
     assert metrics["invalidity_after"] < 0.85 * metrics["invalidity_before"]
     assert len(metrics["invalidity_per_epoch"]) == 2
-    # IS = classes x confidence, before and after; the shipped G makes all ten digits.
+
+
+@pytest.mark.slow
+def test_inception_score_parts_multiply_to_the_score(paper_run):
+    _, metrics, _, _ = paper_run
     for when in ("before", "after"):
         parts = metrics[f"inception_score_parts_{when}"]
         assert parts["classes"] * parts["confidence"] == pytest.approx(
             metrics[f"inception_score_{when}"], rel=1e-6)
     assert 9.5 < metrics["inception_score_parts_before"]["classes"] <= 10.0
-    assert 0 < metrics["train_seconds"] < metrics["fit_seconds"]  # the monitor left out
+
+
+@pytest.mark.slow
+def test_train_time_leaves_the_monitor_out(paper_run):
+    _, metrics, _, _ = paper_run
+    assert 0 < metrics["train_seconds"] < metrics["fit_seconds"]
     assert len(metrics["train_epoch_seconds"]) == metrics["epochs"]
     assert len(metrics["train_epoch_cpu_seconds"]) == metrics["epochs"]
     assert sum(metrics["train_epoch_seconds"]) == pytest.approx(metrics["train_seconds"],
                                                                  abs=0.1)
+
+
+@pytest.mark.slow
+def test_files_and_report_are_written(paper_run):
+    out, metrics, _, _ = paper_run
     for name in ("before_after.png", "invalidity.png", "generator.keras",
                  "discriminator.keras", "history.csv", "samples/epoch_001.png", "report.md"):
         assert (out / name).exists(), name
@@ -49,15 +75,49 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     assert f"{metrics['invalidity_before']:.2e}" in report and "before_after.png" in report
     assert (f"| IS part: effective number of classes | "
             f"{metrics['inception_score_parts_before']['classes']:.3f} |") in report
-    assert metrics["export"] == str(tmp_path / "sm" / "1")
-    assert (tmp_path / "sm" / "1" / "saved_model.pb").exists()
-    # TensorFlow's SavedModel writer logs INFO lines; the command line shows warnings only.
-    assert "Assets written to" not in result.stderr
-    assert "signature_serialization" not in result.stderr
-    # An existing output directory is never overwritten.
+    assert "recipe paper" in report
+
+
+@pytest.mark.slow
+def test_export_goes_to_the_named_base(paper_run):
+    _, metrics, _, tmp = paper_run
+    assert metrics["export"] == str(tmp / "sm" / "1")
+    assert (tmp / "sm" / "1" / "saved_model.pb").exists()
+
+
+@pytest.mark.slow
+def test_command_line_shows_no_tensorflow_start_up_or_info_lines(paper_run):
+    _, _, result, _ = paper_run
+    # TensorFlow's SavedModel writer logs INFO lines, its libraries start-up lines; the
+    # command line shows warnings only.
+    for text in ("Assets written to", "signature_serialization", "cuda", "oneDNN",
+                 "cpu_feature_guard"):
+        assert text not in result.stderr, text
+
+
+@pytest.mark.slow
+def test_existing_output_dir_is_never_overwritten(paper_run, run_bin):
+    out, _, _, _ = paper_run
     again = run_bin("redact", "--epochs=1", "--eval_samples=100", f"--output_dir={out}",
-                    "--noexport")
-    assert again.returncode != 0 and "exists and is not empty" in again.stderr
+                        "--noexport")
+    assert again.returncode == 2 and "exists and is not empty" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+@pytest.mark.slow
+def test_default_is_the_recommended_recipe_and_exports_into_the_run(tmp_path):
+    # mnist_5k: 78 steps a pass, under recipes.SMALL_DATA_STEPS: small_data. One epoch of
+    # a recipe whose schedule and weight average begin later: lam 0.6, the trained G.
+    out = tmp_path / "run"
+    metrics = redact.redact(redact.RedactConfig(
+        method="validity", epochs=1, steps_per_epoch=3, eval_samples=500,
+        monitor_samples=100, output_dir=str(out), verbose=0))
+    assert metrics["recipe"] == "small_data"
+    assert (metrics["lam"], metrics["lam_schedule"], metrics["g_steps"]) == (0.6, [0.6, 0.65], 5)
+    assert (metrics["g_ema_momentum"], metrics["g_ema_start_update"]) == (0.995, 15)
+    assert metrics["g_updates"] == 15 and metrics["first_round_queries"] == 5000
+    assert metrics["export"] == str(out / "export" / "1")
+    assert (out / "export" / "1" / "saved_model.pb").exists()
 
 
 @pytest.mark.parametrize("kwargs,match", [
@@ -65,6 +125,10 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     ({"alpha_plus": 0.3}, "alpha_plus must be in"),
     ({"alpha_minus": 0.7}, "alpha_minus must be in"),
     ({"tau": 0.0}, r"tau must be in \(0, 1\)"),
+    ({"epochs": 0}, "epochs must be a positive integer; received 0"),
+    ({"queries_per_round": -3}, "queries_per_round must be a positive integer"),
+    ({"jit_compile": "no"}, "jit_compile must be True or False; received 'no'"),
+    ({"recipe": "fast"}, "recipe must be one of .*received 'fast'"),
     ({"method": "magic"}, "method must be one of"),
     ({"labels": ()}, "at least one label"),
     ({"boundary_margin": 1}, "use method 'validity' or 'classifier'"),
@@ -72,67 +136,27 @@ def test_bin_redact_one_epoch(tmp_path, run_bin):
     ({"method": "validity", "attributes": "a & b"}, "needs attribute_classifier"),
     ({"grid_every": 0}, "grid_every must be a positive integer"),
     ({"eval_samples": 0}, "eval_samples must be a positive integer"),
-    ({"guide_omega": False}, "applies to the classifier method only; received method='data'"),
-    ({"g_learning_rate": 0.0}, "g_learning_rate must be a positive number; received 0.0"),
-    ({"d_learning_rate": float("nan")}, "d_learning_rate must be a positive number; received nan"),
-    ({"g_learning_rate": "1e-3"}, "g_learning_rate must be a positive number; received '1e-3'"),
-    ({"redaction_classifier": "f.keras"}, "describes Omega for the validity and classifier "
-                                          "methods.*received method='data'"),
-    ({"g_ema_momentum": 1.0}, r"g_ema_momentum must be in \[0, 1\) \(0: no moving average\); "
-                              "received 1.0"),
-    ({"g_ema_momentum": -0.5}, r"g_ema_momentum must be in \[0, 1\).*received -0.5"),
-    ({"g_ema_momentum": "0.99"}, r"g_ema_momentum must be in \[0, 1\).*received '0.99'"),
-    ({"g_ema_warmup": "no"}, "g_ema_warmup must be True or False; received 'no'"),
-    ({"g_ema_start_epochs": -1}, "g_ema_start_epochs must be a non-negative integer; "
-                                 "received -1"),
-    ({"g_ema_start_epochs": "1"}, "non-negative integer; received '1'"),
-    ({"g_ema_start_epochs": 1}, "needs g_ema_momentum above 0 and g_ema_warmup=True; "
-                                "received g_ema_start_epochs=1, g_ema_momentum=0.0"),
-    ({"g_ema_start_epochs": 1, "g_ema_momentum": 0.9, "g_ema_warmup": False},
-     "g_ema_warmup=False"),
-    ({"lam": 0.7, "lam_schedule": (0.6, 0.7)}, "Give lam or lam_schedule, not both; received "
-                                               r"lam=0.7 and lam_schedule=\(0.6, 0.7\)"),
-    ({"lam_schedule": ()}, "lam_schedule must hold at least one value; received none"),
-    ({"lam_schedule": (0.6, 1.0)}, r"lam must be in \(0, 1\); received 1.0"),
-    ({"method": "validity", "first_round_queries": 0},
-     "first_round_queries must be a positive integer or None; received 0"),
-    ({"first_round_queries": 5000}, "first_round_queries applies to the validity method "
-                                    "only; received method='data'"),
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
         redact.RedactConfig(**kwargs)
 
 
-def test_lam_schedule_longer_than_the_run_fails_before_training(tmp_path):
-    config = redact.RedactConfig(epochs=2, lam_schedule=(0.6, 0.65, 0.7),
-                                 output_dir=str(tmp_path / "x"), verbose=0)
-    with pytest.raises(ValueError, match="lam_schedule has 3 values but the run has 2 epochs"):
-        redact.redact(config)
-    assert not (tmp_path / "x").exists()
-
-
-def test_average_that_would_never_start_fails_before_training(tmp_path):
-    config = redact.RedactConfig(epochs=2, g_ema_momentum=0.9, g_ema_start_epochs=2,
-                                 output_dir=str(tmp_path / "x"), verbose=0)
-    with pytest.raises(ValueError, match=r"g_ema_start_epochs \(2\) must be less than "
-                                         r"epochs \(2\)"):
-        redact.redact(config)
-    assert not (tmp_path / "x").exists()
-
-
 @pytest.mark.slow
-def test_average_lam_and_queries_change_after_the_first_epoch(tmp_path):
+def test_a_recipe_object_with_schedule_average_and_bigger_first_round(tmp_path):
     # Validity-based, two passes over the 3,600 kept digits in batches of 512 (7 steps
     # each, K_G 2): the average starts at the second pass's first update, update 14; lam
     # is 0.6 in the first pass and 0.7 in the second; Alg. 2 queries 2,000 samples in the
     # first round and 300 in the second.
+    recipe = recipes.Recipe("test-schedule", "", common={
+        "g_steps": 2, "g_ema_momentum": 0.9, "g_ema_start_epochs": 1, "lam": 0.6,
+        "lam_schedule": (0.6, 0.7), "jit_compile": False},
+        per_method={"validity": {"first_round_queries": 2000, "queries_per_round": 300}})
     out = tmp_path / "run"
     metrics = redact.redact(redact.RedactConfig(
-        method="validity", epochs=2, batch_size=512, g_steps=2, g_ema_momentum=0.9,
-        g_ema_start_epochs=1, lam_schedule=(0.6, 0.7), queries_per_round=300,
-        first_round_queries=2000, eval_samples=500, monitor_samples=100,
-        output_dir=str(out), export=False, verbose=0, jit_compile=False))
+        method="validity", recipe=recipe, epochs=2, batch_size=512, eval_samples=500,
+        monitor_samples=100, output_dir=str(out), export=False, verbose=0))
+    assert metrics["recipe"] == "test-schedule"
     assert metrics["g_ema_start_epochs"] == 1 and metrics["g_ema_warmup"] is True
     assert (metrics["g_ema_start_update"], metrics["g_updates"]) == (14, 28)
     assert (metrics["queries_per_round"], metrics["first_round_queries"]) == (300, 2000)
@@ -146,7 +170,7 @@ def test_average_lam_and_queries_change_after_the_first_epoch(tmp_path):
         [0.6, 0.7])
     report = (out / "report.md").read_text()
     assert "(momentum 0.9, warmed up, from epoch 2)" in report
-    assert "epochs (lam 0.6, then 0.7 from epoch 2, alpha+ 0.95" in report
+    assert "recipe test-schedule (lam 0.6, then 0.7 from epoch 2, alpha+ 0.95" in report
 
 
 def test_label_absent_from_classifier_fails_before_training(tmp_path):
@@ -164,24 +188,22 @@ def test_labels_default_to_zero_unless_a_preset_is_given():
 
 
 @pytest.mark.slow
-def test_union_of_presets_in_adversarial_mode(tmp_path, run_bin):
+def test_union_of_presets_in_adversarial_mode(tmp_path):
     """Digit 0 and ambiguous digits at once, training G only (Appendix H)."""
     out = tmp_path / "run"
-    result = run_bin("redact", "--method=classifier", "--labels=0", "--ambiguity_tau=0.3",
-                     "--freeze_discriminator", "--grid_every=5", "--epochs=1",
-                     "--steps_per_epoch=12",
-                     "--eval_samples=1000", "--monitor_samples=200", f"--output_dir={out}",
-                     "--noexport", "--g_learning_rate=1e-4", "--d_learning_rate=3e-4",
-                     "--g_ema_momentum=0.9")
-    assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads((out / "metrics.json").read_text())
+    recipe = recipes.Recipe("test-adversarial", "", common={
+        "g_learning_rate": 1e-4, "d_learning_rate": 3e-4, "g_ema_momentum": 0.9})
+    metrics = redact.redact(redact.RedactConfig(
+        method="classifier", labels=(0,), ambiguity_tau=0.3, freeze_discriminator=True,
+        grid_every=5, epochs=1, steps_per_epoch=12, eval_samples=1000, monitor_samples=200,
+        output_dir=str(out), export=False, verbose=0, recipe=recipe))
     assert metrics["method"] == "classifier" and metrics["labels"] == [0]
     assert metrics["presets"]["ambiguity_tau"] == 0.3 and metrics["freeze_discriminator"]
     assert (metrics["g_steps"], metrics["d_steps"]) == (1, 0)
     # The learning rates the optimizers ran with, read back from them.
     assert (metrics["g_learning_rate"], metrics["d_learning_rate"]) == (1e-4, 3e-4)
     assert metrics["g_ema_momentum"] == 0.9  # G's optimizer keeps the moving average
-    assert metrics["g_ema_warmup"] is True  # bin/redact's default
+    assert metrics["g_ema_warmup"] is True
     report = (out / "report.md").read_text()
     assert "Adam learning rates G 0.0001 / D 0.0003" in report
     assert "G the moving average of its weights (momentum 0.9, warmed up)" in report
@@ -199,13 +221,17 @@ def test_union_of_presets_in_adversarial_mode(tmp_path, run_bin):
     assert steps == ["step_000000.png", "step_000005.png", "step_000010.png"]
 
 
-def test_boundary_threshold_that_marks_training_images_is_refused(tmp_path, run_bin):
-    result = run_bin("redact", "--method=validity", "--boundary_margin=1",
-                     "--boundary_threshold=0.5", f"--output_dir={tmp_path / 'x'}")
-    assert result.returncode == 2
-    assert "marks 55 of 4000 training images invalid" in result.stderr
-    assert "--force_boundary_threshold" in result.stderr
-    assert "Traceback" not in result.stderr and not (tmp_path / "x").exists()
+def test_unknown_recipe_on_the_command_line(run_bin):
+    result = run_bin("redact", "--recipe=x")
+    assert result.returncode == 2 and "recipe must be one of" in result.stderr
+
+
+def test_boundary_threshold_that_marks_training_images_is_refused(tmp_path):
+    config = redact.RedactConfig(method="validity", boundary_margin=1, boundary_threshold=0.5,
+                                 output_dir=str(tmp_path / "x"), verbose=0)
+    with pytest.raises(ValueError, match="marks 55 of 4000 training images invalid"):
+        redact.redact(config)
+    assert not (tmp_path / "x").exists()
 
 
 def test_attribute_grammar_error_is_shown_where(tmp_path, run_bin):
@@ -241,20 +267,27 @@ def test_bad_labels_flag(run_bin):
     assert result.returncode != 0 and "--labels must be integers" in result.stderr
 
 
-def test_bad_lam_schedule_flag(run_bin):
-    result = run_bin("redact", "--lam_schedule=0.6,high")
-    assert result.returncode != 0
-    assert "--lam_schedule must be numbers; received ['0.6', 'high']" in result.stderr
+def test_tuning_levers_are_not_command_line_flags(run_bin):
+    result = run_bin("redact", "--lam_schedule=0.6,0.7")
+    assert result.returncode != 0 and "Unknown command line flag 'lam_schedule'" in result.stderr
+
+
+def test_help_lists_about_25_flags(run_bin):
+    result = run_bin("redact", "--helpshort")
+    flags = [line for line in result.stdout.splitlines() if line.startswith("  --")]
+    assert len(flags) <= 27, flags
 
 
 @pytest.mark.slow
 def test_redaction_classifier_describes_omega_while_classifier_measures(tmp_path):
     small = PRETRAINED / "small" / "classifier.keras"
     out = tmp_path / "run"
+    recipe = recipes.Recipe("test-small-f", "", per_method={"classifier": {
+        "redaction_classifier": "mnist/small/classifier.keras", "tau": 0.95,
+        "jit_compile": False}})
     metrics = redact.redact(redact.RedactConfig(
-        method="classifier", redaction_classifier=str(small), tau=0.95, epochs=1,
-        steps_per_epoch=2, eval_samples=500, monitor_samples=100, output_dir=str(out),
-        export=False, verbose=0, jit_compile=False))
+        method="classifier", recipe=recipe, epochs=1, steps_per_epoch=2, eval_samples=500,
+        monitor_samples=100, output_dir=str(out), export=False, verbose=0))
     assert metrics["redaction_classifier"] == str(small)
     assert "Omega described by the classifier" in (out / "report.md").read_text()
     # p_Omega starts as the training images with f < tau for the small classifier's f
