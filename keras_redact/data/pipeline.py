@@ -1,4 +1,8 @@
-"""The one `tf.data` pipeline: scale to [-1, 1], split by a redaction predicate, batch."""
+"""The one `tf.data` pipeline: scale uint8 images to [-1, 1], split by a predicate, batch.
+
+Only uint8 samples (images) are scaled; float samples of any shape pass through as they
+are, so a generator of 2-D points or feature vectors trains on its own data's values.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,16 @@ Predicate = Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 def scale_images(images):
     """uint8 `[0, 255]` -> float32 `[-1, 1]` (the DCGAN `tanh` range)."""
     return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def scale_samples(samples):
+    """uint8 images -> float32 in [-1, 1] (`scale_images`); float samples unchanged (float32)."""
+    if samples.dtype == tf.uint8:
+        return scale_images(samples)
+    if not samples.dtype.is_floating:
+        raise ValueError("samples must be uint8 images or floats; received dtype "
+                         f"{samples.dtype.name}")
+    return tf.cast(samples, tf.float32)
 
 
 def unscale_images(images):
@@ -67,10 +81,10 @@ def batches(
     repeat: bool = False,
     shuffle_buffer: int = 10_000,
 ) -> tf.data.Dataset:
-    """Builds training batches of images in [-1, 1].
+    """Builds training batches: uint8 images scaled to [-1, 1], float samples as they are.
 
     Args:
-        source: An `ImageSource` or an unbatched dataset of `(uint8 image, label)`.
+        source: An `ImageSource` or an unbatched dataset of `(sample, label)`.
         batch_size: Batch size.
         predicate: The redaction predicate; needed unless `part` is `"all"`.
         part: `"all"`, `"kept"` (samples where the predicate is False: X minus Omega) or
@@ -99,7 +113,7 @@ def batches(
             raise ValueError(f"part={part!r} needs a predicate")
         kept, redacted = split(ds, predicate)
         ds = kept if part == "kept" else redacted
-    ds = ds.map(lambda x, y: (scale_images(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(lambda x, y: (scale_samples(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     if cache:
         ds = ds.cache()
         if ds.cardinality() == tf.data.UNKNOWN_CARDINALITY:
@@ -128,7 +142,7 @@ def shuffled_batches(ds: tf.data.Dataset, batch_size: int, *, shuffle: bool = Tr
 
 def to_numpy(source: ImageSource | tf.data.Dataset, predicate: Predicate | None = None,
              part: str = "all") -> tuple[np.ndarray, np.ndarray]:
-    """Materialises a (part of a) source as float32 images in [-1, 1] and int64 labels."""
+    """Materialises a (part of a) source as float32 samples (`batches`' scaling) and labels."""
     ds = batches(source, 1024, predicate=predicate, part=part, shuffle=False,
                  with_labels=True, drop_remainder=False, cache=False)
     xs, ys = [], []
@@ -136,6 +150,7 @@ def to_numpy(source: ImageSource | tf.data.Dataset, predicate: Predicate | None 
         xs.append(x.numpy())
         ys.append(y.numpy())
     if not xs:
-        shape = source.image_shape if isinstance(source, ImageSource) else (0, 0, 0)
+        shape = (source.image_shape if isinstance(source, ImageSource)
+                 else tuple(source.element_spec[0].shape))
         return np.zeros((0, *shape), np.float32), np.zeros((0,), np.int64)
     return np.concatenate(xs), np.concatenate(ys)

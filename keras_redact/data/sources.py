@@ -1,8 +1,20 @@
 """Image dataset sources: the embedded MNIST subset, TFDS, IDX folders and image folders.
 
 Every source yields the same thing, an `ImageSource`: an unbatched `tf.data.Dataset` of
-`(image, label)` pairs (uint8 `(H, W, C)`, int64; -1 where the data has no labels) with its
-shape and class count. `keras_redact.data.pipeline` turns it into training batches.
+`(sample, label)` pairs (int64 labels; -1 where the data has no labels) with the samples'
+shape and class count. The file sources give uint8 images `(H, W, C)`; `from_arrays` also
+takes float samples of any shape (a 2-D point, a feature vector), which the pipeline passes
+through unscaled. `keras_redact.data.pipeline` turns a source into training batches.
+
+Where the files must be:
+- an IDX folder holds `train-images-idx3-ubyte` and `train-labels-idx1-ubyte` (the train
+  split) and `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte` (the test split), each
+  optionally gzipped (`.gz`), directly in the folder: the layout of MNIST's and
+  Fashion-MNIST's downloads;
+- an image folder holds one sub-folder per class, named by the class, with the images
+  (`.png`, `.jpg`, `.jpeg`, `.bmp`, `.gif`, all one size) inside; optionally under
+  `train/` and `test/` sub-folders for the two splits (without them, every image is
+  `train`). Classes are numbered in the sorted order of their folder names.
 """
 
 from __future__ import annotations
@@ -32,13 +44,14 @@ KNOWN_SOURCES = (
 
 @dataclasses.dataclass(frozen=True)
 class ImageSource:
-    """A dataset of images with labels, as loaded from any source.
+    """A dataset of samples with labels, as loaded from any source.
 
     Attributes:
         name: The name or path it was loaded from.
         split: The split, for example `"train"`.
-        dataset: Unbatched `tf.data.Dataset` of `(uint8 image (H, W, C), int64 label)`.
-        image_shape: `(H, W, C)`.
+        dataset: Unbatched `tf.data.Dataset` of `(sample, int64 label)`: uint8 images
+            `(H, W, C)` from the file sources, or float samples of any shape.
+        image_shape: One sample's shape (`(H, W, C)` for images); also `sample_shape`.
         num_classes: Number of classes, or None when the data has no labels.
         size: Number of examples, or None when unknown.
     """
@@ -46,9 +59,14 @@ class ImageSource:
     name: str
     split: str
     dataset: tf.data.Dataset
-    image_shape: tuple[int, int, int]
+    image_shape: tuple[int, ...]
     num_classes: int | None
     size: int | None
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        """One sample's shape, without the batch axis (`image_shape`)."""
+        return self.image_shape
 
 
 def _unknown_source(name) -> ValueError:
@@ -97,14 +115,34 @@ def load(name: str = EMBEDDED, split: str = "train", data_dir: str | None = None
 
 def from_arrays(images, labels=None, *, name="arrays", split="train",
                 num_classes=None) -> ImageSource:
-    """Wraps uint8 images `(N, H, W, C)` (or `(N, H, W)`) and labels as an `ImageSource`."""
+    """Wraps samples of any shape `(N, ...)` and their labels as an `ImageSource`.
+
+    uint8 samples are images in [0, 255] (`(N, H, W)` gains a channel axis); the pipeline
+    scales them to [-1, 1]. Float samples (a 2-D point `(N, 2)`, a feature vector, an
+    image already in the generator's range) are used as they are, cast to float32.
+
+    Args:
+        images: The samples, uint8 images or floats.
+        labels: Their integer labels (default: -1, no labels).
+        name: The source's name.
+        split: Its split.
+        num_classes: The number of classes (default: the largest label + 1).
+
+    Raises:
+        ValueError: For another dtype, no sample axis, or as many labels as samples not.
+    """
     images = np.asarray(images)
-    if images.ndim == 3:
-        images = images[..., None]
-    if images.ndim != 4:
-        raise ValueError(f"images must have shape (N, H, W, C); received {images.shape}")
-    if images.dtype != np.uint8:
-        raise ValueError(f"images must be uint8 in [0, 255]; received dtype {images.dtype}")
+    if images.ndim < 2:
+        raise ValueError("samples must have shape (N, ...), one row per sample; received "
+                         f"shape {images.shape}")
+    if images.dtype == np.uint8:
+        if images.ndim == 3:
+            images = images[..., None]
+    elif np.issubdtype(images.dtype, np.floating):
+        images = images.astype(np.float32)
+    else:
+        raise ValueError("samples must be uint8 images in [0, 255] (scaled to [-1, 1]) or "
+                         f"floats (used as they are); received dtype {images.dtype}")
     labels = (np.full(len(images), -1, np.int64) if labels is None
               else np.asarray(labels, np.int64))
     if len(labels) != len(images):

@@ -338,8 +338,9 @@ def kept_batches(config: RedactConfig, omega: Omega, data: Data):
         return pipeline.batches(data.source, config.batch_size, seed=config.seed,
                                 part="kept", repeat=repeat,
                                 predicate=pipeline.label_predicate(config.redacted_labels))
-    return pipeline.batches(pipeline.from_scaled(data.images[kept], data.labels[kept],
-                                                 name=data.source.name),
+    # The kept samples as materialised (float32): the pipeline passes them through.
+    return pipeline.batches(sources.from_arrays(data.images[kept], data.labels[kept],
+                                                name=data.source.name),
                             config.batch_size, seed=config.seed, repeat=repeat)
 
 

@@ -213,14 +213,19 @@ class GANBase(ReplicaPlumbing, keras.Model):
 
 @keras.saving.register_keras_serializable(package="keras_redact")
 class DCGAN(GANBase):
-    """DCGAN pre-training with the label-smoothed loss of Appendix D.
+    """GAN pre-training with the label-smoothed loss of Appendix D, for any (G, D) pair.
+
+    The name is the paper's set-up (DCGAN networks, `DCGANGenerator` and
+    `DCGANDiscriminator`), but the model trains any pair of Keras models: a generator from
+    latents to samples of any shape (images, 2-D points, feature vectors) and a
+    discriminator from those samples to the probability that they are real.
 
     Each batch gets `d_steps` discriminator updates and then `g_steps` generator updates
     (the paper's K_D = 1 and K_G = 5), each with fresh latents.
 
     Args:
-        generator: A Keras model from latents `(latent_dim,)` to images.
-        discriminator: A Keras model from images to the probability that they are real.
+        generator: A Keras model from latents `(latent_dim,)` to samples.
+        discriminator: A Keras model from samples to the probability that they are real.
         seed: Seed of the latent sampler, for reproducible runs.
 
     Example:

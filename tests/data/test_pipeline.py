@@ -47,3 +47,24 @@ def test_bad_part_and_missing_predicate():
 def test_to_numpy_kept():
     x, y = data.to_numpy(_source(), data.label_predicate([1, 2]), part="kept")
     assert x.shape == (3, 4, 4, 1) and set(y.tolist()) == {0}
+
+
+def test_float_samples_of_any_shape_pass_through_unscaled():
+    points = np.random.default_rng(0).normal(size=(12, 2)) * 5.0  # float64 2-D points
+    source = data.from_arrays(points, np.arange(12) % 3)
+    assert source.sample_shape == (2,) and source.num_classes == 3
+    kept = data.batches(source, 4, predicate=data.label_predicate([0]), part="kept",
+                        shuffle=False)
+    np.testing.assert_allclose(np.concatenate([b.numpy() for b in kept]),
+                               points[np.arange(12) % 3 != 0].astype(np.float32))
+    images, labels = data.to_numpy(data.from_arrays(np.zeros((3, 4, 4, 1), np.float32)))
+    assert images.shape == (3, 4, 4, 1) and (images == 0).all() and (labels == -1).all()
+
+
+def test_other_dtypes_are_refused_not_rescaled():
+    with pytest.raises(ValueError, match="samples must be uint8 images in \\[0, 255\\] .* or "
+                                         "floats .*; received dtype int64"):
+        data.from_arrays(np.zeros((4, 2), np.int64))
+    with pytest.raises(ValueError, match=r"shape \(N, ...\), one row per sample; received "
+                                         r"shape \(4,\)"):
+        data.from_arrays(np.zeros(4, np.float32))
