@@ -23,6 +23,9 @@ _DATASET = flags.DEFINE_string(
     "image folder.")
 _WHAT = flags.DEFINE_enum("what", "gan", ["gan", "classifier"], "What to pre-train.")
 _EPOCHS = flags.DEFINE_integer("epochs", 200, "Training epochs (paper: 200 for the GAN).")
+_STEPS_PER_EPOCH = flags.DEFINE_integer(
+    "steps_per_epoch", None, "Train steps per epoch (default: one pass over the data); "
+    "caps the epochs of a large dataset.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Batch size (paper: 64).")
 _OUTPUT = flags.DEFINE_string("output", "runs/pretrained", "Folder for the trained models.")
 _WORK_DIR = flags.DEFINE_string(
@@ -55,6 +58,7 @@ def main(argv):
 
     config = pretrain.PretrainConfig(
         dataset=_DATASET.value, what=_WHAT.value, epochs=_EPOCHS.value,
+        steps_per_epoch=_STEPS_PER_EPOCH.value,
         batch_size=_BATCH_SIZE.value, output=_OUTPUT.value, work_dir=_WORK_DIR.value,
         data_dir=_DATA_DIR.value, seed=_SEED.value, g_steps=_G_STEPS.value,
         d_steps=_D_STEPS.value, classifier=_CLASSIFIER.value,

@@ -8,6 +8,10 @@ Omega), all over the same N generated samples, streamed in batches.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import io as pyio
+import json
+import os
 import pathlib
 import time
 
@@ -15,7 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import checks, io
+from keras_redact import __version__, checks, io
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import inception, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
@@ -176,13 +180,11 @@ def evaluate(config: EvaluateConfig) -> dict:
         figures["invalidity"], figures["invalidity_ci"] = measured.value, list(measured.ci)
     if "is" in config.metrics:
         figures["inception_score"] = quality.inception_score_from_logits(logits)
-    kept = None
-    if need_features or inception_model is not None:  # The reference: X minus Omega.
-        train = sources.load(config.dataset, "train", data_dir=config.data_dir)
-        kept, _ = pipeline.to_numpy(train, pipeline.label_predicate(config.labels), "kept")
+    if inception_model is not None:  # The reference: X minus Omega.
+        kept = _kept_images(config)
     if need_features:
-        real = np.concatenate([np.asarray(features_model(kept[i:i + 1000], training=False)[1])
-                               for i in range(0, len(kept), 1000)])
+        real, figures["reference_cached"] = reference_features(
+            config, config.classifier or PRETRAINED / "classifier.keras", features_model)
         if "fid" in config.metrics:
             figures["fid"] = quality.frechet_distance_from_features(feats, real)
         if "kid" in config.metrics:
@@ -201,6 +203,69 @@ def evaluate(config: EvaluateConfig) -> dict:
         io.write_json(out / "metrics.json", figures)
         io.write_bytes(out / "metrics.md", markdown_table(figures).encode())
     return figures
+
+
+def _kept_images(config: EvaluateConfig) -> np.ndarray:
+    """The training samples outside Omega (the labels' complement), in [-1, 1]."""
+    train = sources.load(config.dataset, "train", data_dir=config.data_dir)
+    return pipeline.to_numpy(train, pipeline.label_predicate(config.labels), "kept")[0]
+
+
+def cache_dir() -> pathlib.Path:
+    """Where reference features are cached: `$KERAS_REDACT_CACHE`, or the user cache.
+
+    The user cache is `$XDG_CACHE_HOME/keras_redact` (default `~/.cache/keras_redact`).
+    """
+    if os.environ.get("KERAS_REDACT_CACHE"):
+        return pathlib.Path(os.environ["KERAS_REDACT_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache"
+    return pathlib.Path(base) / "keras_redact"
+
+
+def _fingerprint(config: EvaluateConfig, classifier_path) -> str:
+    """A key for the kept data's features: the data's files, the labels, the evaluator."""
+    digest = hashlib.sha256()
+    digest.update(pathlib.Path(classifier_path).read_bytes())
+    data = pathlib.Path(os.path.expanduser(str(config.dataset)))
+    if config.dataset == sources.EMBEDDED:
+        identity = [sources.EMBEDDED, __version__]
+    elif data.is_dir():
+        identity = sorted((str(f.relative_to(data)), f.stat().st_size, f.stat().st_mtime_ns)
+                          for f in data.rglob("*") if f.is_file())
+    else:  # a TFDS name: its prepared data are versioned by TFDS
+        identity = [str(config.dataset), str(config.data_dir)]
+    digest.update(json.dumps([identity, sorted(config.labels)], default=str).encode())
+    return digest.hexdigest()[:32]
+
+
+def reference_features(config: EvaluateConfig, classifier_path, features_model
+                       ) -> tuple[np.ndarray, bool]:
+    """The evaluator's features of the kept training data, cached across calls.
+
+    FID and KID compare the generated samples' features with these. They depend only on
+    the data, the labels redacted and the evaluator, so they are computed once and kept
+    in `cache_dir()` under a key of all three (the data's files with their sizes and
+    times, the labels, the evaluator file's bytes); a changed file is a new key.
+
+    Returns:
+        The features and whether they came from the cache.
+    """
+    path = cache_dir() / "features" / f"{_fingerprint(config, classifier_path)}.npy"
+    if path.is_file():
+        try:
+            return np.load(path), True
+        except (OSError, ValueError):  # a damaged cache file: compute afresh
+            pass
+    kept = _kept_images(config)
+    real = np.concatenate([np.asarray(features_model(kept[i:i + 1000], training=False)[1])
+                           for i in range(0, len(kept), 1000)])
+    buffer = pyio.BytesIO()
+    np.save(buffer, real)
+    try:
+        io.write_bytes(path, buffer.getvalue())
+    except OSError:  # a read-only home: evaluate without the cache
+        pass
+    return real, False
 
 
 def markdown_table(figures: dict) -> str:

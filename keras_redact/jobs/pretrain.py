@@ -30,6 +30,8 @@ class PretrainConfig:
         dataset: Dataset name or path (see `keras_redact.data.load`).
         what: `"gan"` or `"classifier"`.
         epochs: Training epochs (paper: 200 for the GAN).
+        steps_per_epoch: Train steps per epoch (default: one pass over the data); the
+            data repeat as needed. Caps an epoch of a large dataset.
         batch_size: Batch size (paper: 64).
         output: Folder for the trained models and `metrics.json`.
         work_dir: Folder for per-epoch sample grids, TensorBoard logs and the
@@ -44,7 +46,8 @@ class PretrainConfig:
         learning_rate: Adam learning rate.
         base_filters: Width of the DCGAN, or of the label classifier's first block
             (None: the builders' defaults; the classifier's is 32).
-        jit_compile: Compile the train step with XLA.
+        jit_compile: Compile the train step with XLA (the classifier: where its layers
+            allow; its augmentation layers do not).
         strategy: `tf.distribute` strategy: `"default"`, `"mirrored"`, `"multi_worker"` or
             `"tpu"` (see `keras_redact.distribute`); `batch_size` is the global batch.
         mixed_precision: Keras dtype policy: `"float32"`, `"mixed_float16"` or
@@ -69,6 +72,7 @@ class PretrainConfig:
     dataset: str = sources.EMBEDDED
     what: str = "gan"
     epochs: int = 200
+    steps_per_epoch: int | None = None
     batch_size: int = 64
     output: str = "runs/pretrained"
     work_dir: str | None = None
@@ -102,8 +106,22 @@ class PretrainConfig:
         if self.teacher_generator and not self.teacher:
             raise ValueError("teacher_generator adds generated samples labelled by the "
                              "teacher: it needs teacher (a label classifier .keras)")
-        check_positive_integers(self, ("base_filters",), optional=True)
+        check_positive_integers(self, ("base_filters", "steps_per_epoch"), optional=True)
         distribute.check_names(self.strategy, self.mixed_precision)
+
+
+_ONLY_FOR = {
+    "gan": ("alpha_plus", "alpha_minus", "d_steps", "g_steps", "learning_rate",
+            "classifier", "eval_samples"),
+    "classifier": ("teacher", "teacher_generator", "teacher_samples"),
+}
+"""Settings that apply to one kind of pre-training only."""
+
+
+def settings_of(config: PretrainConfig) -> dict:
+    """The job's settings as `metrics.json` records them: those that apply to `what`."""
+    other = "classifier" if config.what == "gan" else "gan"
+    return {k: v for k, v in dataclasses.asdict(config).items() if k not in _ONLY_FOR[other]}
 
 
 def _targets(output: pathlib.Path, what: str) -> list[pathlib.Path]:
@@ -141,8 +159,7 @@ def pretrain(config: PretrainConfig, source: sources.ImageSource | None = None) 
             figures = _pretrain_classifier(config, train, output, work_dir)
     figures.update(dataset=config.dataset, what=config.what, epochs=config.epochs,
                    batch_size=config.batch_size, seed=config.seed,
-                   seconds=round(time.time() - start, 1),
-                   config=dataclasses.asdict(config))
+                   seconds=round(time.time() - start, 1), config=settings_of(config))
     io.write_json(output / f"{config.what}_metrics.json", figures)
     return figures
 
@@ -174,8 +191,10 @@ def compiled_gan(config: PretrainConfig, image_shape) -> DCGAN:
 def _pretrain_gan(config, train, output, work_dir) -> dict:
     gan = compiled_gan(config, train.image_shape)
     generator, discriminator = gan.generator, gan.discriminator
-    data = pipeline.batches(train, config.batch_size, seed=config.seed)
+    data = pipeline.batches(train, config.batch_size, seed=config.seed,
+                            repeat=config.steps_per_epoch is not None)
     history = gan.fit(data, epochs=config.epochs, verbose=config.verbose,
+                      steps_per_epoch=config.steps_per_epoch,
                       callbacks=_callbacks(work_dir, with_grid=True))
     io.save_keras(generator, output / "generator.keras", overwrite=config.overwrite)
     io.save_keras(discriminator, output / "discriminator.keras", overwrite=config.overwrite)
@@ -213,18 +232,24 @@ def _pretrain_classifier(config, train, output, work_dir) -> dict:
                                  drop_remainder=False)
     if teacher is None:
         data, size = pipeline.batches(train, config.batch_size, seed=config.seed,
-                                      with_labels=True), train.size
+                                      with_labels=True,
+                                      repeat=config.steps_per_epoch is not None), train.size
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         validation = test_data
     else:
         data, size, figures = _distillation_batches(config, train, teacher, generator)
         loss = keras.losses.CategoricalCrossentropy(from_logits=True)
         validation = None  # targets are the teacher's probabilities; labels come after
-    steps = config.epochs * (size // config.batch_size if size else 100)
+    steps = config.epochs * (config.steps_per_epoch
+                             or (size // config.batch_size if size else 100))
     schedule = keras.optimizers.schedules.CosineDecay(1e-3, decay_steps=max(steps, 1))
     classifier.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=1e-4),
-                       loss=loss, metrics=["accuracy"], jit_compile=config.jit_compile)
+                       loss=loss, metrics=["accuracy"],
+                       # "auto": XLA where the layers allow it, without Keras' warning
+                       # that the augmentation layers do not.
+                       jit_compile="auto" if config.jit_compile else False)
     classifier.fit(data, epochs=config.epochs, verbose=config.verbose, shuffle=False,
+                   steps_per_epoch=config.steps_per_epoch,
                    validation_data=validation,
                    callbacks=_callbacks(work_dir, with_grid=False))
     images, labels = (np.concatenate(a) for a in zip(*test_data.as_numpy_iterator()))
@@ -271,7 +296,8 @@ def _distillation_batches(config, train, teacher, generator=None):
     probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(_logits(teacher, images)))
     data = pipeline.shuffled_batches(
         tf.data.Dataset.from_tensor_slices((images, probabilities)), config.batch_size,
-        seed=config.seed, shuffle_buffer=len(images))
+        seed=config.seed, shuffle_buffer=len(images),
+        repeat=config.steps_per_epoch is not None)
     return data, len(images), figures
 
 

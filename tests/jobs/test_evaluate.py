@@ -41,6 +41,27 @@ def test_all_metrics_written(models, tmp_path):
     assert "| Inception Score |" in (tmp_path / "out" / "metrics.md").read_text()
 
 
+def test_kept_data_features_are_cached_by_data_labels_and_evaluator(models, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setenv("KERAS_REDACT_CACHE", str(tmp_path / "cache"))
+    first = evaluate.evaluate(_config(models, metrics=("fid",)))
+    assert first["reference_cached"] is False
+    assert len(list((tmp_path / "cache" / "features").glob("*.npy"))) == 1
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("the kept data were read again")
+
+    monkeypatch.setattr(evaluate, "_kept_images", no_data)
+    second = evaluate.evaluate(_config(models, metrics=("fid",)))
+    assert second["reference_cached"] is True and second["fid"] == first["fid"]
+    # Other labels are another reference: computed afresh.
+    monkeypatch.undo()
+    monkeypatch.setenv("KERAS_REDACT_CACHE", str(tmp_path / "cache"))
+    other = evaluate.evaluate(_config(models, metrics=("fid",), labels=(1,)))
+    assert other["reference_cached"] is False
+    assert len(list((tmp_path / "cache" / "features").glob("*.npy"))) == 2
+
+
 def test_saved_model_gives_the_same_figures(models):
     a = evaluate.evaluate(_config(models, metrics=("invalidity", "is")))
     b = evaluate.evaluate(_config(models, generator=str(models / "sm" / "1"),

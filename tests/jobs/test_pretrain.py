@@ -60,6 +60,23 @@ def test_pretrain_classifier_of_a_given_width(tmp_path):
     classifier = keras.saving.load_model(tmp_path / "models" / "classifier.keras")
     assert classifier.filters == 4 and figures["config"]["base_filters"] == 4
     assert figures["test_size"] == 1000 and 0.0 <= figures["test_accuracy"] <= 1.0
+    # The metrics file records the classifier's settings, not the GAN's.
+    for gan_only in ("alpha_plus", "alpha_minus", "d_steps", "g_steps", "learning_rate"):
+        assert gan_only not in figures["config"], gan_only
+    assert "teacher" in figures["config"]
+
+
+def test_steps_per_epoch_caps_the_epochs(tmp_path, capfd):
+    figures = pretrain.pretrain(pretrain.PretrainConfig(
+        what="classifier", epochs=2, steps_per_epoch=3, base_filters=4,
+        output=str(tmp_path / "models"), work_dir=str(tmp_path / "work"), verbose=0))
+    assert figures["config"]["steps_per_epoch"] == 3
+    # The augmentation layers do not compile with XLA: "auto" leaves it off, silently.
+    assert "jit_compile" not in capfd.readouterr().err
+    gan = pretrain.pretrain(pretrain.PretrainConfig(
+        what="gan", epochs=1, steps_per_epoch=2, base_filters=4, g_steps=1,
+        output=str(tmp_path / "gan"), work_dir=str(tmp_path / "gan-work"), verbose=0))
+    assert "teacher" not in gan["config"] and gan["config"]["g_steps"] == 1
 
 
 def test_pretrain_rejects_a_width_below_one():
