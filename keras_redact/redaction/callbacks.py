@@ -70,7 +70,7 @@ class LamSchedule(keras.callbacks.Callback):
     (more weight on p_Omega) redacts faster, a high one keeps more of G's quality
     (docs/redaction.md). The compiled step reads lam from a variable, so changing it
     does not re-trace the step. Adds `lam` to the epoch logs. Measured on MNIST
-    (docs/benchmarks.md, session 11): each epoch's invalidity follows that epoch's lam
+    (docs/benchmarks.md): each epoch's invalidity follows that epoch's lam
     within an epoch or two, so a low first lam speeds the first epoch while the figures
     at the end are those of the last lam.
 

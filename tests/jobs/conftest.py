@@ -15,7 +15,7 @@ def run_command(name, *args):
                           capture_output=True, text=True, env=env, timeout=900)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def run_bin():
     """`run_command` as a fixture."""
     return run_command
