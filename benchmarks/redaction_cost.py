@@ -1,9 +1,7 @@
-"""Issue 3's cost target measured on whole runs: 8 redaction epochs / the shipped pre-training.
+"""The cost target on whole runs: 8 redaction epochs against the shipped pre-training.
 
-    python benchmarks/redaction_cost.py --method=classifier --g_steps=3 --alpha_minus=0 \\
-        --noguide_omega --g_learning_rate=4e-4 --g_ema_momentum=0.99 --tau=0.8 --nojit_compile \\
-        [--pretrain_epochs=3]
-    python benchmarks/redaction_cost.py --recipe=targets --method=validity  # issue 3's recipe
+    python benchmarks/redaction_cost.py --method=classifier [--pretrain_epochs=3]
+    python benchmarks/redaction_cost.py --recipe=paper --method=validity
 
 `throughput.py` times single steps from the shipped weights; a whole redaction also pays
 for compiling its step and, validity-based, for its queries between epochs, and its
@@ -20,13 +18,13 @@ the real thing, in one process:
    the host), so the pre-training's cost is its fastest first epoch plus its fastest later
    epoch times the remaining epochs: if anything too low, and the share too high.
 
-Prints the epochs' times and the share (issue 3: at most 10%) three times: with the
+Prints the epochs' times and the share (the target: at most 10%) three times: with the
 redaction's epochs as they ran, with the pre-training's estimator applied to them too
 (its first epoch, which compiles, plus its fastest later epoch times the others), the
 like-for-like figure when load drifts, and in CPU time (the process's, all threads:
 `TrainTime.epoch_cpu_seconds`; the redaction as it ran, the pre-training by the same
 fastest-epochs estimator), which leaves out time the process waited (on the development
-machine it drifted as much as the wall time: docs/benchmarks.md, session 9). Runs go to
+machine it drifted as much as the wall time: docs/benchmarks.md). Runs go to
 runs/cost-<method>-<timestamp>/ (`-2`, ... for jobs started in the same second).
 """
 

@@ -26,7 +26,7 @@ rows run (the shipped one: 32, 18.7 million multiply-adds an image, 11 times D's
 million; 8, the shipped small one for `bin/redact --redaction_classifier`: 1.3 million;
 any other width is a fresh, untrained f, inside whose Omega few samples fall).
 Under the table, each redaction row's 8 epochs over the kept digits as a share of the
-pre-training run that made the shipped DCGAN (issue 3: at most 10%), with that run's
+pre-training run that made the shipped DCGAN (the target: at most 10%), with that run's
 settings read from its `gan_metrics.json` (K_G = 5, XLA: so the share needs the XLA
 pre-training row, which --compare_jit or --jit_compile gives). Single steps from the
 shipped weights: `redaction_cost.py` times whole runs.
@@ -194,7 +194,7 @@ def main(argv):
 def _redaction_costs(rows, n_train, n_kept, epochs=8):
     """Lines giving each redaction row's `epochs` epochs as a share of the shipped pre-training.
 
-    Issue 3's cost target: 8 redaction epochs over the kept digits against the pre-training
+    The cost target: 8 redaction epochs over the kept digits against the pre-training
     run that made the shipped DCGAN, as that run was configured (its `gan_metrics.json`:
     epochs, K_G, batch and XLA), timed with this run's rate of that very step. Step time
     only: the validity-based method's queries and f's one pass over the kept data come on top.

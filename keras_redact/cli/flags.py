@@ -7,28 +7,29 @@ from absl import app, flags
 from keras_redact import distribute
 
 
-def define_scaling_flags(jit_default: bool | None = True) -> dict:
-    """Defines `--strategy`, `--jit_compile` and `--mixed_precision`.
+def define_scaling_flags(jit: bool = True) -> dict:
+    """Defines `--strategy`, `--mixed_precision` and, with `jit`, `--jit_compile`.
 
     Args:
-        jit_default: `--jit_compile`'s default; `None`: the job's recipe decides.
+        jit: Define `--jit_compile` too (`bin/redact` leaves XLA to its recipe).
 
     Returns:
         The flag holders by config field name; `scaling_values(holders)` reads them.
     """
-    return {
+    holders = {
         "strategy": flags.DEFINE_enum(
             "strategy", "default", list(distribute.STRATEGIES),
             "tf.distribute strategy: default (one device), mirrored (all local GPUs), "
             "multi_worker (machines listed in TF_CONFIG; see docs/scaling.md) or tpu. "
-            "--batch_size is the global batch and must split evenly over the replicas."),
-        "jit_compile": flags.DEFINE_bool(
-            "jit_compile", jit_default, "Compile the train step with XLA"
-            + (" (default: the recipe's)." if jit_default is None else ".")),
+            "The batch is the global batch and must split evenly over the replicas."),
         "mixed_precision": flags.DEFINE_enum(
             "mixed_precision", "float32", list(distribute.PRECISIONS),
             "Keras dtype policy; mixed_float16 adds loss scaling. Outputs stay float32."),
     }
+    if jit:
+        holders["jit_compile"] = flags.DEFINE_bool("jit_compile", True,
+                                                   "Compile the train step with XLA.")
+    return holders
 
 
 def scaling_values(holders: dict) -> dict:

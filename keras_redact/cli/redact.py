@@ -82,7 +82,7 @@ _ATTRIBUTE_NAMES = flags.DEFINE_list(
 _FREEZE_D = flags.DEFINE_bool(
     "freeze_discriminator", False, "Train G only, against the frozen D and f: on-manifold "
     "adversarial samples (Appendix H); writes a sample grid every 10 iterations.")
-_SCALING = define_scaling_flags(jit_default=None)
+_SCALING = define_scaling_flags(jit=False)
 
 
 def main(argv):

@@ -275,7 +275,7 @@ def test_tuning_levers_are_not_command_line_flags(run_bin):
 def test_help_lists_about_25_flags(run_bin):
     result = run_bin("redact", "--helpshort")
     flags = [line for line in result.stdout.splitlines() if line.startswith("  --")]
-    assert len(flags) <= 27, flags
+    assert len(flags) <= 26, flags
 
 
 @pytest.mark.slow
