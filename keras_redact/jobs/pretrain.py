@@ -57,7 +57,7 @@ class PretrainConfig:
         eval_samples: Generated samples for that report.
         teacher: Classifier: a label classifier `.keras` whose class probabilities the new
             one learns (knowledge distillation) instead of the labels: a cheaper f that
-            judges like the teacher (`bin/redact --redaction_classifier`). No
+            judges like the teacher (a recipe's `redaction_classifier`). No
             augmentation then: the targets are the teacher's outputs on the images as
             they are.
         teacher_generator: Classifier, with `teacher`: a generator `.keras` whose
