@@ -11,15 +11,19 @@ signatures:
 | `sample_png`      | `seed` int64 [], `num_samples` int32 [] | `png_bytes` string [None]       |
 
 `sample*` draw latents with `tf.random.stateless_normal` from the seed, so they are
-deterministic for a seed and need no numpy on the client. The PNG output is named
-`png_bytes` because TF Serving's REST API base64-encodes (`{"b64": ...}`) exactly the string
-outputs whose names end in `_bytes`. `num_samples` must be in [1, MAX_SAMPLES] at serving
-time. The redaction metadata travels as the asset `assets/redaction_metadata.json`.
+deterministic for a seed and need no numpy on the client. Every signature checks its
+inputs before any work (`num_samples` in [1, MAX_SAMPLES], finite latents; the latents'
+shape by the signature) and answers a bad request with an `InvalidArgumentError`. The PNG
+output is named `png_bytes` because TF Serving's REST API base64-encodes (`{"b64": ...}`)
+exactly the string outputs whose names end in `_bytes`. The redaction metadata travels as
+the asset `assets/redaction_metadata.json`.
 
 Versions are integers; a new export gets the largest existing version plus one, an existing
 version is never overwritten, and the directory is written under a temporary name and
 renamed into place, so TF Serving (which only loads integer-named folders) never sees a
-half-written version.
+half-written version. Concurrent exports into one base take distinct versions (the loser
+of a race for a number takes the next free one), and the temporary folders of killed
+exports are removed by the next export (`remove_stale_exports`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,9 @@ import json
 import os
 import pathlib
 import shutil
+import socket
 import tempfile
+import time
 
 import tensorflow as tf
 
@@ -67,14 +73,29 @@ class _GeneratorServing(tf.Module):
         return unscale_images(self.generator(latents, training=False))
 
     def _serve(self, latents):
+        # Checked before G runs: a non-finite latent would come back as NaN images.
+        shape = tf.shape(latents)
+        fits = tf.debugging.Assert(
+            tf.logical_and(tf.equal(tf.size(shape), 2), tf.equal(shape[-1], self.latent_dim)),
+            [f"latents must have shape (batch, {self.latent_dim}); received shape", shape])
+        with tf.control_dependencies([fits]):
+            finite = tf.debugging.Assert(
+                tf.reduce_all(tf.math.is_finite(latents)),
+                ["latents must be finite numbers; received NaN or Inf"])
+        with tf.control_dependencies([finite]):
+            latents = tf.identity(latents)
         return {"images": self._images(latents)}
 
     def _latents(self, seed, num_samples):
-        tf.debugging.assert_greater(num_samples, 0, message="num_samples must be >= 1")
-        tf.debugging.assert_less_equal(
-            num_samples, MAX_SAMPLES, message=f"num_samples must be <= {MAX_SAMPLES}")
+        # The bounds hold before any latent is drawn: a request for 10**7 samples fails at
+        # once instead of allocating them first.
+        valid = tf.debugging.Assert(
+            tf.logical_and(num_samples >= 1, num_samples <= MAX_SAMPLES),
+            [f"num_samples must be in [1, {MAX_SAMPLES}]; received", num_samples])
+        with tf.control_dependencies([valid]):
+            count = tf.clip_by_value(num_samples, 1, MAX_SAMPLES)
         seed = tf.stack([seed, tf.constant(0, tf.int64)])
-        return tf.random.stateless_normal(tf.stack([num_samples, self.latent_dim]), seed=seed)
+        return tf.random.stateless_normal(tf.stack([count, self.latent_dim]), seed=seed)
 
     def _sample(self, seed, num_samples):
         return {"images": self._images(self._latents(seed, num_samples))}
@@ -118,9 +139,10 @@ def export_generator(generator, base_dir, version: int | None = None,
         The path of the new version.
 
     Raises:
-        ValueError: If `base_dir` is a file, the version is not a positive integer, or the
-            generator's input shape is unknown.
-        FileExistsError: If the requested version exists.
+        ValueError: If `base_dir` is a file or itself a version, the version is not a
+            positive integer, or the generator's input shape is unknown.
+        FileExistsError: If the requested version exists (an automatic version is never
+            taken twice: a concurrent export makes this one take the next).
     """
     base = check_base(base_dir)
     inputs = getattr(generator, "inputs", None)
@@ -130,7 +152,8 @@ def export_generator(generator, base_dir, version: int | None = None,
             "The generator's input shape is unknown; it must take latents (batch, latent_dim), "
             f"received inputs {[tuple(i.shape) for i in inputs] if inputs else None}")
     versions = existing_versions(base)
-    if version is None:
+    automatic = version is None
+    if automatic:
         version = (versions[-1] + 1) if versions else 1
     version = checks.integer("version", version)
     target = base / str(version)
@@ -138,6 +161,7 @@ def export_generator(generator, base_dir, version: int | None = None,
         raise FileExistsError(f"Version {version} exists at {target}; versions are never "
                               f"overwritten (existing: {versions})")
     base.mkdir(parents=True, exist_ok=True)
+    remove_stale_exports(base)
 
     meta = dict(metadata or {})
     meta.setdefault("keras_redact_version", __version__)
@@ -146,8 +170,9 @@ def export_generator(generator, base_dir, version: int | None = None,
     meta.setdefault("signatures", ["serving_default", "sample", "sample_png"])
     meta.setdefault("max_samples", MAX_SAMPLES)
 
-    tmp = pathlib.Path(tempfile.mkdtemp(prefix=f".tmp-export-{version}-", dir=base))
+    tmp = pathlib.Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=base))
     try:
+        (tmp / _OWNER).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
         scratch = tmp / "scratch"
         scratch.mkdir()
         meta_path = scratch / METADATA_ASSET
@@ -157,12 +182,70 @@ def export_generator(generator, base_dir, version: int | None = None,
         tf.saved_model.save(module, str(saved), signatures={
             "serving_default": module.serve, "sample": module.sample,
             "sample_png": module.sample_png})
-        if target.exists():  # a concurrent export took the number
-            raise FileExistsError(f"Version {version} appeared at {target} during export")
-        os.rename(saved, target)
+        while True:
+            try:
+                if target.exists():
+                    raise FileExistsError(target)
+                os.rename(saved, target)  # atomic; fails onto a non-empty folder
+                break
+            except OSError:
+                if not automatic:  # the caller asked for this number
+                    raise FileExistsError(f"Version {version} appeared at {target} during "
+                                          "export") from None
+                # A concurrent export took the number: take the next free one.
+                version = max([version, *existing_versions(base)]) + 1
+                target = base / str(version)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+_TMP_PREFIX = ".tmp-export-"
+_OWNER = "owner.json"
+_STALE_SECONDS = 24 * 3600
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_exports(base_dir) -> list[pathlib.Path]:
+    """Removes temporary folders that killed exports left under `base_dir`.
+
+    A folder is stale when its owner (the process id and host an export writes into it)
+    is a process of this host that no longer runs, or, without an owner record, when it
+    is a day old. Never a folder that a running export on this host owns; a folder owned
+    by another host is left until it is a day old.
+
+    Returns:
+        The folders removed.
+    """
+    base = pathlib.Path(base_dir)
+    removed = []
+    if not base.is_dir():
+        return removed
+    now = time.time()
+    for tmp in base.glob(f"{_TMP_PREFIX}*"):
+        try:
+            owner = json.loads((tmp / _OWNER).read_text())
+            stale = (owner.get("host") == socket.gethostname()
+                     and not _alive(int(owner["pid"])))
+        except (OSError, ValueError, KeyError, TypeError):
+            owner, stale = None, False
+        try:
+            old = now - tmp.stat().st_mtime > _STALE_SECONDS
+        except OSError:
+            continue
+        if stale or (old and (owner is None or owner.get("host") != socket.gethostname())):
+            shutil.rmtree(tmp, ignore_errors=True)
+            removed.append(tmp)
+    return removed
 
 
 def read_metadata(export_dir) -> dict:

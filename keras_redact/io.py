@@ -11,6 +11,7 @@ import os
 import pathlib
 import shutil
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -170,3 +171,37 @@ def claimed_dir(prefix: str = "run", parent="runs"):
         if path.is_dir() and not any(path.iterdir()):
             path.rmdir()
         raise
+
+
+def load_keras(path, what: str = "model"):
+    """Loads a `.keras` file with Keras' safe mode, with errors that name the file.
+
+    Args:
+        path: The `.keras` file.
+        what: What it should be, for the messages ("generator", "classifier", ...).
+
+    Raises:
+        FileNotFoundError: If nothing is at `path`.
+        ValueError: If it is not a `.keras` archive (not a zip file, or one cut short), or
+            Keras cannot load it; the message says which file and why.
+    """
+    import keras
+
+    path = pathlib.Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{what} {path} does not exist")
+    if path.is_dir() or not zipfile.is_zipfile(path):
+        kind = "a folder" if path.is_dir() else "not a zip archive, or one cut short"
+        raise ValueError(f"{what} {path} is not a .keras file ({kind})")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise ValueError(f"{what} {path} is not a readable .keras file ({e})") from None
+    if broken is not None:
+        raise ValueError(f"{what} {path} is a damaged .keras file (member {broken} fails "
+                         "its checksum)")
+    try:
+        return keras.saving.load_model(path)
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError) as e:
+        raise ValueError(f"{what} {path} could not be loaded as a .keras model ({e})") from None

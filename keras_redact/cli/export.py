@@ -24,14 +24,12 @@ _VERSION = flags.DEFINE_integer("version", None, "Version number (default: next 
 
 def main(argv):
     del argv
-    import keras
-
-    from keras_redact import export
+    from keras_redact import export, io
 
     path = pathlib.Path(_GENERATOR.value)
     if not path.is_file():
         raise app.UsageError(f"--generator {path} is not a file")
-    generator = keras.saving.load_model(path)
+    generator = io.load_keras(path, "generator")
     metrics = path.parent / "metrics.json"
     metadata = json.loads(metrics.read_text()) if metrics.is_file() else {}
     metadata["source"] = str(path)

@@ -25,6 +25,7 @@ import gzip
 import os
 import pathlib
 import struct
+import zlib
 
 import numpy as np
 import tensorflow as tf
@@ -199,20 +200,33 @@ def read_idx(path) -> np.ndarray:
     """Reads one IDX file (the MNIST file format), gzipped or not.
 
     Raises:
-        ValueError: If the file is not a valid IDX file.
+        ValueError: If the file is not a valid IDX file (wrong magic number, a header or
+            body cut short, a gzip stream cut short or corrupt); the message names the file.
     """
     path = pathlib.Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (EOFError, gzip.BadGzipFile, OSError, zlib.error) as e:
+        raise ValueError(f"{path}: not a readable gzip file ({e or type(e).__name__}); "
+                         "re-download or re-compress it") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
-        raise ValueError(f"{path} is not an IDX file (bad magic number {data[:4]!r})")
+        raise ValueError(f"{path} is not an IDX file (bad magic number {data[:4]!r}; an IDX "
+                         "file starts with two zero bytes, a type code and the rank)")
     ndim = data[3]
-    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
-    array = np.frombuffer(data, dtype=_IDX_DTYPES[data[2]], offset=4 + 4 * ndim)
-    if array.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: header says {dims} but holds {array.size} values")
-    return array.reshape(dims)
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{path}: the IDX header is cut short ({len(data)} bytes; a rank-"
+                         f"{ndim} header has {header})")
+    dims = struct.unpack(f">{ndim}I", data[4:header])
+    dtype = np.dtype(_IDX_DTYPES[data[2]])
+    expected = int(np.prod(dims)) * dtype.itemsize
+    if len(data) - header != expected:
+        raise ValueError(f"{path}: the header says {dims} ({expected} bytes of data) but the "
+                         f"file holds {len(data) - header} bytes after it: cut short or "
+                         "padded")
+    return np.frombuffer(data, dtype=dtype, offset=header).reshape(dims)
 
 
 def load_idx_folder(folder, split: str = "train") -> ImageSource:
@@ -261,7 +275,12 @@ def load_image_folder(folder, split: str = "train") -> ImageSource:
         for path in sorted((folder / cls).iterdir()):
             if path.suffix.lower() not in IMAGE_EXTENSIONS:
                 continue
-            image = tf.io.decode_image(tf.io.read_file(str(path)), expand_animations=False)
+            try:
+                image = tf.io.decode_image(tf.io.read_file(str(path)),
+                                           expand_animations=False)
+            except tf.errors.OpError as e:
+                reason = (e.message or type(e).__name__).strip().splitlines()[0]
+                raise ValueError(f"{path}: not a readable image ({reason})") from None
             if images and image.shape != images[0].shape:
                 raise ValueError(
                     f"All images must have the same shape: {path} has {tuple(image.shape)}, "

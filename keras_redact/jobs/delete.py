@@ -129,7 +129,8 @@ def delete_and_retrain(config: DeleteConfig) -> dict:
             that exists and is not empty.
     """
     start = time.time()
-    classifier = keras.saving.load_model(config.classifier or PRETRAINED / "classifier.keras")
+    classifier = io.load_keras(config.classifier or PRETRAINED / "classifier.keras",
+                               "classifier")
     train = sources.load(config.dataset, "train", data_dir=config.data_dir)
     images, labels = pipeline.to_numpy(train)
     delete = correlated(images, labels, config.labels, classifier, config.threshold,

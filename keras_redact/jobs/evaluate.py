@@ -15,7 +15,6 @@ import os
 import pathlib
 import time
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -116,7 +115,7 @@ def load_generator(path):
         return _SavedModelGenerator(path)
     if not path.is_file():
         raise FileNotFoundError(f"No generator at {path}")
-    model = keras.saving.load_model(path)
+    model = io.load_keras(path, "generator")
     inputs = getattr(model, "inputs", None) or []
     if len(inputs) != 1 or len(inputs[0].shape) != 2 or len(model.outputs[0].shape) != 4:
         raise ValueError(
@@ -140,7 +139,8 @@ def evaluate(config: EvaluateConfig) -> dict:
     """
     start = time.time()
     generator = load_generator(config.generator)
-    classifier = keras.saving.load_model(config.classifier or PRETRAINED / "classifier.keras")
+    classifier = io.load_keras(config.classifier or PRETRAINED / "classifier.keras",
+                             "classifier")
     latent_dim, image_shape = _shape_of(generator)
     expected = tuple(classifier.inputs[0].shape[1:])
     if image_shape != expected:

@@ -200,7 +200,7 @@ def _pretrain_gan(config, train, output, work_dir) -> dict:
     io.save_keras(discriminator, output / "discriminator.keras", overwrite=config.overwrite)
     figures = {k: float(v[-1]) for k, v in history.history.items()}
     if config.classifier:
-        classifier = keras.saving.load_model(config.classifier)
+        classifier = io.load_keras(config.classifier, "classifier")
         figures.update(label_report(generator, classifier, config.eval_samples, config.seed))
     return figures
 
@@ -220,7 +220,7 @@ def label_report(generator, classifier, num_samples: int, seed: int = 0) -> dict
 def _pretrain_classifier(config, train, output, work_dir) -> dict:
     if train.num_classes is None:
         raise ValueError(f"Dataset {config.dataset!r} has no labels to train a classifier on")
-    teacher = keras.saving.load_model(config.teacher) if config.teacher else None
+    teacher = io.load_keras(config.teacher, "teacher") if config.teacher else None
     generator = (_teacher_generator(config, train.image_shape) if config.teacher_generator
                  else None)
     classifier = LabelClassifier(train.image_shape, train.num_classes,
@@ -303,7 +303,7 @@ def _distillation_batches(config, train, teacher, generator=None):
 
 def _teacher_generator(config, image_shape):
     """`config.teacher_generator`, loaded; it must make images of the data's shape."""
-    generator = keras.saving.load_model(config.teacher_generator)
+    generator = io.load_keras(config.teacher_generator, "teacher generator")
     made = tuple(generator.outputs[0].shape[1:])
     if made != tuple(image_shape):
         raise ValueError(f"The teacher_generator {config.teacher_generator} makes images of "

@@ -246,10 +246,7 @@ class Trained:
 
 
 def _load_model(path, what):
-    path = pathlib.Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{what} {path} does not exist")
-    return keras.saving.load_model(path)
+    return io.load_keras(path, what)
 
 
 def load_models(config: RedactConfig) -> Models:

@@ -11,7 +11,6 @@ import dataclasses
 import json
 import pathlib
 
-import keras
 import numpy as np
 
 from keras_redact import checks, io
@@ -83,8 +82,8 @@ def scores(config: ScoresConfig) -> dict:
         if not path.exists():
             raise FileNotFoundError(f"No discriminator at {path}")
     output = pathlib.Path(config.output_dir or pathlib.Path(config.run_dir) / "scores")
-    d0 = keras.saving.load_model(before_path)
-    d_after = keras.saving.load_model(after_path)
+    d0 = io.load_keras(before_path, "discriminator")
+    d_after = io.load_keras(after_path, "discriminator")
     dataset = config.dataset or run.get("dataset") or sources.EMBEDDED
     train = sources.load(dataset, "train", data_dir=config.data_dir)
     images, image_labels = pipeline.to_numpy(train, pipeline.label_predicate(labels),

@@ -1,0 +1,138 @@
+"""Exports and serving under bad requests, races and kills."""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_redact import export
+from keras_redact.models import DCGANGenerator
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    keras.utils.set_random_seed(0)
+    g = DCGANGenerator(base_filters=4)
+    base = tmp_path_factory.mktemp("models") / "mnist"
+    return g, export.export_generator(g, base)
+
+
+@pytest.mark.parametrize("signature", ["sample", "sample_png"])
+def test_an_over_limit_request_fails_at_once_without_allocating(exported, signature):
+    _, path = exported
+    fn = tf.saved_model.load(str(path)).signatures[signature]
+    fn(seed=tf.constant(0, tf.int64), num_samples=tf.constant(2))  # traced and warm
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+    for n in (2_000_000, 10**7, 2**31 - 1):
+        start = time.perf_counter()
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"num_samples must be in \[1, 1024\]; received"):
+            fn(seed=tf.constant(0, tf.int64), num_samples=tf.constant(n))
+        assert time.perf_counter() - start < 0.5, n
+    # 10**7 latents alone are 5 GB; the process grew by less than 100 MB.
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100_000
+
+
+def test_non_finite_latents_are_refused(exported):
+    _, path = exported
+    serve = tf.saved_model.load(str(path)).signatures["serving_default"]
+    latents = np.zeros((2, 128), np.float32)
+    assert serve(latents=tf.constant(latents))["images"].shape == (2, 28, 28, 1)
+    for bad in (np.nan, np.inf, -np.inf):
+        latents[1, 5] = bad
+        with pytest.raises(tf.errors.InvalidArgumentError, match="latents must be finite"):
+            serve(latents=tf.constant(latents))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"latents must have shape \(batch, 128\); received shape"):
+        serve(latents=tf.constant(np.zeros((2, 7), np.float32)))
+
+
+def test_concurrent_exports_take_versions_1_and_2(exported, tmp_path, monkeypatch):
+    g, _ = exported
+    base = tmp_path / "m"
+    # Both exports choose version 1 before either renames it into place.
+    chosen = threading.Barrier(2)
+    original = export.existing_versions
+
+    def slow_versions(base_dir):
+        versions = original(base_dir)
+        if threading.current_thread().name.startswith("export"):
+            try:
+                chosen.wait(timeout=5)
+            except threading.BrokenBarrierError:
+                pass
+        return versions
+
+    monkeypatch.setattr(export, "existing_versions", slow_versions)
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(export.export_generator(g, base))
+        except Exception as e:  # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, name=f"export-{k}") for k in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sorted(p.name for p in results) == ["1", "2"]
+    assert original(base) == [1, 2]
+    assert not list(base.glob(".tmp-export-*"))
+
+
+def test_two_export_processes_into_one_folder(exported, tmp_path):
+    g, _ = exported
+    g.save(tmp_path / "g.keras")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root)
+    command = [sys.executable, os.path.join(root, "bin", "export"),
+               f"--generator={tmp_path / 'g.keras'}", f"--export_dir={tmp_path / 'm'}"]
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outputs = [r.communicate(timeout=300) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], [o[1][-2000:] for o in outputs]
+    assert sorted(o[0].strip().rsplit("/", 1)[-1] for o in outputs) == ["1", "2"]
+
+
+def test_a_version_folder_is_not_a_base(exported, tmp_path):
+    _, path = exported
+    with pytest.raises(ValueError, match="is a model version, not a model base path; give its "
+                                         "parent"):
+        export.export_generator(exported[0], path)
+    with pytest.raises(ValueError, match="is a model version"):
+        export.check_base(path.parent / "7")  # a number beside versions
+
+
+def test_stale_temporary_folders_are_removed_but_not_live_ones(exported, tmp_path):
+    g, _ = exported
+    base = tmp_path / "m"
+    base.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    host = __import__("socket").gethostname()
+    stale = base / ".tmp-export-killed"
+    stale.mkdir()
+    (stale / "owner.json").write_text(json.dumps({"pid": int(dead), "host": host}))
+    live = base / ".tmp-export-running"
+    live.mkdir()
+    (live / "owner.json").write_text(json.dumps({"pid": os.getpid(), "host": host}))
+    unowned = base / ".tmp-export-old"
+    unowned.mkdir()
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(unowned, (day_ago, day_ago))
+    fresh = base / ".tmp-export-fresh"
+    fresh.mkdir()
+    assert export.export_generator(g, base).name == "1"
+    left = sorted(p.name for p in base.iterdir())
+    assert left == [".tmp-export-fresh", ".tmp-export-running", "1"]
