@@ -2,7 +2,8 @@
 
 `redact(config)` is a pipeline of small named steps, each usable alone:
 
-    load_models -> load_data -> choose_settings -> describe_omega -> kept_batches
+    load_models -> load_data -> choose_settings -> check_fit, check_classifiers
+      -> describe_omega -> kept_batches
       -> measure (before) -> train -> measure (after) -> write_results -> export_results
 """
 
@@ -289,6 +290,25 @@ def omega_classifier(config: RedactConfig, settings: recipes.Settings, models: M
     return _load_model(path, "redaction classifier")
 
 
+def check_classifiers(config: RedactConfig, models: Models, f, data: Data) -> None:
+    """Raises ValueError unless the label classifiers give one logit per class of the data.
+
+    A classifier with another number of outputs runs to the end and reports figures that
+    mean nothing (a 3-output model on 10-class data); it is refused before any work.
+    """
+    classes = data.source.num_classes
+    for what, model, path in (("classifier", models.classifier, config.classifier),
+                              ("redaction classifier", f, None)):
+        outputs = tuple(model.outputs[0].shape[1:])
+        if len(outputs) != 1 or outputs[0] is None or outputs[0] < 2:
+            raise ValueError(f"The {what} {path or model.name} gives outputs of shape "
+                             f"{outputs}; a label classifier gives one logit per class")
+        if classes is not None and outputs[0] != classes:
+            raise ValueError(f"The {what} {path or model.name} gives {outputs[0]} outputs but "
+                             f"the data {config.dataset!r} have {classes} classes "
+                             f"(labels 0..{classes - 1}); it must give one per class")
+
+
 def check_fit(models: Models, f, data: Data) -> None:
     """Raises ValueError unless G, D, the classifiers and the data share one sample shape."""
     shapes = {"generator output": tuple(models.generator.outputs[0].shape[1:]),
@@ -397,6 +417,7 @@ def _redact(config: RedactConfig, start: float) -> dict:
     recipe, settings = choose_settings(config, data)
     f = omega_classifier(config, settings, models)
     check_fit(models, f, data)
+    check_classifiers(config, models, f, data)
     omega = describe_omega(config, settings, models, f, data)
     output = io.output_dir(config.output_dir, "redact")  # the checks above passed
     keras.utils.set_random_seed(config.seed)

@@ -38,10 +38,19 @@ def _call(fn, images):
     return fn(images)
 
 
-def _flat(values):
+def _flat(values, what: str = "the function"):
+    """One value per sample, `(N,)`, from `(N,)` or `(N, 1)` outputs.
+
+    Raises:
+        ValueError: For any other output shape (a multi-class model given as v or f,
+            say): the message names what it is and the shape received.
+    """
     values = ops.convert_to_tensor(values)
     if len(values.shape) == 2 and values.shape[-1] == 1:
         values = values[:, 0]
+    if len(values.shape) != 1:
+        raise ValueError(f"{what} must give one value per sample, shape (N,) or (N, 1); "
+                         f"received shape {tuple(values.shape)}")
     return values
 
 
@@ -140,7 +149,7 @@ class DataRedactionSet(RedactionSet):
     def contains(self, images):
         if self.membership is None:
             return super().contains(images)
-        return ops.cast(_flat(_call(self.membership, images)), "bool")
+        return ops.cast(_flat(_call(self.membership, images), "the membership test"), "bool")
 
     def initial_samples(self, images=None) -> np.ndarray:
         return self.samples
@@ -177,7 +186,8 @@ class ValidityRedactionSet(RedactionSet):
 
     def validity(self, images) -> tf.Tensor:
         """v(x) as float32 (N,), checked to be 0 or 1."""
-        v = ops.cast(_flat(_call(self.validity_fn, images)), "float32")
+        v = ops.cast(_flat(_call(self.validity_fn, images), "the validity function v"),
+                     "float32")
         tf.debugging.assert_equal(
             tf.reduce_all((v == 0.0) | (v == 1.0)), True,
             message="The validity function must return only 0 (invalid) and 1 (valid)")
@@ -212,7 +222,8 @@ class ClassifierRedactionSet(RedactionSet):
 
     def score(self, images) -> tf.Tensor:
         """f(x) as float32 (N,), checked to lie in [0, 1]."""
-        f = ops.cast(_flat(_call(self.classifier_fn, images)), "float32")
+        f = ops.cast(_flat(_call(self.classifier_fn, images), "the classifier score f"),
+                     "float32")
         tf.debugging.assert_equal(
             tf.reduce_all((f >= 0.0) & (f <= 1.0)), True,
             message="The redaction classifier f must return values in [0, 1]")
@@ -228,7 +239,8 @@ def any_of(memberships: Sequence) -> ImageFn:
     if len(memberships) == 1:
         return memberships[0]
     return lambda images: ops.any(
-        ops.stack([ops.cast(_flat(_call(m, images)), "bool") for m in memberships]), axis=0)
+        ops.stack([ops.cast(_flat(_call(m, images), "a membership test"), "bool")
+                   for m in memberships]), axis=0)
 
 
 def union(sets: Sequence[RedactionSet]) -> RedactionSet:
