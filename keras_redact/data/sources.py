@@ -318,8 +318,9 @@ def tfds_dataset(name: str, split: str, data_dir: str | None = None, download: b
         raise ValueError(
             f"TFDS dataset {name!r} (split {split!r}) is not prepared in "
             f"{data_dir or '~/tensorflow_datasets'} and could not be downloaded ({e}). "
-            f"Prepare it on a machine with a network and pass its folder with --data_dir, "
-            f"or use the embedded default --dataset={EMBEDDED}.") from e
+            f"Prepare it on a machine with a network and give its folder (--data_dir, or "
+            f"the TFDS_DATA_DIR variable), or use the embedded default --dataset={EMBEDDED}."
+        ) from e
 
 
 def load_tfds(name: str, split: str = "train", data_dir: str | None = None,
