@@ -102,14 +102,16 @@ class TrainTime(keras.callbacks.Callback):
     Each epoch counts from its start (`on_epoch_begin`: put this callback first so that
     the others' epoch-start work, such as Alg. 2's queries, counts) to the end of its last
     batch; per-epoch measurements, sample grids and logging after it do not count. The
-    first epoch includes tracing and compiling the train step. `seconds` is the sum;
+    first epoch includes tracing and compiling the train step. `seconds` is the sum over
+every `fit` the callback served (a resumed run restores the killed one's epochs);
     `epoch_seconds` the epochs' times. `epoch_cpu_seconds` is the same spans in the
     process's CPU time (all its threads; `time.process_time`): time the process waited
     does not count, but other load on the host can still slow its work (shared caches
     and memory; on the development machine it drifted as much as the wall time).
     """
 
-    def on_train_begin(self, logs=None):
+    def __init__(self):
+        super().__init__()
         self.epoch_seconds = []
         self.epoch_cpu_seconds = []
         self._start = self._last = None

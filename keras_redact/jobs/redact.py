@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import pathlib
 import time
 
@@ -244,6 +245,7 @@ class Trained:
     grid: kr_callbacks.SampleGrid
     rounds: object
     fit_seconds: float
+    resumed_epochs: int = 0
 
 
 def _load_model(path, what):
@@ -383,14 +385,122 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     timer = kr_callbacks.TrainTime()  # first: Alg. 2's queries count, the monitor does not
     recipe_callbacks = settings.callbacks(seed=config.seed)
     rounds = next((c for c in recipe_callbacks if hasattr(c, "first_round_queries")), None)
+    state = RunState(output / BACKUP_DIR, monitor=monitor, rounds=rounds, timer=timer)
+    state.restore()  # a killed run's records, when resuming it
     callbacks = [timer, *recipe_callbacks, monitor, grid,
-                 keras.callbacks.CSVLogger(str(output / "history.csv"))]
+                 keras.callbacks.CSVLogger(str(output / "history.csv"), append=True),
+                 # Last: the records first, then the weights (BackupAndRestore), so a
+                 # kill between the two leaves records one epoch ahead, which `restore`
+                 # cuts back to the weights' epoch.
+                 state, keras.callbacks.BackupAndRestore(str(output / BACKUP_DIR))]
     redaction_samples = (None if omega.redaction_set.kind == "data"
                          else omega.redaction_set.initial_samples(data.images))
     start = time.time()
-    model.fit(batches, epochs=settings.epochs, verbose=config.verbose, callbacks=callbacks,
-              redaction_samples=redaction_samples, steps_per_epoch=config.steps_per_epoch)
-    return Trained(model, monitor, timer, grid, rounds, time.time() - start)
+    history = model.fit(batches, epochs=settings.epochs, verbose=config.verbose,
+                        callbacks=callbacks, redaction_samples=redaction_samples,
+                        steps_per_epoch=config.steps_per_epoch)
+    if not history.epoch and state.resumed_epochs:  # killed after the last epoch's save
+        model.finalize_averages()
+    return Trained(model, monitor, timer, grid, rounds, time.time() - start,
+                   state.resumed_epochs)
+
+
+BACKUP_DIR = "backup"
+"""The run folder's resumable state (`keras.callbacks.BackupAndRestore` and `RunState`),
+removed when training ends."""
+RUN_FILE = "run.json"
+"""The run folder's record of the job's settings, written when the run starts."""
+
+
+class RunState(keras.callbacks.Callback):
+    """Saves the job's per-epoch records beside `BackupAndRestore`'s weights.
+
+    `BackupAndRestore` restores the weights, the optimizers (with G's weight average), the
+    p_Omega buffer and lam, and the epoch to resume from; this keeps what lives in other
+    callbacks: the per-epoch invalidity, Alg. 2's rounds and the epochs' times.
+    """
+
+    FILE = "run_state.json"
+
+    def __init__(self, folder, monitor, rounds=None, timer=None):
+        super().__init__()
+        self.folder = pathlib.Path(folder)
+        self.monitor, self.rounds, self.timer = monitor, rounds, timer
+        self.resumed_epochs = 0
+
+    def _records(self) -> dict:
+        return {"invalidity": self.monitor.values,
+                "rounds": self.rounds.history if self.rounds else [],
+                "epoch_seconds": self.timer.epoch_seconds if self.timer else [],
+                "epoch_cpu_seconds": self.timer.epoch_cpu_seconds if self.timer else []}
+
+    def on_epoch_end(self, epoch, logs=None):
+        io.write_json(self.folder / self.FILE, {"epochs": epoch + 1, **self._records()})
+
+    def restore(self) -> int:
+        """Puts a killed run's records back into the callbacks; returns its finished epochs.
+
+        The records are cut to the epochs whose weights `BackupAndRestore` holds.
+        """
+        path = self.folder / self.FILE
+        weights = self.folder / "training_metadata.json"
+        if not (path.is_file() and weights.is_file()):
+            return 0
+        epochs = int(json.loads(weights.read_text())["epoch"])
+        records = json.loads(path.read_text())
+        self.monitor.values = records["invalidity"][:epochs + 1]
+        if self.rounds is not None:
+            self.rounds.history = records["rounds"][:epochs]
+        if self.timer is not None:
+            self.timer.epoch_seconds = records["epoch_seconds"][:epochs]
+            self.timer.epoch_cpu_seconds = records["epoch_cpu_seconds"][:epochs]
+        self.resumed_epochs = epochs
+        return epochs
+
+
+def _run_record(config: RedactConfig) -> dict:
+    """What must match for a run folder to be resumed: every setting but the cosmetic."""
+    record = dataclasses.asdict(config)
+    for name in ("output_dir", "verbose", "export", "export_dir"):
+        record.pop(name)
+    if isinstance(config.recipe, recipes.Recipe):
+        record["recipe"] = dataclasses.asdict(config.recipe)
+    return json.loads(json.dumps(record, default=str))
+
+
+def check_output_dir(config: RedactConfig) -> bool:
+    """Checks `config.output_dir` before any work; returns whether the run resumes there.
+
+    A folder a run started in (it holds `run.json`) and did not finish (no
+    `metrics.json`) is resumed when the settings are the same: from its last finished
+    epoch if one was saved, else from the start.
+
+    Raises:
+        FileExistsError: If the folder is a file, holds a finished run, holds another
+            run's or other files, or holds a run with other settings.
+    """
+    if not config.output_dir:
+        return False
+    path = pathlib.Path(config.output_dir)
+    run_file = path / RUN_FILE
+    if path.is_dir() and run_file.is_file():
+        if (path / "metrics.json").exists():
+            raise FileExistsError(f"output directory {path} holds a finished run; choose "
+                                  "another or remove it")
+        try:
+            started = json.loads(run_file.read_text())
+        except ValueError:
+            started = None
+        if started != _run_record(config):
+            changed = sorted(k for k in _run_record(config)
+                             if not started or started.get(k) != _run_record(config)[k])
+            raise FileExistsError(
+                f"output directory {path} holds an unfinished run with other settings "
+                f"({', '.join(changed)}); rerun with its settings to resume it, or choose "
+                "another folder")
+        return True
+    io.check_fresh_dir(path)
+    return False
 
 
 def redact(config: RedactConfig) -> dict:
@@ -399,18 +509,18 @@ def redact(config: RedactConfig) -> dict:
     Raises:
         ValueError: For bad hyper-parameters, labels, or shapes that do not fit, before
             any training.
-        FileExistsError: If the output directory exists and is not empty.
+        FileExistsError: If the output directory exists and holds anything but an
+            unfinished run with the same settings (which is resumed).
     """
     start = time.time()
     strategy = distribute.strategy_from_name(config.strategy)
     distribute.check_global_batch(config.batch_size, strategy)
-    if config.output_dir:
-        io.check_fresh_dir(config.output_dir)
+    resume = check_output_dir(config)
     with distribute.precision(config.mixed_precision), strategy.scope():
-        return _redact(config, start)
+        return _redact(config, start, resume)
 
 
-def _redact(config: RedactConfig, start: float) -> dict:
+def _redact(config: RedactConfig, start: float, resume: bool = False) -> dict:
     say = print if config.verbose else (lambda *a, **k: None)
     models = load_models(config)
     data = load_data(config)
@@ -419,7 +529,14 @@ def _redact(config: RedactConfig, start: float) -> dict:
     check_fit(models, f, data)
     check_classifiers(config, models, f, data)
     omega = describe_omega(config, settings, models, f, data)
-    output = io.output_dir(config.output_dir, "redact")  # the checks above passed
+    if resume:
+        output = pathlib.Path(config.output_dir)
+        say(f"Resuming the unfinished run in {output}")
+    else:
+        output = io.output_dir(config.output_dir, "redact")  # the checks above passed
+        io.write_json(output / RUN_FILE, _run_record(config))
+        say(f"Writing to {output} (if stopped, the same command with "
+            f"--output_dir={output} resumes it)")
     keras.utils.set_random_seed(config.seed)
 
     say(f"Measuring the pre-trained generator on {config.eval_samples} samples...")
@@ -501,6 +618,8 @@ def metrics_of(config, recipe, settings, omega, data, trained, before, after, ou
         "validity_queries": (len(data.images) + sum(r["queries"] for r in rounds.history)
                              if rounds else None),
         "fit_seconds": round(trained.fit_seconds, 1),
+        # A resumed run: the epochs the killed run had finished (None: not resumed).
+        "resumed_from_epoch": trained.resumed_epochs or None,
         # The epochs alone: fit without the per-epoch monitor and sample grids.
         "train_seconds": round(timer.seconds, 1),
         # Each epoch's share of it; the first includes tracing and compiling the step.

@@ -73,9 +73,13 @@ class GANBase(ReplicaPlumbing, keras.Model):
             self.check_replica_batches(x)
         history = super().fit(x, *args, **kwargs)
         if history.epoch:
-            self.g_optimizer.finalize_variable_values(self.generator.trainable_variables)
-            self.d_optimizer.finalize_variable_values(self.discriminator.trainable_variables)
+            self.finalize_averages()
         return history
+
+    def finalize_averages(self):
+        """Puts the optimizers' moving averages of the weights (`use_ema`) in place."""
+        self.g_optimizer.finalize_variable_values(self.generator.trainable_variables)
+        self.d_optimizer.finalize_variable_values(self.discriminator.trainable_variables)
 
     @contextlib.contextmanager
     def averaged_generator(self):

@@ -100,7 +100,7 @@ def test_existing_output_dir_is_never_overwritten(paper_run, run_bin):
     out, _, _, _ = paper_run
     again = run_bin("redact", "--epochs=1", "--eval_samples=100", f"--output_dir={out}",
                         "--noexport")
-    assert again.returncode == 2 and "exists and is not empty" in again.stderr
+    assert again.returncode == 2 and "holds a finished run" in again.stderr
     assert "Traceback" not in again.stderr
 
 
