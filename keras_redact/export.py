@@ -251,3 +251,89 @@ def remove_stale_exports(base_dir) -> list[pathlib.Path]:
 def read_metadata(export_dir) -> dict:
     """The redaction metadata of an exported version."""
     return json.loads((pathlib.Path(export_dir) / "assets" / METADATA_ASSET).read_text())
+
+
+UNSAFE_OPS = frozenset({
+    "WriteFile", "ReadFile", "MatchingFiles", "Save", "SaveV2", "SaveSlices", "Restore",
+    "RestoreV2", "RestoreSlice", "MergeV2Checkpoints", "PrintV2", "PyFunc",
+    "PyFuncStateless", "EagerPyFunc", "ImmutableConst", "WholeFileReader",
+    "WholeFileReaderV2", "ReaderReadV2", "DecodeProtoV2", "TFRecordDataset",
+    "TFRecordDatasetV2", "FixedLengthRecordDatasetV2", "TextLineDatasetV2",
+    "ExperimentalSaveDataset", "SaveDataset", "SaveDatasetV2", "LoadDataset",
+    "DebugIdentityV2", "DebugIdentityV3",
+})
+"""Ops that touch files or run Python: a generator's signatures need none of them."""
+
+
+def signature_ops(export_dir, signatures=None) -> dict[str, set[str]]:
+    """The ops each signature of a SavedModel can run, read from `saved_model.pb` alone.
+
+    Nothing is loaded or run: the graph is parsed, and from each signature's call node the
+    functions it calls are followed (the variables' save and restore functions, which the
+    signatures do not call, are not reached).
+
+    Args:
+        export_dir: A SavedModel folder.
+        signatures: Names to follow (default: every signature).
+
+    Returns:
+        `{signature: op names}`.
+    """
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    proto = saved_model_pb2.SavedModel()
+    proto.ParseFromString((pathlib.Path(export_dir) / "saved_model.pb").read_bytes())
+    graph = proto.meta_graphs[0]
+    library = {f.signature.name: f for f in graph.graph_def.library.function}
+    nodes = {n.name: n for n in graph.graph_def.node}
+
+    def called(node):
+        for attr in node.attr.values():
+            if attr.HasField("func"):
+                yield attr.func.name
+            yield from (f.name for f in attr.list.func)
+
+    result = {}
+    for name, signature in graph.signature_def.items():
+        if signatures is not None and name not in signatures:
+            continue
+        ops, seen = set(), set()
+        queue = [nodes[t.name.split(":")[0]] for t in signature.outputs.values()
+                 if t.name.split(":")[0] in nodes]
+        while queue:
+            node = queue.pop()
+            ops.add(node.op)
+            for fn in called(node):
+                if fn in library and fn not in seen:
+                    seen.add(fn)
+                    queue.extend(library[fn].node_def)
+            for source in node.input:  # the graph-level inputs of the call
+                source = source.lstrip("^").split(":")[0]
+                if source in nodes and source not in seen:
+                    seen.add(source)
+                    queue.append(nodes[source])
+        result[name] = ops
+    return result
+
+
+def check_trusted(export_dir, signatures=("serving_default", "__saved_model_init_op")
+                  ) -> None:
+    """Refuses a SavedModel whose signatures can touch files or run Python.
+
+    A SavedModel is a program: loading it and calling a signature runs whatever ops its
+    author put there (`tf.io.write_file`, say), and Keras' safe mode does not apply to it.
+    This guard reads the graph before anything runs and refuses signatures (and the
+    initialiser that runs at load) with any of `UNSAFE_OPS`; exports of `export_generator` pass it. It narrows what an untrusted file
+    can do, it does not make one safe: load SavedModels from people you trust
+    (docs/serving.md, "What is safe to load").
+
+    Raises:
+        ValueError: If a signature holds such ops (the message names them).
+    """
+    for name, ops in signature_ops(export_dir, signatures).items():
+        unsafe = sorted(ops & UNSAFE_OPS)
+        if unsafe:
+            raise ValueError(f"SavedModel {export_dir}: its {name!r} signature runs "
+                             f"{', '.join(unsafe)}, which a generator does not need; "
+                             "refusing to run it (pass --trust_saved_model if you trust "
+                             "its author)")

@@ -136,3 +136,35 @@ def test_stale_temporary_folders_are_removed_but_not_live_ones(exported, tmp_pat
     assert export.export_generator(g, base).name == "1"
     left = sorted(p.name for p in base.iterdir())
     assert left == [".tmp-export-fresh", ".tmp-export-running", "1"]
+
+
+def test_signature_ops_follow_the_signatures_not_the_saver(exported):
+    _, path = exported
+    ops = export.signature_ops(path)
+    assert set(ops) == {"serving_default", "sample", "sample_png", "__saved_model_init_op"}
+    assert "MatMul" in ops["serving_default"] and "EncodePng" in ops["sample_png"]
+    assert not any(ops[name] & export.UNSAFE_OPS for name in ops)
+    export.check_trusted(path, signatures=None)  # our exports pass
+
+
+def test_a_saved_model_that_writes_a_file_is_refused_before_it_runs(tmp_path):
+    from keras_redact.jobs import evaluate
+
+    target = tmp_path / "written.txt"
+
+    class Writer(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 128], tf.float32, name="latents")])
+        def serve(self, latents):
+            tf.io.write_file(str(target), "pwned")
+            return {"images": tf.zeros((tf.shape(latents)[0], 28, 28, 1))}
+
+    module = Writer()
+    tf.saved_model.save(module, str(tmp_path / "evil"),
+                        signatures={"serving_default": module.serve})
+    with pytest.raises(ValueError, match="its 'serving_default' signature runs WriteFile, "
+                                         "which a generator does not need"):
+        evaluate.load_generator(tmp_path / "evil")
+    assert not target.exists()
+    evaluate.load_generator(tmp_path / "evil", trust_saved_model=True)  # the user's call
+    with pytest.raises(ValueError, match="not a SavedModel"):
+        evaluate.load_generator(tmp_path)

@@ -2,11 +2,12 @@
 
 Usage (installed, `bin/evaluate` is `keras-redact-evaluate`):
   bin/evaluate --generator=runs/redact-X/generator.keras --labels=0
-  bin/evaluate --generator=saved_models/mnist_5k_redacted/1 --metrics=invalidity,is
+  bin/evaluate --generator=runs/redact-X/export/1 --metrics=invalidity,is
 
-The generator is a .keras file or an exported SavedModel folder. IS uses the label
-classifier's logits; FID and KID use its penultimate features against the training samples
-outside the redaction set. Writes <output_dir>/metrics.json and metrics.md when
+The generator is a .keras file (loaded in Keras' safe mode) or an exported SavedModel
+folder (refused if its graph touches files or runs Python, unless --trust_saved_model).
+IS uses the label classifier's logits; FID and KID use its penultimate features against
+the training samples outside the redaction set. Writes <output_dir>/metrics.json and metrics.md when
 --output_dir is given, and prints the table.
 """
 
@@ -35,6 +36,9 @@ _INCEPTION_HANDLE = flags.DEFINE_string(
     "TF-Hub handle or local SavedModel folder of the Inception network (inception_fid).")
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Where metrics.json / metrics.md go.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the latents.")
+_TRUST = flags.DEFINE_bool(
+    "trust_saved_model", False, "Run a SavedModel --generator even if its graph touches "
+    "files or runs Python (refused otherwise; docs/serving.md, 'What is safe to load').")
 
 
 def main(argv):
@@ -47,7 +51,7 @@ def main(argv):
         labels=labels, method=_METHOD.value, tau=_TAU.value, classifier=_CLASSIFIER.value,
         dataset=_DATASET.value, data_dir=_DATA_DIR.value, num_samples=_NUM_SAMPLES.value,
         metrics=tuple(_METRICS.value), output_dir=_OUTPUT_DIR.value, seed=_SEED.value,
-        inception_handle=_INCEPTION_HANDLE.value,
+        inception_handle=_INCEPTION_HANDLE.value, trust_saved_model=_TRUST.value,
         **kwargs)
     figures = evaluate.evaluate(config)
     print(evaluate.markdown_table(figures))

@@ -18,7 +18,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import __version__, checks, io
+from keras_redact import __version__, checks, export, io
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import inception, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
@@ -50,6 +50,8 @@ class EvaluateConfig:
         batch_size: Samples per batch.
         inception_handle: TF-Hub handle (or SavedModel folder) of the Inception network
             for the opt-in metric `"inception_fid"`.
+        trust_saved_model: Run a SavedModel generator even if its graph touches files or
+            runs Python (`keras_redact.export.check_trusted`).
     """
 
     generator: str = str(PRETRAINED / "generator.keras")
@@ -65,6 +67,7 @@ class EvaluateConfig:
     seed: int = 0
     batch_size: int = 1000
     inception_handle: str = inception.INCEPTION_TFHUB
+    trust_saved_model: bool = False
 
     def __post_init__(self):
         checks.integer("num_samples", self.num_samples)
@@ -81,7 +84,11 @@ class EvaluateConfig:
 class _SavedModelGenerator:
     """Calls an exported SavedModel like a Keras generator (images back in [-1, 1])."""
 
-    def __init__(self, path):
+    def __init__(self, path, trusted: bool = False):
+        if not (path / "saved_model.pb").is_file():
+            raise ValueError(f"{path} is a folder but not a SavedModel (no saved_model.pb)")
+        if not trusted:
+            export.check_trusted(path)
         loaded = tf.saved_model.load(str(path))
         if "serving_default" not in loaded.signatures:
             raise ValueError(f"SavedModel {path} has no 'serving_default' signature; it has "
@@ -101,8 +108,12 @@ class _SavedModelGenerator:
         return self._fn(latents=latents)["images"] * 2.0 - 1.0
 
 
-def load_generator(path):
+def load_generator(path, trust_saved_model: bool = False):
     """A generator from a `.keras` file or an exported SavedModel folder.
+
+    A `.keras` file loads in Keras' safe mode. A SavedModel's `serving_default` graph is
+    read first and refused if it touches files or runs Python (`export.check_trusted`),
+    unless `trust_saved_model`.
 
     Raises:
         ValueError: If the file is not a generator (it does not map a latent vector to an
@@ -112,7 +123,7 @@ def load_generator(path):
     """
     path = pathlib.Path(path)
     if path.is_dir():
-        return _SavedModelGenerator(path)
+        return _SavedModelGenerator(path, trusted=trust_saved_model)
     if not path.is_file():
         raise FileNotFoundError(f"No generator at {path}")
     model = io.load_keras(path, "generator")
@@ -138,7 +149,7 @@ def evaluate(config: EvaluateConfig) -> dict:
         ValueError: If the generator's images do not fit the classifier, or bad input.
     """
     start = time.time()
-    generator = load_generator(config.generator)
+    generator = load_generator(config.generator, config.trust_saved_model)
     classifier = io.load_keras(config.classifier or PRETRAINED / "classifier.keras",
                              "classifier")
     latent_dim, image_shape = _shape_of(generator)
