@@ -323,9 +323,10 @@ def check_trusted(export_dir, signatures=("serving_default", "__saved_model_init
     A SavedModel is a program: loading it and calling a signature runs whatever ops its
     author put there (`tf.io.write_file`, say), and Keras' safe mode does not apply to it.
     This guard reads the graph before anything runs and refuses signatures (and the
-    initialiser that runs at load) with any of `UNSAFE_OPS`; exports of `export_generator` pass it. It narrows what an untrusted file
-    can do, it does not make one safe: load SavedModels from people you trust
-    (docs/serving.md, "What is safe to load").
+    initialiser that runs at load) with any of `UNSAFE_OPS`; exports of
+    `export_generator` pass it. It narrows what an untrusted file can do, it does not make
+    one safe: load SavedModels from people you trust (docs/serving.md, "What is safe to
+    load").
 
     Raises:
         ValueError: If a signature holds such ops (the message names them).

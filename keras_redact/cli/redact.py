@@ -15,6 +15,7 @@ Usage (installed, `bin/redact` is `keras-redact`):
   bin/redact --method=classifier --ambiguity_tau=0.3 --lam=0.8
   bin/redact --method=classifier --labels=0 --ambiguity_tau=0.3   # a union
   bin/redact --method=classifier --freeze_discriminator --epochs=1   # Appendix H
+  bin/redact --target_invalidity=1e-3          # stop when certified at 95%
 
 Writes <output_dir>/metrics.json, report.md, before_after.png (the same latents before
 and after), invalidity.png (per epoch), samples/epoch_NNN.png, history.csv, and the
@@ -82,6 +83,17 @@ _ATTRIBUTE_NAMES = flags.DEFINE_list(
 _FREEZE_D = flags.DEFINE_bool(
     "freeze_discriminator", False, "Train G only, against the frozen D and f: on-manifold "
     "adversarial samples (Appendix H); writes a sample grid every 10 iterations.")
+_TARGET = flags.DEFINE_float(
+    "target_invalidity", None, "Redact until this invalidity is certified (a one-sided "
+    "upper bound on fresh samples at --confidence), then stop: e.g. 1e-3. --epochs then "
+    "gives way to --max_epochs.")
+_CONFIDENCE = flags.DEFINE_float("confidence", 0.95, "Confidence of the certificate.")
+_MAX_EPOCHS = flags.DEFINE_integer("max_epochs", None, "Budget of a --target_invalidity "
+                                   "run (default: 3x the recipe's epochs).")
+_MIN_QUALITY = flags.DEFINE_float(
+    "min_quality", 0.91, "With --target_invalidity: the delivered G's quality against the "
+    "pre-trained G with its Omega samples rejected, min(FID ratio, IS ratio), at least "
+    "this (0.91: FID at most 1.1x the filter's).")
 _SCALING = define_scaling_flags(jit=False)
 
 
@@ -100,11 +112,13 @@ def main(argv):
         boundary_margin=_BOUNDARY_MARGIN.value, ambiguity_tau=_AMBIGUITY_TAU.value,
         attributes=_ATTRIBUTES.value, attribute_classifier=_ATTRIBUTE_CLASSIFIER.value,
         attribute_names=(tuple(_ATTRIBUTE_NAMES.value) if _ATTRIBUTE_NAMES.value else None),
-        freeze_discriminator=_FREEZE_D.value, **scaling_values(_SCALING))
+        freeze_discriminator=_FREEZE_D.value, target_invalidity=_TARGET.value,
+        confidence=_CONFIDENCE.value, max_epochs=_MAX_EPOCHS.value,
+        min_quality=_MIN_QUALITY.value, **scaling_values(_SCALING))
     metrics = redact.redact(config)
     keys = ("method", "labels", "recipe", "epochs", "invalidity_before", "invalidity_after",
             "inception_score_before", "inception_score_after", "seconds", "output_dir",
-            "export")
+            "export", "certificate")
     print(json.dumps({k: metrics.get(k) for k in keys}, indent=2))
 
 

@@ -97,3 +97,74 @@ def kernel_distance_from_features(features_a, features_b,
     kid, std = tfgan.classifier_metrics().kernel_classifier_distance_and_std_from_activations(
         tf.constant(a), tf.constant(b), max_block_size=max_block_size)
     return float(kid.numpy()), float(std.numpy())
+
+
+class QualityAgainstFilter:
+    """Quality of a generator against the post-hoc filter that redaction replaces.
+
+    The filter is the pre-trained generator with its samples inside Omega rejected. Its
+    FID to the kept data (in the classifier's features) and its Inception Score are
+    measured once, when this object is made (before training changes the generator);
+    calling it on a generator measures the same figures and compares:
+    `quality = min(FID of the filter / FID of G, IS of G / IS of the filter)`, 1 or more
+    when G is at least as good as the filter on both. Without features (a classifier
+    without `logits_and_features`), IS alone.
+
+    Args:
+        reference: The pre-trained generator (sampled now).
+        classifier: The label classifier; `classifier.logits_and_features` gives FID's
+            features when it has it.
+        contains: `samples -> bool` membership test of Omega.
+        kept: The kept training samples (for FID's reference features).
+        num_samples: Samples of each generator (the filter's before rejection).
+        seed: Latent seed.
+    """
+
+    def __init__(self, reference, classifier, contains, kept, num_samples: int = 10_000,
+                 seed: int = 0):
+        from keras_redact.evaluation import sampling
+
+        self.num_samples, self.seed = int(num_samples), int(seed)
+        self._features = getattr(classifier, "logits_and_features", None)
+        self._classifier = classifier
+
+        def measure(x):
+            if self._features is not None:
+                logits, features = self._features(x, training=False)
+            else:
+                logits = classifier(x, training=False)
+                features = logits[:, :1]
+            return logits, features, contains(x)
+
+        self._measure = measure
+        self._sampling = sampling
+        self.kept_features = None
+        if self._features is not None:
+            kept = np.asarray(kept, np.float32)
+            self.kept_features = np.concatenate([
+                np.asarray(self._features(kept[i:i + 1000], training=False)[1])
+                for i in range(0, len(kept), 1000)])
+        logits, features, inside = sampling.map_generated(
+            reference, measure, self.num_samples, seed=self.seed)
+        outside = ~np.asarray(inside).astype(bool)
+        self.filter = self._figures(logits[outside], features[outside])
+
+    def _figures(self, logits, features) -> dict:
+        figures = {"inception_score": inception_score_from_logits(logits)}
+        if self.kept_features is not None:
+            figures["fid"] = frechet_distance_from_features(features, self.kept_features)
+        return figures
+
+    def __call__(self, generator) -> dict:
+        """`{"quality", "fid", "fid_filter", "inception_score", "inception_score_filter"}`."""
+        logits, features, _ = self._sampling.map_generated(
+            generator, self._measure, self.num_samples, seed=self.seed + 1)
+        mine = self._figures(logits, features)
+        ratios = [mine["inception_score"] / self.filter["inception_score"]]
+        result = {"inception_score": mine["inception_score"],
+                  "inception_score_filter": self.filter["inception_score"]}
+        if "fid" in mine:
+            ratios.append(self.filter["fid"] / max(mine["fid"], 1e-12))
+            result.update(fid=mine["fid"], fid_filter=self.filter["fid"])
+        result["quality"] = float(min(ratios))
+        return result

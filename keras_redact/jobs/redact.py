@@ -17,15 +17,16 @@ import time
 import keras
 import numpy as np
 
-from keras_redact import __version__, distribute, export, io
+from keras_redact import __version__, checks, distribute, export, io
 from keras_redact import callbacks as kr_callbacks
 from keras_redact.data import pipeline, sources
+from keras_redact.evaluation import certificates, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
-from keras_redact.evaluation import quality, sampling
 from keras_redact.evaluation.plots import plot_invalidity
 from keras_redact.jobs import PRETRAINED, check_positive_integers
 from keras_redact.models.optimizers import WarmupEMAAdam
 from keras_redact.redaction import (
+    CertifiedStopping,
     InvalidityMonitor,
     RedactionGAN,
     any_of,
@@ -100,6 +101,16 @@ class RedactConfig:
         export: Export the redacted generator for TF Serving.
         export_dir: Its TF Serving model base path (default `<output_dir>/export`, so each
             run is its own model); each export adds the next integer version.
+        target_invalidity: Redact until this invalidity is certified (a one-sided upper
+            confidence bound on fresh samples, `evaluation.certify`), then stop; `None`:
+            train for `epochs`. With a target, `max_epochs` is the budget.
+        confidence: The certificate's confidence, in (0, 1).
+        max_epochs: The budget with a target (default: 3x the recipe's epochs). If it
+            ends first, the job writes its files and raises `TargetNotCertified`.
+        min_quality: The quality guard with a target: the delivered G's quality against
+            the post-hoc filter (the pre-trained G with its Omega samples rejected),
+            min(FID of the filter / FID of G, IS of G / IS of the filter), must be at
+            least this: 0.91 allows FID up to 1.1x the filter's and IS down to 0.91x.
         verbose: 1: progress bars and messages; 0: quiet.
     """
 
@@ -137,6 +148,10 @@ class RedactConfig:
     mixed_precision: str = "float32"
     export: bool = True
     export_dir: str | None = None
+    target_invalidity: float | None = None
+    confidence: float = 0.95
+    max_epochs: int | None = None
+    min_quality: float = 0.91
     verbose: int = 1
 
     def __post_init__(self):
@@ -163,6 +178,24 @@ class RedactConfig:
         distribute.check_names(self.strategy, self.mixed_precision)
         if self.export and self.export_dir:
             export.check_base(self.export_dir)
+        self._check_target()
+
+    def _check_target(self):
+        if self.target_invalidity is None:
+            if self.max_epochs is not None:
+                raise ValueError("max_epochs is the budget of a target_invalidity run; "
+                                 f"received max_epochs={self.max_epochs} without a target "
+                                 "(use epochs)")
+            return
+        certificates.certification_samples(self.target_invalidity, self.confidence)  # checks
+        if self.epochs is not None:
+            raise ValueError("with target_invalidity the run stops when the target is "
+                             "certified, within max_epochs; received epochs="
+                             f"{self.epochs} (give max_epochs)")
+        checks.integer("max_epochs", self.max_epochs, optional=True)
+        if (isinstance(self.min_quality, bool) or not isinstance(self.min_quality, (int, float))
+                or not 0.0 < self.min_quality <= 1.0):
+            raise ValueError(f"min_quality must be in (0, 1]; received {self.min_quality!r}")
 
     def settings_of(self, recipe: str | recipes.Recipe) -> recipes.Settings:
         """The named recipe's settings for this job's method, with this job's overrides."""
@@ -246,6 +279,7 @@ class Trained:
     rounds: object
     fit_seconds: float
     resumed_epochs: int = 0
+    stop: object = None
 
 
 def _load_model(path, what):
@@ -370,9 +404,37 @@ def measure(generator, classifier, omega: Omega, num_samples: int, seed: int,
                                   omega.part_memberships, progress=bool(verbose))
 
 
+def stopping(config: RedactConfig, models: Models, omega: Omega, data: Data,
+             output: pathlib.Path):
+    """With a target, the `CertifiedStopping` callback and its quality guard, else None.
+
+    The guard's filter (the pre-trained G with its Omega samples rejected) is measured
+    here, so call this before training changes G.
+    """
+    if config.target_invalidity is None:
+        return None
+    guard = quality.QualityAgainstFilter(
+        models.generator, models.classifier, omega.membership,
+        data.images[~omega.in_omega], num_samples=10_000, seed=config.seed + 3)
+    return CertifiedStopping(
+        omega.membership, config.target_invalidity, config.confidence, quality=guard,
+        min_quality=config.min_quality, seed=config.seed, verbose=config.verbose,
+        evaluator=f"{_describe(config)}, by the label classifier "
+                  f"{config.classifier or 'shipped with keras-redact (mnist)'}",
+        state_dir=output / BACKUP_DIR)
+
+
+class TargetNotCertified(ValueError):
+    """A target-invalidity run ended its budget without a certificate."""
+
+
 def train(config: RedactConfig, settings: recipes.Settings, models: Models, omega: Omega,
-          data: Data, batches, output: pathlib.Path) -> Trained:
-    """Redacts: compiles a `RedactionGAN` with the recipe and fits it on the kept data."""
+          data: Data, batches, output: pathlib.Path, stop=None) -> Trained:
+    """Redacts: compiles a `RedactionGAN` with the recipe and fits it on the kept data.
+
+    Args:
+        stop: Optional `CertifiedStopping` (see `stopping`).
+    """
     steps = config.steps_per_epoch or omega.kept // config.batch_size
     model = RedactionGAN(models.generator, models.discriminator, omega.redaction_set,
                          seed=config.seed)
@@ -385,9 +447,10 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     timer = kr_callbacks.TrainTime()  # first: Alg. 2's queries count, the monitor does not
     recipe_callbacks = settings.callbacks(seed=config.seed)
     rounds = next((c for c in recipe_callbacks if hasattr(c, "first_round_queries")), None)
-    state = RunState(output / BACKUP_DIR, monitor=monitor, rounds=rounds, timer=timer)
+    state = RunState(output / BACKUP_DIR, monitor=monitor, rounds=rounds, timer=timer,
+                     stop=stop)
     state.restore()  # a killed run's records, when resuming it
-    callbacks = [timer, *recipe_callbacks, monitor, grid,
+    callbacks = [timer, *recipe_callbacks, monitor, *([stop] if stop else []), grid,
                  keras.callbacks.CSVLogger(str(output / "history.csv"), append=True),
                  # Last: the records first, then the weights (BackupAndRestore), so a
                  # kill between the two leaves records one epoch ahead, which `restore`
@@ -396,13 +459,15 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     redaction_samples = (None if omega.redaction_set.kind == "data"
                          else omega.redaction_set.initial_samples(data.images))
     start = time.time()
-    history = model.fit(batches, epochs=settings.epochs, verbose=config.verbose,
+    # A killed run that had certified already resumes with nothing left to train.
+    epochs = state.resumed_epochs if (stop and stop.certificate) else settings.epochs
+    history = model.fit(batches, epochs=epochs, verbose=config.verbose,
                         callbacks=callbacks, redaction_samples=redaction_samples,
                         steps_per_epoch=config.steps_per_epoch)
     if not history.epoch and state.resumed_epochs:  # killed after the last epoch's save
         model.finalize_averages()
     return Trained(model, monitor, timer, grid, rounds, time.time() - start,
-                   state.resumed_epochs)
+                   state.resumed_epochs, stop)
 
 
 BACKUP_DIR = "backup"
@@ -422,17 +487,18 @@ class RunState(keras.callbacks.Callback):
 
     FILE = "run_state.json"
 
-    def __init__(self, folder, monitor, rounds=None, timer=None):
+    def __init__(self, folder, monitor, rounds=None, timer=None, stop=None):
         super().__init__()
         self.folder = pathlib.Path(folder)
-        self.monitor, self.rounds, self.timer = monitor, rounds, timer
+        self.monitor, self.rounds, self.timer, self.stop = monitor, rounds, timer, stop
         self.resumed_epochs = 0
 
     def _records(self) -> dict:
         return {"invalidity": self.monitor.values,
                 "rounds": self.rounds.history if self.rounds else [],
                 "epoch_seconds": self.timer.epoch_seconds if self.timer else [],
-                "epoch_cpu_seconds": self.timer.epoch_cpu_seconds if self.timer else []}
+                "epoch_cpu_seconds": self.timer.epoch_cpu_seconds if self.timer else [],
+                "checks": self.stop.history if self.stop else []}
 
     def on_epoch_end(self, epoch, logs=None):
         io.write_json(self.folder / self.FILE, {"epochs": epoch + 1, **self._records()})
@@ -454,6 +520,8 @@ class RunState(keras.callbacks.Callback):
         if self.timer is not None:
             self.timer.epoch_seconds = records["epoch_seconds"][:epochs]
             self.timer.epoch_cpu_seconds = records["epoch_cpu_seconds"][:epochs]
+        if self.stop is not None:
+            self.stop.restore(records.get("checks", [])[:epochs])
         self.resumed_epochs = epochs
         return epochs
 
@@ -525,6 +593,8 @@ def _redact(config: RedactConfig, start: float, resume: bool = False) -> dict:
     models = load_models(config)
     data = load_data(config)
     recipe, settings = choose_settings(config, data)
+    if config.target_invalidity is not None:  # the epochs are a budget
+        settings = settings.replace(epochs=config.max_epochs or 3 * settings.epochs)
     f = omega_classifier(config, settings, models)
     check_fit(models, f, data)
     check_classifiers(config, models, f, data)
@@ -549,8 +619,9 @@ def _redact(config: RedactConfig, start: float, resume: bool = False) -> dict:
 
     say(f"Redacting {_describe(config)} with the {omega.redaction_set.kind}-based method, "
         f"recipe {recipe}, for {settings.epochs} epochs on {omega.kept} kept samples...")
+    stop = stopping(config, models, omega, data, output)
     trained = train(config, settings, models, omega, data,
-                    kept_batches(config, omega, data), output)
+                    kept_batches(config, omega, data), output, stop)
 
     say(f"Measuring the redacted generator on {config.eval_samples} samples...")
     after = measure(models.generator, models.classifier, omega, config.eval_samples,
@@ -559,6 +630,17 @@ def _redact(config: RedactConfig, start: float, resume: bool = False) -> dict:
     metrics = metrics_of(config, recipe, settings, omega, data, trained, before, after,
                          output, f is not models.classifier, time.time() - start)
     write_results(models, trained, metrics, before_grid, output)
+    if stop is not None and stop.certificate is None:
+        best = next((c for c in stop.history if c["epoch"] == stop.best_epoch), None)
+        reached = (f"the best epoch that kept quality ({best['epoch']}) measured "
+                   f"invalidity {best['invalidity']:.3g}, quality {best.get('quality', 1):.3f}"
+                   if best else "no epoch kept quality")
+        raise TargetNotCertified(
+            f"target invalidity {config.target_invalidity:g} not certified at "
+            f"{config.confidence:.0%} within {settings.epochs} epochs: {reached}; not "
+            f"exported; metrics.json, report.md and the generator are in {output}")
+    if stop is not None:
+        say(f"Certified: {stop.certificate.statement}")
     if config.export:
         export_results(models.generator, config, metrics, output)
         say(f"Exported for TF Serving: {metrics['export']}")
@@ -579,7 +661,8 @@ def metrics_of(config, recipe, settings, omega, data, trained, before, after, ou
                     "ambiguity_tau": config.ambiguity_tau, "attributes": config.attributes},
         "freeze_discriminator": config.freeze_discriminator,
         "recipe": recipe,
-        "epochs": settings.epochs,
+        # The epochs run (a target run stops when it is certified).
+        "epochs": len(trained.monitor.values) - 1,
         "steps_per_epoch": config.steps_per_epoch,
         # The first epoch's lam; lam_schedule: each epoch's, the last one for the rest.
         "lam": settings.lam,
@@ -636,6 +719,31 @@ def metrics_of(config, recipe, settings, omega, data, trained, before, after, ou
         "keras_redact_version": __version__,
         "output_dir": str(output),
         "export": None,
+        **_target_metrics(config, settings, trained.stop),
+    }
+
+
+def _target_metrics(config, settings, stop) -> dict:
+    """A target run's certificate, budget and quality against the filter."""
+    if stop is None:
+        return {"target_invalidity": None, "certificate": None}
+    delivered = next((c for c in stop.history if c["epoch"] == stop.best_epoch), None)
+    return {
+        "target_invalidity": config.target_invalidity,
+        "confidence": config.confidence,
+        "max_epochs": settings.epochs,
+        "min_quality": config.min_quality,
+        "certified": stop.certificate is not None,
+        "certificate": stop.certificate.as_dict() if stop.certificate else None,
+        "certification_samples": certificates.certification_samples(config.target_invalidity,
+                                                               config.confidence),
+        "minimum_samples": certificates.minimum_samples(config.target_invalidity,
+                                                   config.confidence),
+        "stopped_at_epoch": len(stop.history),
+        "delivered_epoch": stop.best_epoch,
+        "quality_vs_filter": ({k: delivered[k] for k in delivered
+                               if k not in ("epoch", "certificate")} if delivered else None),
+        "checks": stop.history,
     }
 
 
@@ -787,6 +895,33 @@ def _lam_text(metrics: dict) -> str:
     return text
 
 
+def _certificate_lines(metrics: dict) -> list[str]:
+    """A target run's certificate and quality against the filter, for `report.md`."""
+    if not metrics.get("target_invalidity"):
+        return []
+    cert = metrics.get("certificate")
+    lines = [f"## Target: invalidity at most {metrics['target_invalidity']:g} at "
+             f"{metrics['confidence']:.0%} confidence", ""]
+    if cert:
+        lines.append(f"**Certified** after {metrics['stopped_at_epoch']} epochs (budget "
+                     f"{metrics['max_epochs']}): {cert['statement']}.")
+    else:
+        lines.append(f"**Not certified** within {metrics['max_epochs']} epochs; the "
+                     f"delivered weights are epoch {metrics['delivered_epoch']}'s.")
+    q = metrics.get("quality_vs_filter") or {}
+    if q:
+        lines += ["", "Against the post-hoc filter (the pre-trained G with its Omega "
+                  "samples rejected), 10,000 samples each:", "",
+                  "| | redacted G | filter |", "|---|---|---|"]
+        if "fid" in q:
+            lines.append(f"| FID to the kept data | {q['fid']:.3f} | {q['fid_filter']:.3f} |")
+        lines.append(f"| Inception Score | {q['inception_score']:.3f} | "
+                     f"{q['inception_score_filter']:.3f} |")
+        lines += ["", f"Quality {q['quality']:.3f} (guard: at least "
+                  f"{metrics['min_quality']})."]
+    return [*lines, ""]
+
+
 def markdown_report(metrics: dict) -> str:
     """A run's Markdown report: what was redacted, the figures, and the pictures."""
     def sci(value):
@@ -845,6 +980,7 @@ def markdown_report(metrics: dict) -> str:
         + f" ({metrics['replicas']} replica(s), {metrics['mixed_precision']}, "
         f"XLA {'on' if metrics['jit_compile'] else 'off'}).",
         "",
+        *_certificate_lines(metrics),
         "Before (left) and after (right), same latents:",
         "",
         "![before and after](before_after.png)",

@@ -65,16 +65,17 @@ class GANBase(ReplicaPlumbing, keras.Model):
 
         Keras replaces a model's weights with their moving averages when `fit` ends, but
         only for the one optimizer given to `Model.compile`; here each network has its
-        own, and both are finalised (after the callbacks' `on_train_end`).
+        own, and both are finalised when training ends, before the callbacks'
+        `on_train_end` (when at least one epoch ran).
         """
         # A tf.data pipeline shuffles itself; keep Keras from warning that it cannot.
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)
             self.check_replica_batches(x)
-        history = super().fit(x, *args, **kwargs)
-        if history.epoch:
-            self.finalize_averages()
-        return history
+        # First: the averages are in place before the other callbacks' `on_train_end`
+        # (one that restores the best epoch's weights, as EarlyStopping does, comes after).
+        callbacks = [_FinalizeAverages(), *(kwargs.pop("callbacks", None) or [])]
+        return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
     def finalize_averages(self):
         """Puts the optimizers' moving averages of the weights (`use_ema`) in place."""
@@ -213,6 +214,20 @@ class GANBase(ReplicaPlumbing, keras.Model):
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+class _FinalizeAverages(keras.callbacks.Callback):
+    """Puts both optimizers' weight averages in place when training ends (if it ran)."""
+
+    def on_train_begin(self, logs=None):
+        self._ran = False
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._ran = True
+
+    def on_train_end(self, logs=None):
+        if self._ran:
+            self.model.finalize_averages()
 
 
 @keras.saving.register_keras_serializable(package="keras_redact")

@@ -4,7 +4,12 @@
 from keras_redact.redaction import attributes, presets, recipes
 from keras_redact.redaction.attributes import parse as parse_attributes
 from keras_redact.redaction.batches import scored_batches
-from keras_redact.redaction.callbacks import InvalidityMonitor, LamSchedule, ValidityRounds
+from keras_redact.redaction.callbacks import (
+    CertifiedStopping,
+    InvalidityMonitor,
+    LamSchedule,
+    ValidityRounds,
+)
 from keras_redact.redaction.model import RedactionGAN
 from keras_redact.redaction.presets import (
     AmbiguityScore,
@@ -27,7 +32,7 @@ from keras_redact.redaction.sets import (
     union,
 )
 
-__all__ = ["AmbiguityScore", "BoundaryValidity", "ambiguity_set", "attributes",
+__all__ = ["AmbiguityScore", "CertifiedStopping", "BoundaryValidity", "ambiguity_set", "attributes",
            "attributes_set", "boundary_set", "parse_attributes", "presets",
            "ClassifierRedactionSet", "DataRedactionSet", "InvalidityMonitor", "Recipe",
            "Settings", "recipes",

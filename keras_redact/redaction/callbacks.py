@@ -1,10 +1,14 @@
-"""Callbacks of the redaction job: Alg. 2's rounds, a lam schedule and an invalidity monitor."""
+"""Callbacks of the redaction job: Alg. 2's rounds, a lam schedule, an invalidity monitor,
+and certified stopping."""
 
 from __future__ import annotations
 
+import math
+import pathlib
 from collections.abc import Callable, Sequence
 
 import keras
+import numpy as np
 
 from keras_redact import checks, losses
 from keras_redact.callbacks import delivered_generator
@@ -159,3 +163,166 @@ class InvalidityMonitor(keras.callbacks.Callback):
         self.values.append(value)
         if logs is not None:
             logs["invalidity"] = value
+
+
+class CertifiedStopping(keras.callbacks.Callback):
+    """Redacts until a certified invalidity target is met, keeping quality; stops then.
+
+    After each epoch, on samples of the G the run would deliver then:
+
+    1. invalidity on `check_samples` fresh samples (new latents every epoch);
+    2. quality, when `quality` is given: a function of the generator returning
+       `{"quality": q, ...}` (the redact job's is q = min(FID of the filter / FID of G,
+       IS of G / IS of the filter), the filter being the pre-trained G with its Omega
+       samples rejected), which must be at least `min_quality`: the guard;
+    3. if the guard holds and the invalidity is at most half the target, a certification
+       on other fresh samples (`evaluation.certify`), at confidence
+       `1 - (1 - confidence) / attempts` with `attempts` the epochs of the run, so that
+       however many epochs try, a false certificate has probability at most
+       `1 - confidence`. Certified: training stops.
+
+    When training ends, G and D get the weights of the certified epoch; without a
+    certificate, those of the epoch with the least invalidity among the epochs that met
+    the guard (as `keras.callbacks.EarlyStopping(restore_best_weights=True)` does).
+
+    Args:
+        contains: `samples -> bool` membership test of Omega.
+        epsilon: The target invalidity, in (0, 1).
+        confidence: The certificate's confidence, in (0, 1).
+        check_samples: Samples of the per-epoch check (default: `20 / epsilon`).
+        certify_samples: Samples of a certification (default:
+            `certificates.certification_samples(epsilon, confidence)`).
+        quality: Optional `generator -> {"quality": float, ...}`.
+        min_quality: The guard's bound on `quality` (None: no guard).
+        seed: Seed from which the checks' and certifications' latents are drawn (apart).
+        evaluator: What `contains` is, for the certificate.
+        state_dir: Optional folder where the best weights are kept too, so that a resumed
+            run (`restore`) can still deliver them.
+        verbose: Print each epoch's check.
+
+    Attributes:
+        certificate: The `Certificate` of the delivered G, or None.
+        history: Each epoch's check: invalidity, quality, whether the guard held, and the
+            certification if one was tried.
+        best_epoch: The epoch whose weights G and D have at the end (1-based), or None.
+    """
+
+    def __init__(self, contains, epsilon: float, confidence: float = 0.95, *,
+                 check_samples: int | None = None, certify_samples: int | None = None,
+                 quality: Callable | None = None, min_quality: float | None = None,
+                 seed: int = 0, evaluator: str = "membership test", state_dir=None,
+                 verbose: int = 0):
+        from keras_redact.evaluation import certificates as certify
+
+        super().__init__()
+        certify._check_epsilon(epsilon)
+        certify._check_confidence(confidence)
+        self.contains, self.epsilon, self.confidence = contains, float(epsilon), confidence
+        self.check_samples = checks.integer("check_samples", check_samples, optional=True) \
+            or int(math.ceil(20.0 / epsilon))
+        self.certify_samples = checks.integer("certify_samples", certify_samples,
+                                              optional=True)
+        if min_quality is not None and not (
+                isinstance(min_quality, (int, float)) and 0.0 < min_quality <= 1.0):
+            raise ValueError(f"min_quality must be in (0, 1]; received {min_quality!r}")
+        self.quality, self.min_quality = quality, min_quality
+        self.seed, self.evaluator, self.verbose = int(seed), evaluator, verbose
+        self.state_dir = None if state_dir is None else pathlib.Path(state_dir)
+        self.certificate = None
+        self.history: list[dict] = []
+        self.best_epoch = None
+        self._best = None  # (invalidity, G weights, D weights)
+        self.attempts = None
+
+    def set_model(self, model):
+        super().set_model(model)
+        self._flags = sampling.GeneratedMap(model.generator, self.contains)
+
+    def on_train_begin(self, logs=None):
+        self.attempts = int(self.params.get("epochs") or 1)
+
+    def _weights(self):
+        return ([w.numpy() for w in self.model.generator.weights],
+                [w.numpy() for w in self.model.discriminator.weights])
+
+    def _keep_best(self, invalidity, epoch):
+        self._best = (invalidity, *self._weights())
+        self.best_epoch = epoch
+        if self.state_dir is not None:
+            import io as pyio
+
+            from keras_redact import io
+
+            g, d = self._best[1:]
+            arrays = {f"arr_{k}": a for k, a in enumerate([*g, *d])}
+            buffer = pyio.BytesIO()
+            np.savez(buffer, epoch=epoch, invalidity=invalidity, g_count=len(g), **arrays)
+            io.write_bytes(self.state_dir / "best_weights.npz", buffer.getvalue())
+
+    def restore(self, history: list) -> None:
+        """Takes back a killed run's checks (and its best weights from `state_dir`)."""
+        from keras_redact.evaluation.certificates import Certificate
+
+        self.history = list(history)
+        path = None if self.state_dir is None else self.state_dir / "best_weights.npz"
+        if path is not None and path.is_file():
+            with np.load(path) as saved:
+                arrays = [saved[f"arr_{k}"] for k in range(len(saved.files) - 3)]
+                count = int(saved["g_count"])
+                epoch = int(saved["epoch"])
+                if epoch <= len(self.history):
+                    self._best = (float(saved["invalidity"]), arrays[:count], arrays[count:])
+                    self.best_epoch = epoch
+        last = self.history[-1] if self.history else {}
+        cert = last.get("certificate")
+        if cert and cert["certified"] and self.best_epoch == last["epoch"]:
+            self.certificate = Certificate(**{k: v for k, v in cert.items()
+                                              if k != "statement"})
+    def on_epoch_end(self, epoch, logs=None):
+        from keras_redact.evaluation import certificates as certify
+
+        record = {"epoch": epoch + 1}
+        with delivered_generator(self.model) as generator:
+            flags = self._flags(self.check_samples, seed=self.seed * 7919 + 1_000 + epoch)
+            record["invalidity"] = Invalidity.from_flags(flags).value
+            if self.quality is not None:
+                record.update(self.quality(generator))
+            record["guard"] = (self.min_quality is None or "quality" not in record
+                               or record["quality"] >= self.min_quality)
+            if record["guard"] and (self._best is None or
+                                    record["invalidity"] < self._best[0]):
+                self._keep_best(record["invalidity"], epoch + 1)
+            if record["guard"] and record["invalidity"] <= self.epsilon / 2:
+                cert = certify.certify(
+                    generator, self.contains, self.epsilon, self.confidence,
+                    num_samples=self.certify_samples, attempts=self.attempts,
+                    seed=self.seed * 7919 + 2_000_000 + epoch, evaluator=self.evaluator)
+                record["certificate"] = cert.as_dict()
+                if cert.certified:
+                    self.certificate = cert
+                    self._keep_best(record["invalidity"], epoch + 1)
+                    self.model.stop_training = True
+        self.history.append(record)
+        if logs is not None:
+            logs["check_invalidity"] = record["invalidity"]
+        if self.verbose:
+            text = f"\nepoch {epoch + 1}: invalidity {record['invalidity']:.3g}"
+            if "quality" in record:
+                text += f", quality vs the filter {record['quality']:.3f}"
+            if "certificate" in record:
+                text += f"; {record['certificate']['statement']}"
+            print(text)
+
+    def on_train_end(self, logs=None):
+        if self._best is None:
+            return
+        _, g_weights, d_weights = self._best
+        for variable, value in zip(self.model.generator.weights, g_weights, strict=True):
+            variable.assign(value)
+        for variable, value in zip(self.model.discriminator.weights, d_weights, strict=True):
+            variable.assign(value)
+
+    def get_state(self) -> dict:
+        """The records a resumed run needs (the best weights are saved by the job)."""
+        return {"history": self.history, "best_epoch": self.best_epoch,
+                "certificate": self.certificate.as_dict() if self.certificate else None}

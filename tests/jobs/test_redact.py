@@ -272,10 +272,10 @@ def test_tuning_levers_are_not_command_line_flags(run_bin):
     assert result.returncode != 0 and "Unknown command line flag 'lam_schedule'" in result.stderr
 
 
-def test_help_lists_about_25_flags(run_bin):
+def test_help_lists_what_users_decide(run_bin):
     result = run_bin("redact", "--helpshort")
     flags = [line for line in result.stdout.splitlines() if line.startswith("  --")]
-    assert len(flags) <= 26, flags
+    assert len(flags) <= 30, flags
 
 
 @pytest.mark.slow
