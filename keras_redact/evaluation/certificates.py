@@ -111,7 +111,7 @@ class Certificate:
 def certify(generator, contains, epsilon: float, confidence: float = 0.95, *,
             num_samples: int | None = None, seed: int = 2**20 + 7, attempts: int = 1,
             evaluator: str = "membership test", batch_size: int = 1000,
-            progress: bool = False) -> Certificate:
+            latent_dim: int | None = None, progress: bool = False) -> Certificate:
     """Certifies a generator against any membership test of Omega, without training.
 
     Args:
@@ -127,6 +127,7 @@ def certify(generator, contains, epsilon: float, confidence: float = 0.95, *,
             confidence `1 - (1 - confidence) / attempts`.
         evaluator: What `contains` is, for the certificate.
         batch_size: Samples per batch.
+        latent_dim: Latent size (read from a Keras generator's input if None).
         progress: Show a progress bar.
 
     Returns:
@@ -142,7 +143,8 @@ def certify(generator, contains, epsilon: float, confidence: float = 0.95, *,
     num_samples = checks.integer("num_samples", num_samples, optional=True) or \
         certification_samples(epsilon, confidence)
     flags = sampling.map_generated(generator, contains, num_samples, seed=seed,
-                                   batch_size=batch_size, progress=progress)
+                                   batch_size=batch_size, latent_dim=latent_dim,
+                                   progress=progress)
     invalid = int(np.count_nonzero(np.asarray(flags).astype(bool)))
     attempt_confidence = 1.0 - (1.0 - confidence) / attempts
     bound = upper_bound(invalid, num_samples, attempt_confidence)

@@ -189,7 +189,8 @@ class CertifiedStopping(keras.callbacks.Callback):
         contains: `samples -> bool` membership test of Omega.
         epsilon: The target invalidity, in (0, 1).
         confidence: The certificate's confidence, in (0, 1).
-        check_samples: Samples of the per-epoch check (default: `20 / epsilon`).
+        check_samples: Samples of the per-epoch check (default: `20 / epsilon`, at most
+            100,000).
         certify_samples: Samples of a certification (default:
             `certificates.certification_samples(epsilon, confidence)`).
         quality: Optional `generator -> {"quality": float, ...}`.
@@ -219,7 +220,7 @@ class CertifiedStopping(keras.callbacks.Callback):
         certify._check_confidence(confidence)
         self.contains, self.epsilon, self.confidence = contains, float(epsilon), confidence
         self.check_samples = checks.integer("check_samples", check_samples, optional=True) \
-            or int(math.ceil(20.0 / epsilon))
+            or min(int(math.ceil(20.0 / epsilon)), 100_000)
         self.certify_samples = checks.integer("certify_samples", certify_samples,
                                               optional=True)
         if min_quality is not None and not (
@@ -282,7 +283,8 @@ class CertifiedStopping(keras.callbacks.Callback):
         from keras_redact.evaluation import certificates as certify
 
         record = {"epoch": epoch + 1}
-        with delivered_generator(self.model) as generator:
+        with delivered_generator(self.model):
+            generator = self.model.generator
             flags = self._flags(self.check_samples, seed=self.seed * 7919 + 1_000 + epoch)
             record["invalidity"] = Invalidity.from_flags(flags).value
             if self.quality is not None:
