@@ -175,7 +175,8 @@ class CertifiedStopping(keras.callbacks.Callback):
        `{"quality": q, ...}` (the redact job's is q = min(FID of the filter / FID of G,
        IS of G / IS of the filter), the filter being the pre-trained G with its Omega
        samples rejected), which must be at least `min_quality`: the guard;
-    3. if the guard holds and the invalidity is at most half the target, a certification
+    3. if the guard holds and the invalidity is at most `trigger` x the target (0.7), a
+       certification
        on other fresh samples (`evaluation.certify`), at confidence
        `1 - (1 - confidence) / attempts` with `attempts` the epochs of the run, so that
        however many epochs try, a false certificate has probability at most
@@ -199,6 +200,8 @@ class CertifiedStopping(keras.callbacks.Callback):
         evaluator: What `contains` is, for the certificate.
         state_dir: Optional folder where the best weights are kept too, so that a resumed
             run (`restore`) can still deliver them.
+        trigger: The check's invalidity, as a share of the target, at or under which a
+            certification is tried.
         verbose: Print each epoch's check.
 
     Attributes:
@@ -212,7 +215,7 @@ class CertifiedStopping(keras.callbacks.Callback):
                  check_samples: int | None = None, certify_samples: int | None = None,
                  quality: Callable | None = None, min_quality: float | None = None,
                  seed: int = 0, evaluator: str = "membership test", state_dir=None,
-                 verbose: int = 0):
+                 trigger: float = 0.7, verbose: int = 0):
         from keras_redact.evaluation import certificates as certify
 
         super().__init__()
@@ -229,6 +232,9 @@ class CertifiedStopping(keras.callbacks.Callback):
         self.quality, self.min_quality = quality, min_quality
         self.seed, self.evaluator, self.verbose = int(seed), evaluator, verbose
         self.state_dir = None if state_dir is None else pathlib.Path(state_dir)
+        if not (isinstance(trigger, (int, float)) and 0.0 < trigger <= 1.0):
+            raise ValueError(f"trigger must be in (0, 1]; received {trigger!r}")
+        self.trigger = float(trigger)
         self.certificate = None
         self.history: list[dict] = []
         self.best_epoch = None
@@ -294,7 +300,7 @@ class CertifiedStopping(keras.callbacks.Callback):
             if record["guard"] and (self._best is None or
                                     record["invalidity"] < self._best[0]):
                 self._keep_best(record["invalidity"], epoch + 1)
-            if record["guard"] and record["invalidity"] <= self.epsilon / 2:
+            if record["guard"] and record["invalidity"] <= self.trigger * self.epsilon:
                 cert = certify.certify(
                     generator, self.contains, self.epsilon, self.confidence,
                     num_samples=self.certify_samples, attempts=self.attempts,

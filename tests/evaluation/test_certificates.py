@@ -20,7 +20,7 @@ def test_upper_bound_golden_values():
         stats.beta.ppf(0.95, 26, 49_975))
     assert 6.5e-4 < certificates.upper_bound(25, 50_000) < 7.0e-4
     assert certificates.upper_bound(10, 10) == 1.0
-    assert certificates.certification_samples(1e-3) == 50_000
+    assert certificates.certification_samples(1e-3) == 200_000
 
 
 @pytest.mark.parametrize("call,match", [

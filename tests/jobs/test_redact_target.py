@@ -34,11 +34,11 @@ def test_a_certified_run_stops_and_the_certificate_travels_with_the_model(tmp_pa
         steps_per_epoch=4, eval_samples=500, monitor_samples=200, output_dir=str(out),
         verbose=0))
     cert = metrics["certificate"]
-    # The shipped model makes 11% zeros: at most half the target, certified at once.
+    # The shipped model makes 11% zeros: under 0.7 of the target, certified at once.
     assert metrics["certified"] and metrics["stopped_at_epoch"] == 1
     assert metrics["epochs"] == 1 and metrics["delivered_epoch"] == 1
     assert cert["certified"] and cert["bound"] <= 0.3 and cert["confidence"] == 0.95
-    assert cert["attempts"] == 3 and cert["num_samples"] == 167  # 50 / 0.3
+    assert cert["attempts"] == 3 and cert["num_samples"] == 667  # 200 / 0.3
     assert "labels [0], by the label classifier" in cert["evaluator"]
     q = metrics["quality_vs_filter"]
     assert set(q) >= {"quality", "fid", "fid_filter", "inception_score",
