@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import pathlib
 import time
 
@@ -24,6 +23,14 @@ from keras_redact.evaluation import certificates, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.evaluation.plots import plot_invalidity
 from keras_redact.jobs import PRETRAINED, check_positive_integers
+from keras_redact.jobs.reports import markdown_report
+from keras_redact.jobs.run_folder import (  # noqa: F401 (re-exported)
+    BACKUP_DIR,
+    RUN_FILE,
+    RunState,
+    _run_record,
+    check_output_dir,
+)
 from keras_redact.models.optimizers import WarmupEMAAdam
 from keras_redact.redaction import (
     CertifiedStopping,
@@ -470,107 +477,6 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
                    state.resumed_epochs, stop)
 
 
-BACKUP_DIR = "backup"
-"""The run folder's resumable state (`keras.callbacks.BackupAndRestore` and `RunState`),
-removed when training ends."""
-RUN_FILE = "run.json"
-"""The run folder's record of the job's settings, written when the run starts."""
-
-
-class RunState(keras.callbacks.Callback):
-    """Saves the job's per-epoch records beside `BackupAndRestore`'s weights.
-
-    `BackupAndRestore` restores the weights, the optimizers (with G's weight average), the
-    p_Omega buffer and lam, and the epoch to resume from; this keeps what lives in other
-    callbacks: the per-epoch invalidity, Alg. 2's rounds and the epochs' times.
-    """
-
-    FILE = "run_state.json"
-
-    def __init__(self, folder, monitor, rounds=None, timer=None, stop=None):
-        super().__init__()
-        self.folder = pathlib.Path(folder)
-        self.monitor, self.rounds, self.timer, self.stop = monitor, rounds, timer, stop
-        self.resumed_epochs = 0
-
-    def _records(self) -> dict:
-        return {"invalidity": self.monitor.values,
-                "rounds": self.rounds.history if self.rounds else [],
-                "epoch_seconds": self.timer.epoch_seconds if self.timer else [],
-                "epoch_cpu_seconds": self.timer.epoch_cpu_seconds if self.timer else [],
-                "checks": self.stop.history if self.stop else []}
-
-    def on_epoch_end(self, epoch, logs=None):
-        io.write_json(self.folder / self.FILE, {"epochs": epoch + 1, **self._records()})
-
-    def restore(self) -> int:
-        """Puts a killed run's records back into the callbacks; returns its finished epochs.
-
-        The records are cut to the epochs whose weights `BackupAndRestore` holds.
-        """
-        path = self.folder / self.FILE
-        weights = self.folder / "training_metadata.json"
-        if not (path.is_file() and weights.is_file()):
-            return 0
-        epochs = int(json.loads(weights.read_text())["epoch"])
-        records = json.loads(path.read_text())
-        self.monitor.values = records["invalidity"][:epochs + 1]
-        if self.rounds is not None:
-            self.rounds.history = records["rounds"][:epochs]
-        if self.timer is not None:
-            self.timer.epoch_seconds = records["epoch_seconds"][:epochs]
-            self.timer.epoch_cpu_seconds = records["epoch_cpu_seconds"][:epochs]
-        if self.stop is not None:
-            self.stop.restore(records.get("checks", [])[:epochs])
-        self.resumed_epochs = epochs
-        return epochs
-
-
-def _run_record(config: RedactConfig) -> dict:
-    """What must match for a run folder to be resumed: every setting but the cosmetic."""
-    record = dataclasses.asdict(config)
-    for name in ("output_dir", "verbose", "export", "export_dir"):
-        record.pop(name)
-    if isinstance(config.recipe, recipes.Recipe):
-        record["recipe"] = dataclasses.asdict(config.recipe)
-    return json.loads(json.dumps(record, default=str))
-
-
-def check_output_dir(config: RedactConfig) -> bool:
-    """Checks `config.output_dir` before any work; returns whether the run resumes there.
-
-    A folder a run started in (it holds `run.json`) and did not finish (no
-    `metrics.json`) is resumed when the settings are the same: from its last finished
-    epoch if one was saved, else from the start.
-
-    Raises:
-        FileExistsError: If the folder is a file, holds a finished run, holds another
-            run's or other files, or holds a run with other settings.
-    """
-    if not config.output_dir:
-        return False
-    path = pathlib.Path(config.output_dir)
-    run_file = path / RUN_FILE
-    if path.is_dir() and run_file.is_file():
-        if (path / "metrics.json").exists():
-            raise FileExistsError(f"output directory {path} holds a finished run; choose "
-                                  "another or remove it")
-        try:
-            started = json.loads(run_file.read_text())
-        except ValueError:
-            started = None
-        if started != _run_record(config):
-            changed = sorted(k for k in _run_record(config)
-                             if not started or started.get(k) != _run_record(config)[k])
-            raise FileExistsError(
-                f"output directory {path} holds an unfinished run with other settings "
-                f"({', '.join(changed)}); rerun with its settings to resume it, or choose "
-                "another folder")
-        return True
-    io.check_fresh_dir(path)
-    return False
-
-
 def redact(config: RedactConfig) -> dict:
     """Runs one redaction job; returns the figures written to `metrics.json`.
 
@@ -881,114 +787,3 @@ def _average_of(optimizer) -> dict:
     warmup = isinstance(optimizer, WarmupEMAAdam)
     return {"g_ema_momentum": float(f"{float(optimizer.ema_momentum):.6g}"),
             "g_ema_warmup": warmup, "g_ema_start_update": optimizer.ema_start if warmup else None}
-
-
-def _lam_text(metrics: dict) -> str:
-    """`0.85`, or `0.65, then 0.7 from epoch 2` for a schedule."""
-    schedule = metrics.get("lam_schedule")
-    if not schedule:
-        return f"{metrics['lam']}"
-    text = f"{schedule[0]}"
-    for epoch, (previous, value) in enumerate(zip(schedule, schedule[1:]), start=2):
-        if value != previous:
-            text += f", then {value} from epoch {epoch}"
-    return text
-
-
-def _certificate_lines(metrics: dict) -> list[str]:
-    """A target run's certificate and quality against the filter, for `report.md`."""
-    if not metrics.get("target_invalidity"):
-        return []
-    cert = metrics.get("certificate")
-    lines = [f"## Target: invalidity at most {metrics['target_invalidity']:g} at "
-             f"{metrics['confidence']:.0%} confidence", ""]
-    if cert:
-        lines.append(f"**Certified** after {metrics['stopped_at_epoch']} epochs (budget "
-                     f"{metrics['max_epochs']}): {cert['statement']}.")
-    else:
-        lines.append(f"**Not certified** within {metrics['max_epochs']} epochs; the "
-                     f"delivered weights are epoch {metrics['delivered_epoch']}'s.")
-    q = metrics.get("quality_vs_filter") or {}
-    if q:
-        lines += ["", "Against the post-hoc filter (the pre-trained G with its Omega "
-                  "samples rejected), 10,000 samples each:", "",
-                  "| | redacted G | filter |", "|---|---|---|"]
-        if "fid" in q:
-            lines.append(f"| FID to the kept data | {q['fid']:.3f} | {q['fid_filter']:.3f} |")
-        lines.append(f"| Inception Score | {q['inception_score']:.3f} | "
-                     f"{q['inception_score_filter']:.3f} |")
-        lines += ["", f"Quality {q['quality']:.3f} (guard: at least "
-                  f"{metrics['min_quality']})."]
-    return [*lines, ""]
-
-
-def markdown_report(metrics: dict) -> str:
-    """A run's Markdown report: what was redacted, the figures, and the pictures."""
-    def sci(value):
-        return "-" if value is None else f"{value:.2e}"
-
-    presets_given = {k: v for k, v in (metrics.get("presets") or {}).items() if v is not None}
-    what = [f"labels {metrics['labels']}"] if metrics["labels"] else []
-    what += [f"{k} = {v}" for k, v in presets_given.items()]
-    lines = [
-        f"# Redaction run `{metrics['output_dir']}`",
-        "",
-        f"Redacted {', '.join(what)} with the {metrics['method']}-based method for "
-        f"{metrics['epochs']} epochs"
-        + (f", recipe {metrics['recipe']}" if metrics.get("recipe") else "")
-        + f" (lam {_lam_text(metrics)}, alpha+ {metrics['alpha_plus']}, "
-        f"alpha- {metrics['alpha_minus']}, K_G {metrics.get('g_steps')}"
-        + (", discriminator frozen" if metrics.get("freeze_discriminator") else "")
-        + (", D alone on p_Omega" if metrics.get("guide_omega") is False else "")
-        + (f", Omega described by the classifier {metrics['redaction_classifier']}"
-           if metrics.get("redaction_classifier") else "")
-        + (f", Adam learning rates G {metrics['g_learning_rate']:g} / D "
-           f"{metrics['d_learning_rate']:g}" if "g_learning_rate" in metrics else "")
-        + (f", G the moving average of its weights (momentum {metrics['g_ema_momentum']:g}"
-           + (", warmed up" if metrics.get("g_ema_warmup") else "")
-           + (f", from epoch {metrics['g_ema_start_epochs'] + 1}"
-              if metrics.get("g_ema_start_epochs") else "") + ")"
-           if metrics.get("g_ema_momentum") else "")
-        + f") on {metrics['dataset']}; seed {metrics['seed']}.",
-        "",
-        f"| measure ({metrics['eval_samples']} samples) | before | after |",
-        "|---|---|---|",
-        f"| invalidity | {sci(metrics['invalidity_before'])} | "
-        f"{sci(metrics['invalidity_after'])} |",
-        f"| invalidity 95% interval | [{sci(metrics['invalidity_ci_before'][0])}, "
-        f"{sci(metrics['invalidity_ci_before'][1])}] | [{sci(metrics['invalidity_ci_after'][0])}, "
-        f"{sci(metrics['invalidity_ci_after'][1])}] |",
-    ]
-    for name, value in (metrics.get("invalidity_parts_before") or {}).items():
-        lines.append(f"| invalidity, {name} only | {sci(value)} | "
-                     f"{sci(metrics['invalidity_parts_after'][name])} |")
-    lines += [
-        f"| Inception Score | {metrics['inception_score_before']:.3f} | "
-        f"{metrics['inception_score_after']:.3f} |",
-        *(f"| IS part: {name} | {metrics['inception_score_parts_before'][key]:.3f} | "
-          f"{metrics['inception_score_parts_after'][key]:.3f} |"
-          for key, name in (("classes", "effective number of classes"),
-                            ("confidence", "confidence, exp(-mean entropy)"))
-          if metrics.get("inception_score_parts_before")),
-        "",
-        f"Invalidity after each epoch ({metrics['monitor_samples']} samples): "
-        + ", ".join(sci(v) for v in metrics["invalidity_per_epoch"]),
-        "",
-        f"Time: {metrics['seconds']} s in all, {metrics['fit_seconds']} s training"
-        + (f", of which {metrics['train_seconds']} s in the epochs themselves (without the "
-           "per-epoch measurement and grids)" if "train_seconds" in metrics else "")
-        + f" ({metrics['replicas']} replica(s), {metrics['mixed_precision']}, "
-        f"XLA {'on' if metrics['jit_compile'] else 'off'}).",
-        "",
-        *_certificate_lines(metrics),
-        "Before (left) and after (right), same latents:",
-        "",
-        "![before and after](before_after.png)",
-        "",
-        "![invalidity per epoch](invalidity.png)",
-        "",
-    ]
-    if metrics.get("export"):
-        lines += [f"Exported for TF Serving: `{metrics['export']}`.", ""]
-    return "\n".join(lines)
-
