@@ -191,7 +191,7 @@ class CertifiedStopping(keras.callbacks.Callback):
         epsilon: The target invalidity, in (0, 1).
         confidence: The certificate's confidence, in (0, 1).
         check_samples: Samples of the per-epoch check (default: `20 / epsilon`, at most
-            100,000).
+            50,000: the check only decides when to try a certification).
         certify_samples: Samples of a certification (default:
             `certificates.certification_samples(epsilon, confidence)`).
         quality: Optional `generator -> {"quality": float, ...}`.
@@ -223,7 +223,7 @@ class CertifiedStopping(keras.callbacks.Callback):
         certify._check_confidence(confidence)
         self.contains, self.epsilon, self.confidence = contains, float(epsilon), confidence
         self.check_samples = checks.integer("check_samples", check_samples, optional=True) \
-            or min(int(math.ceil(20.0 / epsilon)), 100_000)
+            or min(int(math.ceil(20.0 / epsilon)), 50_000)
         self.certify_samples = checks.integer("certify_samples", certify_samples,
                                               optional=True)
         if min_quality is not None and not (
