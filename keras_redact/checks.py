@@ -47,3 +47,39 @@ def integer(name: str, value, *, minimum: int = 1, optional: bool = False,
         raise ValueError(f"{name} must be {kind}{' or None' if optional else ''}"
                          f"{f' ({hint})' if hint else ''}; received {value!r}")
     return int(value)
+
+
+def number(name: str, value, low: float = 0.0, high: float | None = None, *,
+           low_open: bool = True, high_open: bool = True, hint: str = "") -> float:
+    """Returns `value` as a `float`, or raises ValueError naming `name` and `value`.
+
+    Accepts Python and NumPy real numbers; refuses booleans, strings and non-finite
+    numbers, and numbers outside the interval from `low` to `high` (`None`: no upper end).
+
+    Args:
+        name: The argument's name, for the message.
+        value: The value received.
+        low: The interval's lower end.
+        high: Its upper end, or `None`.
+        low_open: Whether `low` itself is refused ("(0, 1)" rather than "[0, 1)").
+        high_open: Whether `high` itself is refused.
+        hint: Shown in parentheses after the interval (e.g. "0: no moving average").
+
+    Raises:
+        ValueError: "tau must be in (0, 1); received 1.5", "lr must be a positive number;
+            received 0.0".
+    """
+    fits = (not isinstance(value, bool) and isinstance(value, numbers.Real)
+            and math.isfinite(value)
+            and (value > low if low_open else value >= low)
+            and (high is None or (value < high if high_open else value <= high)))
+    if not fits:
+        if high is None:
+            kind = ("a positive number" if low == 0 and low_open
+                    else f"a number {'>' if low_open else '>='} {low:g}")
+        else:
+            kind = (f"in {'(' if low_open else '['}{low:g}, {high:g}"
+                    f"{')' if high_open else ']'}")
+        raise ValueError(f"{name} must be {kind}{f' ({hint})' if hint else ''}; "
+                         f"received {value!r}")
+    return float(value)

@@ -44,3 +44,24 @@ def test_is_integer_is_the_same_test_without_raising():
     assert checks.is_integer(0, minimum=0) and not checks.is_integer(0)
     for value in (True, "4", 4.5, float("nan"), None):
         assert not checks.is_integer(value), value
+
+
+@pytest.mark.parametrize("kwargs,value,match", [
+    ({}, 0.0, "lr must be a positive number; received 0.0"),
+    ({}, float("nan"), "lr must be a positive number; received nan"),
+    ({}, True, "received True"),
+    ({}, "1e-3", "received '1e-3'"),
+    ({"low": 0.0, "high": 1.0}, 1.0, r"lr must be in \(0, 1\); received 1.0"),
+    ({"low": 0.0, "high": 1.0, "low_open": False, "hint": "0: off"}, -0.1,
+     r"lr must be in \[0, 1\) \(0: off\); received -0.1"),
+    ({"low": 0.0, "high": 1.0, "high_open": False}, 1.5, r"lr must be in \(0, 1\]"),
+])
+def test_number_refuses_with_one_message(kwargs, value, match):
+    with pytest.raises(ValueError, match=match):
+        checks.number("lr", value, **kwargs)
+
+
+def test_number_accepts_the_interval_and_numpy():
+    assert checks.number("lr", np.float32(0.5), 0.0, 1.0) == 0.5
+    assert checks.number("m", 0, 0.0, 1.0, low_open=False) == 0.0
+    assert checks.number("q", 1, 0.0, 1.0, high_open=False) == 1.0

@@ -153,12 +153,8 @@ def certify(generator, contains, epsilon: float, confidence: float = 0.95, *,
 
 
 def _check_epsilon(epsilon):
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not (
-            0.0 < epsilon < 1.0):
-        raise ValueError(f"the target invalidity must be in (0, 1); received {epsilon!r}")
+    checks.number("the target invalidity", epsilon, 0.0, 1.0)
 
 
 def _check_confidence(confidence):
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not (
-            0.0 < confidence < 1.0):
-        raise ValueError(f"confidence must be in (0, 1); received {confidence!r}")
+    checks.number("confidence", confidence, 0.0, 1.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from keras_redact.evaluation import tfgan
+from keras_redact.evaluation import sampling, tfgan
 
 
 def _as_2d(name, values, min_rows=1):
@@ -99,6 +99,15 @@ def kernel_distance_from_features(features_a, features_b,
     return float(kid.numpy()), float(std.numpy())
 
 
+def features_of_samples(logits_and_features, samples, batch_size: int = 1000) -> np.ndarray:
+    """The features of numpy `samples`, in batches: the second output of
+    `logits_and_features(x, training=False)` (`LabelClassifier.logits_and_features`)."""
+    samples = np.asarray(samples, np.float32)
+    return np.concatenate([
+        np.asarray(logits_and_features(samples[i:i + batch_size], training=False)[1])
+        for i in range(0, len(samples), batch_size)])
+
+
 class QualityAgainstFilter:
     """Quality of a generator against the post-hoc filter that redaction replaces.
 
@@ -122,11 +131,8 @@ class QualityAgainstFilter:
 
     def __init__(self, reference, classifier, contains, kept, num_samples: int = 10_000,
                  seed: int = 0):
-        from keras_redact.evaluation import sampling
-
         self.num_samples, self.seed = int(num_samples), int(seed)
         self._features = getattr(classifier, "logits_and_features", None)
-        self._classifier = classifier
 
         def measure(x):
             if self._features is not None:
@@ -137,13 +143,8 @@ class QualityAgainstFilter:
             return logits, features, contains(x)
 
         self._measure = measure
-        self._sampling = sampling
-        self.kept_features = None
-        if self._features is not None:
-            kept = np.asarray(kept, np.float32)
-            self.kept_features = np.concatenate([
-                np.asarray(self._features(kept[i:i + 1000], training=False)[1])
-                for i in range(0, len(kept), 1000)])
+        self.kept_features = (None if self._features is None
+                              else features_of_samples(self._features, kept))
         logits, features, inside = sampling.map_generated(
             reference, measure, self.num_samples, seed=self.seed)
         outside = ~np.asarray(inside).astype(bool)
@@ -157,7 +158,7 @@ class QualityAgainstFilter:
 
     def __call__(self, generator) -> dict:
         """`{"quality", "fid", "fid_filter", "inception_score", "inception_score_filter"}`."""
-        logits, features, _ = self._sampling.map_generated(
+        logits, features, _ = sampling.map_generated(
             generator, self._measure, self.num_samples, seed=self.seed + 1)
         mine = self._figures(logits, features)
         ratios = [mine["inception_score"] / self.filter["inception_score"]]

@@ -5,7 +5,6 @@
 (TF-GAN's `train.py` over `train_lib.py`).
 """
 
-import math
 import pathlib
 
 from keras_redact import checks
@@ -25,16 +24,3 @@ def check_positive_integers(config, names, *, optional: bool = False) -> None:
     for name in names:
         checks.integer(name, getattr(config, name), optional=optional)
 
-
-def check_positive_numbers(config, names) -> None:
-    """Raises ValueError unless each named field of `config` is a finite number > 0.
-
-    Args:
-        config: A job config (any object with the named attributes).
-        names: The field names.
-    """
-    for name in names:
-        value = getattr(config, name)
-        if (isinstance(value, bool) or not isinstance(value, (int, float))
-                or not math.isfinite(value) or value <= 0):
-            raise ValueError(f"{name} must be a positive number; received {value!r}")

@@ -267,9 +267,7 @@ def reference_features(config: EvaluateConfig, classifier_path, features_model
             return np.load(path), True
         except (OSError, ValueError):  # a damaged cache file: compute afresh
             pass
-    kept = _kept_images(config)
-    real = np.concatenate([np.asarray(features_model(kept[i:i + 1000], training=False)[1])
-                           for i in range(0, len(kept), 1000)])
+    real = quality.features_of_samples(features_model, _kept_images(config))
     buffer = pyio.BytesIO()
     np.save(buffer, real)
     try:

@@ -200,9 +200,7 @@ class RedactConfig:
                              "certified, within max_epochs; received epochs="
                              f"{self.epochs} (give max_epochs)")
         checks.integer("max_epochs", self.max_epochs, optional=True)
-        if (isinstance(self.min_quality, bool) or not isinstance(self.min_quality, (int, float))
-                or not 0.0 < self.min_quality <= 1.0):
-            raise ValueError(f"min_quality must be in (0, 1]; received {self.min_quality!r}")
+        checks.number("min_quality", self.min_quality, 0.0, 1.0, high_open=False)
 
     def settings_of(self, recipe: str | recipes.Recipe) -> recipes.Settings:
         """The named recipe's settings for this job's method, with this job's overrides."""
@@ -289,17 +287,13 @@ class Trained:
     stop: object = None
 
 
-def _load_model(path, what):
-    return io.load_keras(path, what)
-
-
 def load_models(config: RedactConfig) -> Models:
     """Loads G, D and the label classifier (the shipped MNIST ones by default)."""
     return Models(
-        _load_model(config.generator or PRETRAINED / "generator.keras", "generator"),
-        _load_model(config.discriminator or PRETRAINED / "discriminator.keras",
-                    "discriminator"),
-        _load_model(config.classifier or PRETRAINED / "classifier.keras", "classifier"))
+        io.load_keras(config.generator or PRETRAINED / "generator.keras", "generator"),
+        io.load_keras(config.discriminator or PRETRAINED / "discriminator.keras",
+                      "discriminator"),
+        io.load_keras(config.classifier or PRETRAINED / "classifier.keras", "classifier"))
 
 
 def load_data(config: RedactConfig) -> Data:
@@ -330,7 +324,7 @@ def omega_classifier(config: RedactConfig, settings: recipes.Settings, models: M
     path = settings.redaction_classifier_path()
     if path is None or not config.shipped_classifier or config.dataset != sources.EMBEDDED:
         return models.classifier
-    return _load_model(path, "redaction classifier")
+    return io.load_keras(path, "redaction classifier")
 
 
 def check_classifiers(config: RedactConfig, models: Models, f, data: Data) -> None:
@@ -750,7 +744,8 @@ def redaction_parts(config: RedactConfig, settings: recipes.Settings, classifier
     if config.ambiguity_tau is not None:
         parts["ambiguity"] = presets.ambiguity_set(classifier, config.ambiguity_tau)
     if config.attributes is not None:
-        attribute_classifier = _load_model(config.attribute_classifier, "attribute classifier")
+        attribute_classifier = io.load_keras(config.attribute_classifier,
+                                             "attribute classifier")
         takes = tuple(attribute_classifier.inputs[0].shape[1:])
         if takes != tuple(images.shape[1:]):
             raise ValueError(f"The attribute classifier takes images of shape {takes} but the "

@@ -15,7 +15,6 @@ import pathlib
 import keras
 
 from keras_redact import io
-from keras_redact.redaction import recipes
 
 BACKUP_DIR = "backup"
 """The run folder's resumable state (`keras.callbacks.BackupAndRestore` and `RunState`),
@@ -78,8 +77,6 @@ def _run_record(config) -> dict:
     record = dataclasses.asdict(config)
     for name in ("output_dir", "verbose", "export", "export_dir"):
         record.pop(name)
-    if isinstance(config.recipe, recipes.Recipe):
-        record["recipe"] = dataclasses.asdict(config.recipe)
     return json.loads(json.dumps(record, default=str))
 
 

@@ -3,6 +3,7 @@ and certified stopping."""
 
 from __future__ import annotations
 
+import io as pyio
 import math
 import pathlib
 from collections.abc import Callable, Sequence
@@ -10,9 +11,9 @@ from collections.abc import Callable, Sequence
 import keras
 import numpy as np
 
-from keras_redact import checks, losses
+from keras_redact import checks, io, losses
 from keras_redact.callbacks import delivered_generator
-from keras_redact.evaluation import sampling
+from keras_redact.evaluation import certificates, sampling
 from keras_redact.evaluation.invalidity import Invalidity
 
 
@@ -216,25 +217,20 @@ class CertifiedStopping(keras.callbacks.Callback):
                  quality: Callable | None = None, min_quality: float | None = None,
                  seed: int = 0, evaluator: str = "membership test", state_dir=None,
                  trigger: float = 0.7, verbose: int = 0):
-        from keras_redact.evaluation import certificates as certify
-
         super().__init__()
-        certify._check_epsilon(epsilon)
-        certify._check_confidence(confidence)
+        certificates._check_epsilon(epsilon)
+        certificates._check_confidence(confidence)
         self.contains, self.epsilon, self.confidence = contains, float(epsilon), confidence
         self.check_samples = checks.integer("check_samples", check_samples, optional=True) \
             or min(int(math.ceil(20.0 / epsilon)), 50_000)
         self.certify_samples = checks.integer("certify_samples", certify_samples,
                                               optional=True)
-        if min_quality is not None and not (
-                isinstance(min_quality, (int, float)) and 0.0 < min_quality <= 1.0):
-            raise ValueError(f"min_quality must be in (0, 1]; received {min_quality!r}")
+        if min_quality is not None:
+            checks.number("min_quality", min_quality, 0.0, 1.0, high_open=False)
         self.quality, self.min_quality = quality, min_quality
         self.seed, self.evaluator, self.verbose = int(seed), evaluator, verbose
         self.state_dir = None if state_dir is None else pathlib.Path(state_dir)
-        if not (isinstance(trigger, (int, float)) and 0.0 < trigger <= 1.0):
-            raise ValueError(f"trigger must be in (0, 1]; received {trigger!r}")
-        self.trigger = float(trigger)
+        self.trigger = checks.number("trigger", trigger, 0.0, 1.0, high_open=False)
         self.certificate = None
         self.history: list[dict] = []
         self.best_epoch = None
@@ -256,10 +252,6 @@ class CertifiedStopping(keras.callbacks.Callback):
         self._best = (invalidity, *self._weights())
         self.best_epoch = epoch
         if self.state_dir is not None:
-            import io as pyio
-
-            from keras_redact import io
-
             g, d = self._best[1:]
             arrays = {f"arr_{k}": a for k, a in enumerate([*g, *d])}
             buffer = pyio.BytesIO()
@@ -268,8 +260,6 @@ class CertifiedStopping(keras.callbacks.Callback):
 
     def restore(self, history: list) -> None:
         """Takes back a killed run's checks (and its best weights from `state_dir`)."""
-        from keras_redact.evaluation.certificates import Certificate
-
         self.history = list(history)
         path = None if self.state_dir is None else self.state_dir / "best_weights.npz"
         if path is not None and path.is_file():
@@ -283,11 +273,9 @@ class CertifiedStopping(keras.callbacks.Callback):
         last = self.history[-1] if self.history else {}
         cert = last.get("certificate")
         if cert and cert["certified"] and self.best_epoch == last["epoch"]:
-            self.certificate = Certificate(**{k: v for k, v in cert.items()
+            self.certificate = certificates.Certificate(**{k: v for k, v in cert.items()
                                               if k != "statement"})
     def on_epoch_end(self, epoch, logs=None):
-        from keras_redact.evaluation import certificates as certify
-
         record = {"epoch": epoch + 1}
         with delivered_generator(self.model):
             generator = self.model.generator
@@ -301,7 +289,7 @@ class CertifiedStopping(keras.callbacks.Callback):
                                     record["invalidity"] < self._best[0]):
                 self._keep_best(record["invalidity"], epoch + 1)
             if record["guard"] and record["invalidity"] <= self.trigger * self.epsilon:
-                cert = certify.certify(
+                cert = certificates.certify(
                     generator, self.contains, self.epsilon, self.confidence,
                     num_samples=self.certify_samples, attempts=self.attempts,
                     seed=self.seed * 7919 + 2_000_000 + epoch, evaluator=self.evaluator)

@@ -26,7 +26,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import math
 import pathlib
 
 from keras_redact import checks, losses
@@ -110,15 +109,9 @@ class Settings:
         losses.validate_smoothing(self.alpha_plus, self.alpha_minus)
         checks.integer("g_steps", self.g_steps)
         for name in ("g_learning_rate", "d_learning_rate"):
-            value = getattr(self, name)
-            if (isinstance(value, bool) or not isinstance(value, (int, float))
-                    or not math.isfinite(value) or value <= 0):
-                raise ValueError(f"{name} must be a positive number; received {value!r}")
-        if (isinstance(self.g_ema_momentum, bool)
-                or not isinstance(self.g_ema_momentum, (int, float))
-                or not 0.0 <= self.g_ema_momentum < 1.0):
-            raise ValueError("g_ema_momentum must be in [0, 1) (0: no moving average); "
-                             f"received {self.g_ema_momentum!r}")
+            checks.number(name, getattr(self, name))
+        checks.number("g_ema_momentum", self.g_ema_momentum, 0.0, 1.0, low_open=False,
+                      hint="0: no moving average")
         start = checks.integer("g_ema_start_epochs", self.g_ema_start_epochs, minimum=0)
         if start and not self.g_ema_momentum:
             raise ValueError("g_ema_start_epochs delays the moving average of G's weights: "
@@ -131,9 +124,7 @@ class Settings:
         if not self.guide_omega and self.method != "classifier":
             raise ValueError("guide_omega=False (D alone judges the p_Omega samples) applies "
                              f"to the classifier method only; received method={self.method!r}")
-        if (isinstance(self.tau, bool) or not isinstance(self.tau, (int, float))
-                or not 0.0 < self.tau < 1.0):
-            raise ValueError(f"tau must be in (0, 1); received {self.tau!r}")
+        checks.number("tau", self.tau, 0.0, 1.0)
         checks.integer("queries_per_round", self.queries_per_round)
         checks.integer("first_round_queries", self.first_round_queries, optional=True)
         if self.first_round_queries is not None and self.method != "validity":
@@ -161,8 +152,6 @@ class Settings:
             given["lam"] = given["lam_schedule"][0] if given["lam_schedule"] else self.lam
         elif "lam" in given:
             given["lam_schedule"] = None
-        if given.get("method", self.method) == "data":
-            given["redaction_classifier"] = None
         return dataclasses.replace(self, **given)
 
     def g_ema_start_update(self, steps_per_epoch: int) -> int:

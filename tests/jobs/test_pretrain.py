@@ -66,7 +66,18 @@ def test_pretrain_classifier_of_a_given_width(tmp_path):
     assert "teacher" in figures["config"]
 
 
-def test_steps_per_epoch_caps_the_epochs(tmp_path, capfd):
+def test_steps_per_epoch_caps_the_epochs(tmp_path, capfd, monkeypatch):
+    from keras_redact.models import DCGAN
+
+    updates = []
+    fit = DCGAN.fit
+
+    def counting_fit(self, *args, **kwargs):
+        history = fit(self, *args, **kwargs)
+        updates.append(int(self.g_optimizer.iterations.numpy()))
+        return history
+
+    monkeypatch.setattr(DCGAN, "fit", counting_fit)
     figures = pretrain.pretrain(pretrain.PretrainConfig(
         what="classifier", epochs=2, steps_per_epoch=3, base_filters=4,
         output=str(tmp_path / "models"), work_dir=str(tmp_path / "work"), verbose=0))
@@ -77,6 +88,7 @@ def test_steps_per_epoch_caps_the_epochs(tmp_path, capfd):
         what="gan", epochs=1, steps_per_epoch=2, base_filters=4, g_steps=1,
         output=str(tmp_path / "gan"), work_dir=str(tmp_path / "gan-work"), verbose=0))
     assert "teacher" not in gan["config"] and gan["config"]["g_steps"] == 1
+    assert updates == [2]  # one epoch of 2 steps (K_G 1), not a pass over 4,000 digits
 
 
 def test_pretrain_rejects_a_width_below_one():
