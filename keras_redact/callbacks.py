@@ -10,6 +10,7 @@ import keras
 import numpy as np
 
 from keras_redact import checks, io
+from keras_redact.conditions import num_classes_of
 
 
 def delivered_generator(model):
@@ -26,7 +27,8 @@ class SampleGrid(keras.callbacks.Callback):
     """Writes a PNG grid of generator samples on fixed latents after every epoch.
 
     The latents are drawn once from `seed`, so grids of successive epochs (and of different
-    runs with the same seed) show the same latents and can be compared side by side.
+    runs with the same seed) show the same latents and can be compared side by side. A
+    conditional generator's samples take the conditions in turn (0, 1, 2, ... and again).
 
     Args:
         directory: Folder for `epoch_<NNN>.png` (epoch 0 is the model before training).
@@ -64,6 +66,10 @@ class SampleGrid(keras.callbacks.Callback):
             rng = np.random.default_rng(self.seed)
             self._latents = rng.standard_normal((self.num_samples, latent_dim)).astype(
                 np.float32)
+            num_classes = num_classes_of(generator)
+            if num_classes is not None:
+                labels = np.arange(self.num_samples, dtype=np.int32) % num_classes
+                self._latents = [self._latents, labels]
         with delivered_generator(self.model):
             images = generator.predict(self._latents, verbose=0, batch_size=256)
         return io.image_grid(images)

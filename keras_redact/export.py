@@ -10,6 +10,12 @@ signatures:
 | `sample`          | `seed` int64 [], `num_samples` int32 [] | `images` (in [0, 1])            |
 | `sample_png`      | `seed` int64 [], `num_samples` int32 [] | `png_bytes` string [None]       |
 
+A conditional generator (`[latents, labels]`) gets the same three signatures with the
+condition as an input: `serving_default(latents, labels)` (`labels` int32 [None], one per
+latent row), `sample(seed, num_samples, label)` and `sample_png(seed, num_samples, label)`
+(`label` int32 [], the condition of every sample); labels are checked to lie in
+`[0, num_classes)` and to match the latents' rows, before G runs.
+
 `sample*` draw latents with `tf.random.stateless_normal` from the seed, so they are
 deterministic for a seed and need no numpy on the client. Every signature checks its
 inputs before any work (`num_samples` in [1, MAX_SAMPLES], finite latents; the latents'
@@ -39,6 +45,7 @@ import time
 import tensorflow as tf
 
 from keras_redact import __version__, checks
+from keras_redact.conditions import num_classes_of
 from keras_redact.data.pipeline import unscale_images
 
 MAX_SAMPLES = 1024
@@ -101,10 +108,64 @@ class _GeneratorServing(tf.Module):
         return {"images": self._images(self._latents(seed, num_samples))}
 
     def _sample_png(self, seed, num_samples):
-        images = self._images(self._latents(seed, num_samples))
+        return self._png(self._images(self._latents(seed, num_samples)))
+
+    @staticmethod
+    def _png(images):
         pixels = tf.cast(tf.round(images * 255.0), tf.uint8)
         png = tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.string)
         return {"png_bytes": png}
+
+
+class _ConditionalGeneratorServing(_GeneratorServing):
+    """The signatures of a conditional generator: each takes the condition too."""
+
+    def __init__(self, generator, latent_dim, metadata_path, num_classes):
+        tf.Module.__init__(self, name="generator_serving")
+        self.generator = generator
+        self.latent_dim = latent_dim
+        self.num_classes = num_classes
+        self.metadata = tf.saved_model.Asset(str(metadata_path))
+
+        self.serve = tf.function(self._serve_pairs, input_signature=[
+            tf.TensorSpec([None, latent_dim], tf.float32, name="latents"),
+            tf.TensorSpec([None], tf.int32, name="labels")])
+        sample_spec = [tf.TensorSpec([], tf.int64, name="seed"),
+                       tf.TensorSpec([], tf.int32, name="num_samples"),
+                       tf.TensorSpec([], tf.int32, name="label")]
+        self.sample = tf.function(self._sample_label, input_signature=sample_spec)
+        self.sample_png = tf.function(self._sample_png_label, input_signature=sample_spec)
+
+    def _checked_labels(self, labels):
+        valid = tf.debugging.Assert(
+            tf.reduce_all((labels >= 0) & (labels < self.num_classes)),
+            [f"labels must be conditions in [0, {self.num_classes}); received", labels],
+            summarize=10)
+        with tf.control_dependencies([valid]):
+            return tf.clip_by_value(labels, 0, self.num_classes - 1)
+
+    def _serve_pairs(self, latents, labels):
+        rows = tf.debugging.Assert(
+            tf.equal(tf.shape(labels)[0], tf.shape(latents)[0]),
+            ["labels must give one condition per latent row; received",
+             tf.shape(labels)[0], "labels for", tf.shape(latents)[0], "rows"])
+        with tf.control_dependencies([rows]):
+            labels = self._checked_labels(labels)
+        self._labels = labels
+        return super()._serve(latents)
+
+    def _images(self, latents):
+        return unscale_images(self.generator([latents, self._labels], training=False))
+
+    def _sample_label(self, seed, num_samples, label):
+        latents = self._latents(seed, num_samples)
+        self._labels = self._checked_labels(tf.fill([tf.shape(latents)[0]], label))
+        return {"images": self._images(latents)}
+
+    def _sample_png_label(self, seed, num_samples, label):
+        latents = self._latents(seed, num_samples)
+        self._labels = self._checked_labels(tf.fill([tf.shape(latents)[0]], label))
+        return self._png(self._images(latents))
 
 
 def check_base(base_dir) -> pathlib.Path:
@@ -129,7 +190,9 @@ def export_generator(generator, base_dir, version: int | None = None,
     """Writes `generator` as the SavedModel `base_dir/<version>/` for TF Serving.
 
     Args:
-        generator: A Keras model from latents `(latent_dim,)` to images in [-1, 1].
+        generator: A Keras model from latents `(latent_dim,)` to images in [-1, 1], or a
+            conditional one from `[latents, labels]` (its `num_classes` attribute, or
+            `metadata["num_classes"]`, gives the conditions).
         base_dir: The model's base path (TF Serving's `--model_base_path`).
         version: Version number; default: the largest existing one plus one (1 if none).
         metadata: JSON-able description (method, what was redacted, hyper-parameters,
@@ -147,6 +210,7 @@ def export_generator(generator, base_dir, version: int | None = None,
     base = check_base(base_dir)
     inputs = getattr(generator, "inputs", None)
     latent_dim = inputs[0].shape[-1] if inputs else None
+    num_classes = num_classes_of(generator, (metadata or {}).get("num_classes"))
     if latent_dim is None or len(inputs[0].shape) != 2:
         raise ValueError(
             "The generator's input shape is unknown; it must take latents (batch, latent_dim), "
@@ -169,6 +233,11 @@ def export_generator(generator, base_dir, version: int | None = None,
     meta.setdefault("image_shape", [int(d) for d in generator.outputs[0].shape[1:]])
     meta.setdefault("signatures", ["serving_default", "sample", "sample_png"])
     meta.setdefault("max_samples", MAX_SAMPLES)
+    if num_classes is not None:
+        meta["num_classes"] = num_classes
+        meta["signature_inputs"] = {"serving_default": ["latents", "labels"],
+                                    "sample": ["seed", "num_samples", "label"],
+                                    "sample_png": ["seed", "num_samples", "label"]}
 
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=base))
     try:
@@ -177,7 +246,10 @@ def export_generator(generator, base_dir, version: int | None = None,
         scratch.mkdir()
         meta_path = scratch / METADATA_ASSET
         meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True, default=str))
-        module = _GeneratorServing(generator, int(latent_dim), meta_path)
+        module = (_GeneratorServing(generator, int(latent_dim), meta_path)
+                  if num_classes is None else
+                  _ConditionalGeneratorServing(generator, int(latent_dim), meta_path,
+                                               num_classes))
         saved = tmp / "saved_model"
         tf.saved_model.save(module, str(saved), signatures={
             "serving_default": module.serve, "sample": module.sample,

@@ -20,12 +20,16 @@ SIGNATURES = ("serving_default", "sample", "sample_png")
 
 
 def predict_body(signature: str = "serving_default", *, latents=None, seed: int | None = None,
-                 num_samples: int | None = None) -> dict:
+                 num_samples: int | None = None, labels=None, label: int | None = None) -> dict:
     """The JSON body (a dict) of a predict request.
 
     `serving_default` takes latents in TF Serving's row format (`instances`, one latent
     vector per instance). `sample` and `sample_png` take two scalars, which the row format
     cannot carry (it batches every input), so they use the columnar format (`inputs`).
+
+    A conditional generator's export takes the condition too: `labels` (one per latent
+    row: each instance becomes `{"latents": [...], "labels": y}`) for `serving_default`,
+    `label` (one for all samples) for `sample` and `sample_png`.
 
     Raises:
         ValueError: For an unknown signature or missing / malformed inputs.
@@ -39,13 +43,23 @@ def predict_body(signature: str = "serving_default", *, latents=None, seed: int 
         if latents.ndim != 2:
             raise ValueError(f"latents must be 2-D (num_samples, latent_dim); received shape "
                              f"{latents.shape}")
-        return {"signature_name": signature, "instances": latents.tolist()}
+        if labels is None:
+            return {"signature_name": signature, "instances": latents.tolist()}
+        labels = np.asarray(labels).reshape(-1)
+        if len(labels) != len(latents):
+            raise ValueError(f"labels must give one condition per latent row; received "
+                             f"{len(labels)} labels for {len(latents)} rows")
+        return {"signature_name": signature,
+                "instances": [{"latents": z, "labels": int(y)}
+                              for z, y in zip(latents.tolist(), labels, strict=True)]}
     if seed is None or num_samples is None:
         raise ValueError(f"{signature} needs seed and num_samples")
     if int(num_samples) < 1:
         raise ValueError(f"num_samples must be >= 1; received {num_samples!r}")
-    return {"signature_name": signature,
-            "inputs": {"seed": int(seed), "num_samples": int(num_samples)}}
+    inputs = {"seed": int(seed), "num_samples": int(num_samples)}
+    if label is not None:
+        inputs["label"] = int(label)
+    return {"signature_name": signature, "inputs": inputs}
 
 
 def _payload(response: dict):

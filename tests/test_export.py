@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from keras_redact import export, serving
-from keras_redact.models import DCGANGenerator
+from keras_redact.models import ConditionalDCGANGenerator, DCGANGenerator
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +196,74 @@ def test_client_bad_input():
         serving.predict_body("sample", seed=1)
     with pytest.raises(ValueError, match="error: boom"):
         serving.decode_images({"error": "boom"})
+
+
+# === Conditional generators ===
+
+
+@pytest.fixture(scope="module")
+def exported_conditional(tmp_path_factory):
+    keras.utils.set_random_seed(0)
+    g = ConditionalDCGANGenerator(num_classes=10, base_filters=4)
+    base = tmp_path_factory.mktemp("models") / "conditional"
+    return g, export.export_generator(g, base, metadata={"method": "validity"})
+
+
+def test_conditional_signatures_take_the_condition(exported_conditional):
+    g, path = exported_conditional
+    meta = export.read_metadata(path)
+    assert meta["num_classes"] == 10
+    assert meta["signature_inputs"]["sample"] == ["seed", "num_samples", "label"]
+    loaded = tf.saved_model.load(str(path))
+    latents = np.random.default_rng(0).standard_normal((4, 128)).astype(np.float32)
+    labels = np.array([0, 3, 3, 9], np.int32)
+    served = loaded.signatures["serving_default"](latents=tf.constant(latents),
+                                                   labels=tf.constant(labels))["images"]
+    want = (keras.ops.convert_to_numpy(g([latents, labels])) + 1.0) / 2.0
+    np.testing.assert_allclose(served.numpy(), want, atol=1e-5)
+
+    def sample(label, seed=1, n=3):
+        return loaded.signatures["sample"](
+            seed=tf.constant(seed, tf.int64), num_samples=tf.constant(n),
+            label=tf.constant(label))["images"].numpy()
+
+    a, b = sample(2), sample(2)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (3, 28, 28, 1) and not np.allclose(a, sample(7))
+    pngs = loaded.signatures["sample_png"](seed=tf.constant(1, tf.int64),
+                                           num_samples=tf.constant(3),
+                                           label=tf.constant(2))["png_bytes"].numpy()
+    decoded = np.stack([serving.png_to_array(p) for p in pngs])
+    np.testing.assert_allclose(decoded / 255.0, a, atol=0.5 / 255 + 1e-6)
+
+
+def test_conditional_signatures_check_before_work(exported_conditional):
+    _, path = exported_conditional
+    loaded = tf.saved_model.load(str(path))
+    z = tf.zeros((2, 128))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="labels must be conditions"):
+        loaded.signatures["serving_default"](latents=z, labels=tf.constant([0, 10]))
+    with pytest.raises(tf.errors.InvalidArgumentError, match="one condition per latent row"):
+        loaded.signatures["serving_default"](latents=z, labels=tf.constant([1]))
+    for label, n, message in ((-1, 2, "labels must be conditions"),
+                              (0, 2_000_000, "num_samples must be")):
+        with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+            loaded.signatures["sample"](seed=tf.constant(1, tf.int64),
+                                        num_samples=tf.constant(n), label=tf.constant(label))
+
+
+def test_conditional_client_bodies_round_trip(exported_conditional):
+    _, path = exported_conditional
+    loaded = tf.saved_model.load(str(path))
+    latents = np.random.default_rng(3).standard_normal((2, 128)).astype(np.float32)
+    body = serving.predict_body(latents=latents, labels=[4, 5])
+    assert body["instances"][1]["labels"] == 5
+    images = serving.decode_images(_tf_serving_predict(loaded, body))
+    want = loaded.signatures["serving_default"](
+        latents=tf.constant(latents), labels=tf.constant([4, 5]))["images"].numpy()
+    np.testing.assert_allclose(images, want, atol=1e-6)
+    body = serving.predict_body("sample_png", seed=5, num_samples=2, label=4)
+    assert body["inputs"] == {"seed": 5, "num_samples": 2, "label": 4}
+    assert len(serving.decode_pngs(_tf_serving_predict(loaded, body))) == 2
+    with pytest.raises(ValueError, match="one condition per latent row"):
+        serving.predict_body(latents=latents, labels=[1])

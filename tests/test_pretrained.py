@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from keras_redact import data, evaluation
-from keras_redact.models import DCGANDiscriminator, DCGANGenerator, LabelClassifier
+from keras_redact.models import (
+    ConditionalDCGANDiscriminator,
+    ConditionalDCGANGenerator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    LabelClassifier,
+)
 
 PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "keras_redact" / "pretrained" / "mnist"
 
@@ -69,3 +75,34 @@ def test_files_are_small():
     for small in ("small", "distilled"):
         assert (PRETRAINED / small / "classifier.keras").stat().st_size < 600_000
     assert sum(sizes.values()) < 6_000_000
+
+
+# === The conditional GAN (keras_redact/pretrained/mnist_conditional/) ===
+
+
+def test_conditional_gan_draws_each_condition_with_variety(classifier):
+    folder = PRETRAINED.parent / "mnist_conditional"
+    g = keras.saving.load_model(folder / "generator.keras")
+    d = keras.saving.load_model(folder / "discriminator.keras")
+    assert isinstance(g, ConditionalDCGANGenerator) and g.num_classes == 10
+    assert isinstance(d, ConditionalDCGANDiscriminator)
+    images, labels = data.to_numpy(data.load("mnist_5k", "train"))
+    rng = np.random.default_rng(0)
+    accuracy, spread = [], []
+    for y in range(10):
+        z = rng.standard_normal((300, 128)).astype(np.float32)
+        generated = g.predict([z, np.full(300, y, np.int32)], verbose=0)
+        accuracy.append(np.mean(classifier.predict(generated, verbose=0).argmax(-1) == y))
+        # Variety within the condition: the mean distance between two of its samples,
+        # against two training images of that label (a G that ignores z gives ~0.1).
+        spread.append(_mean_distance(generated, rng) / _mean_distance(images[labels == y], rng))
+    # Shipped figures (docs/pretrained.md); bars with room for 300 samples per label.
+    assert np.mean(accuracy) >= 0.95 and min(accuracy) >= 0.85
+    assert np.mean(spread) >= 0.8 and min(spread) >= 0.6
+
+
+def _mean_distance(images, rng, pairs=2000):
+    flat = images.reshape(len(images), -1)
+    i, j = rng.integers(0, len(flat), (2, pairs))
+    keep = i != j
+    return float(np.linalg.norm(flat[i[keep]] - flat[j[keep]], axis=1).mean())

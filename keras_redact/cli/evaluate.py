@@ -3,11 +3,15 @@
 Usage (installed, `bin/evaluate` is `keras-redact-evaluate`):
   bin/evaluate --generator=runs/redact-X/generator.keras --labels=0
   bin/evaluate --generator=runs/redact-X/export/1 --metrics=invalidity,is
+  bin/evaluate --generator=keras_redact/pretrained/mnist_conditional/generator.keras --off_condition
 
 The generator is a .keras file (loaded in Keras' safe mode) or an exported SavedModel
 folder (refused if its graph touches files or runs Python, unless --trust_saved_model).
 IS uses the label classifier's logits; FID and KID use its penultimate features against
-the training samples outside the redaction set. Writes <output_dir>/metrics.json and metrics.md when
+the training samples outside the redaction set. A conditional generator ([latents, labels])
+draws its conditions uniformly; --off_condition measures its off-condition samples, else
+--labels under --conditions, and the table adds each condition's invalidity and the
+conditional accuracy. Writes <output_dir>/metrics.json and metrics.md when
 --output_dir is given, and prints the table.
 """
 
@@ -15,7 +19,12 @@ import json
 
 from absl import flags
 
-from keras_redact.cli.flags import parse_labels, run
+from keras_redact.cli.flags import (
+    condition_values,
+    define_condition_flags,
+    parse_labels,
+    run,
+)
 
 _GENERATOR = flags.DEFINE_string("generator", None, "Generator .keras file or SavedModel "
                                  "folder (default: the shipped pre-trained MNIST DCGAN).")
@@ -34,6 +43,7 @@ _METRICS = flags.DEFINE_list("metrics", ["invalidity", "is", "fid", "kid"], "Met
 _INCEPTION_HANDLE = flags.DEFINE_string(
     "inception_handle", "https://tfhub.dev/tensorflow/tfgan/eval/inception/1",
     "TF-Hub handle or local SavedModel folder of the Inception network (inception_fid).")
+_CONDITIONS = define_condition_flags("measure")
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Where metrics.json / metrics.md go.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the latents.")
 _TRUST = flags.DEFINE_bool(
@@ -52,6 +62,7 @@ def main(argv):
         dataset=_DATASET.value, data_dir=_DATA_DIR.value, num_samples=_NUM_SAMPLES.value,
         metrics=tuple(_METRICS.value), output_dir=_OUTPUT_DIR.value, seed=_SEED.value,
         inception_handle=_INCEPTION_HANDLE.value, trust_saved_model=_TRUST.value,
+        **condition_values(_CONDITIONS),
         **kwargs)
     figures = evaluate.evaluate(config)
     print(evaluate.markdown_table(figures))

@@ -37,6 +37,31 @@ def scaling_values(holders: dict) -> dict:
     return {name: holder.value for name, holder in holders.items()}
 
 
+def define_condition_flags(what: str) -> dict:
+    """Defines `--off_condition` and `--conditions`, for conditional generators.
+
+    Args:
+        what: What the command does with them ("redact" or "measure"), for the help.
+
+    Returns:
+        The flag holders by config field name; `condition_values(holders)` reads them.
+    """
+    return {
+        "off_condition": flags.DEFINE_bool(
+            "off_condition", False, f"Conditional GANs: {what} off-condition samples, the "
+            "pairs (x, y) whose x the label classifier does not call a y."),
+        "conditions": flags.DEFINE_list(
+            "conditions", None, "Conditional GANs: the conditions --labels applies to "
+            "(default: every condition)."),
+    }
+
+
+def condition_values(holders: dict) -> dict:
+    """The values of the flags made by `define_condition_flags`, as config fields."""
+    return {"off_condition": holders["off_condition"].value,
+            "conditions": parse_list(holders["conditions"].value, "conditions")}
+
+
 def parse_list(values, flag: str, kind: type = int):
     """The value of a list flag as a tuple of `kind`, int or float (`None` stays `None`).
 

@@ -4,6 +4,8 @@ Usage (installed, `bin/pretrain` is `keras-redact-pretrain`):
   bin/pretrain --what=classifier --epochs=30 --output=runs/mnist
   bin/pretrain --what=gan --epochs=200 --output=runs/mnist \
       --classifier=runs/mnist/classifier.keras
+  bin/pretrain --what=conditional_gan --epochs=80 --output=runs/mnist_conditional \
+      --classifier=runs/mnist/classifier.keras
   bin/pretrain --what=classifier --base_filters=8 --epochs=10 --output=runs/small \
       --teacher=runs/mnist/classifier.keras --teacher_generator=runs/mnist/generator.keras
 
@@ -21,7 +23,9 @@ from keras_redact.cli.flags import define_scaling_flags, run, scaling_values
 _DATASET = flags.DEFINE_string(
     "dataset", "mnist_5k", "Dataset: mnist_5k (embedded), a TFDS name, an IDX folder or an "
     "image folder.")
-_WHAT = flags.DEFINE_enum("what", "gan", ["gan", "classifier"], "What to pre-train.")
+_WHAT = flags.DEFINE_enum("what", "gan", ["gan", "conditional_gan", "classifier"],
+                          "What to pre-train: a DCGAN, a class-conditional DCGAN (on the "
+                          "data's labels) or a label classifier.")
 _EPOCHS = flags.DEFINE_integer("epochs", 200, "Training epochs (paper: 200 for the GAN).")
 _STEPS_PER_EPOCH = flags.DEFINE_integer(
     "steps_per_epoch", None, "Train steps per epoch (default: one pass over the data); "
@@ -32,7 +36,9 @@ _WORK_DIR = flags.DEFINE_string(
     "work_dir", None, "Folder for sample grids, TensorBoard logs and the resumable backup.")
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data folder.")
 _SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
-_G_STEPS = flags.DEFINE_integer("g_steps", 5, "Generator updates per batch, K_G (paper: 5).")
+_G_STEPS = flags.DEFINE_integer(
+    "g_steps", None, "Generator updates per batch, K_G (default: the paper's 5; 2 for "
+    "--what=conditional_gan).")
 _D_STEPS = flags.DEFINE_integer("d_steps", 1, "Discriminator updates per batch, K_D.")
 _CLASSIFIER = flags.DEFINE_string(
     "classifier", None, "Label classifier .keras used to report the GAN's IS and label shares.")

@@ -16,6 +16,14 @@ Usage (installed, `bin/redact` is `keras-redact`):
   bin/redact --method=classifier --labels=0 --ambiguity_tau=0.3   # a union
   bin/redact --method=classifier --freeze_discriminator --epochs=1   # Appendix H
   bin/redact --target_invalidity=1e-3          # stop when certified at 95%
+  bin/redact --method=validity --off_condition --generator=G --discriminator=D
+  bin/redact --labels=0 --conditions=3,5 --generator=G --discriminator=D
+      (G, D: keras_redact/pretrained/mnist_conditional/generator.keras, discriminator.keras)
+
+A conditional generator ([latents, labels] inputs) is recognised: its samples are pairs
+(x, y), --labels are redacted under --conditions (default: every condition) and
+--off_condition redacts the samples that are not what they were drawn for
+(docs/conditional.md).
 
 Writes <output_dir>/metrics.json, report.md, before_after.png (the same latents before
 and after), invalidity.png (per epoch), samples/epoch_NNN.png, history.csv, and the
@@ -27,7 +35,14 @@ import json
 
 from absl import flags
 
-from keras_redact.cli.flags import define_scaling_flags, parse_labels, run, scaling_values
+from keras_redact.cli.flags import (
+    condition_values,
+    define_condition_flags,
+    define_scaling_flags,
+    parse_labels,
+    run,
+    scaling_values,
+)
 
 _METHOD = flags.DEFINE_enum("method", "data", ["data", "validity", "classifier"],
                             "Redaction-set description: data (Alg. 1), validity (Alg. 2), "
@@ -36,7 +51,8 @@ _LABELS = flags.DEFINE_list("labels", None, "Labels to redact; a comma list is a
                             "Default: 0, unless a preset flag below is given.")
 _RECIPE = flags.DEFINE_string(
     "recipe", None, "Named hyper-parameter recipe: paper, paper_cifar10, paper_stl10, "
-    "small_data (docs/redaction.md). Default: the recommended one for the data and method.")
+    "small_data, conditional (docs/redaction.md). Default: the recommended one for the data "
+    "and method.")
 _EPOCHS = flags.DEFINE_integer("epochs", None, "Redaction epochs (default: the recipe's, "
                                "8 on MNIST).")
 _LAM = flags.DEFINE_float("lam", None, "Weight of p_G in the fake mixture, in (0, 1) "
@@ -80,6 +96,7 @@ _ATTRIBUTE_CLASSIFIER = flags.DEFINE_string(
     "attribute_classifier", None, "Multi-label .keras model, one sigmoid output per attribute.")
 _ATTRIBUTE_NAMES = flags.DEFINE_list(
     "attribute_names", None, "Names of the attribute classifier's outputs, in order.")
+_CONDITIONS = define_condition_flags("redact")
 _FREEZE_D = flags.DEFINE_bool(
     "freeze_discriminator", False, "Train G only, against the frozen D and f: on-manifold "
     "adversarial samples (Appendix H); writes a sample grid every 10 iterations.")
@@ -112,6 +129,7 @@ def main(argv):
         boundary_margin=_BOUNDARY_MARGIN.value, ambiguity_tau=_AMBIGUITY_TAU.value,
         attributes=_ATTRIBUTES.value, attribute_classifier=_ATTRIBUTE_CLASSIFIER.value,
         attribute_names=(tuple(_ATTRIBUTE_NAMES.value) if _ATTRIBUTE_NAMES.value else None),
+        **condition_values(_CONDITIONS),
         freeze_discriminator=_FREEZE_D.value, target_invalidity=_TARGET.value,
         confidence=_CONFIDENCE.value, max_epochs=_MAX_EPOCHS.value,
         min_quality=_MIN_QUALITY.value, **scaling_values(_SCALING))

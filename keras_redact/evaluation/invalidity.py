@@ -76,3 +76,22 @@ def invalidity(generator, contains, num_samples: int = 50_000, *, seed: int = 0,
     return Invalidity.from_flags(sampling.map_generated(
         generator, contains, num_samples, seed=seed, batch_size=batch_size,
         progress=progress))
+
+
+def per_condition(flags, conditions, num_classes: int) -> dict:
+    """A conditional generator's invalidity under each condition.
+
+    Args:
+        flags: Membership of Omega per sample `(N,)`.
+        conditions: The condition each sample was drawn for `(N,)`.
+        num_classes: Number of conditions.
+
+    Returns:
+        `{"invalidity_per_label": [p_G(Omega_y | y) for each y]}` (NaN for a condition
+        no sample was drawn for). Their mean is the invalidity under the uniform label
+        prior E_y[p_G(Omega_y | y)], up to the sampling of the conditions.
+    """
+    flags, conditions = np.asarray(flags).astype(bool), np.asarray(conditions)
+    return {"invalidity_per_label": [
+        float(np.mean(flags[conditions == y])) if np.any(conditions == y) else float("nan")
+        for y in range(num_classes)]}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from keras_redact.conditions import images_in
 from keras_redact.evaluation import sampling, tfgan
 
 
@@ -134,13 +135,14 @@ class QualityAgainstFilter:
         self.num_samples, self.seed = int(num_samples), int(seed)
         self._features = getattr(classifier, "logits_and_features", None)
 
-        def measure(x):
+        def measure(samples):
+            x = images_in(samples)
             if self._features is not None:
                 logits, features = self._features(x, training=False)
             else:
                 logits = classifier(x, training=False)
                 features = logits[:, :1]
-            return logits, features, contains(x)
+            return logits, features, contains(samples)
 
         self._measure = measure
         self.kept_features = (None if self._features is None
@@ -169,3 +171,22 @@ class QualityAgainstFilter:
             result.update(fid=mine["fid"], fid_filter=self.filter["fid"])
         result["quality"] = float(min(ratios))
         return result
+
+
+def conditional_accuracy(predicted, conditions, num_classes: int) -> dict:
+    """How often a conditional generator's samples are what they were drawn for.
+
+    Args:
+        predicted: A label classifier's labels for the samples `(N,)`.
+        conditions: The labels the samples were generated for `(N,)`.
+        num_classes: Number of conditions.
+
+    Returns:
+        `conditional_accuracy` (mean over the conditions of the per-condition share, so
+        each condition weighs the same) and `conditional_accuracy_per_label`.
+    """
+    predicted, conditions = np.asarray(predicted), np.asarray(conditions)
+    per_label = [float(np.mean(predicted[conditions == y] == y))
+                 if np.any(conditions == y) else float("nan") for y in range(num_classes)]
+    return {"conditional_accuracy": float(np.nanmean(per_label)),
+            "conditional_accuracy_per_label": [round(a, 4) for a in per_label]}

@@ -3,6 +3,11 @@
 Invalidity (with a 95% interval), the Inception Score from the label classifier's logits,
 and FID / KID in the classifier's feature space against the valid training data (X minus
 Omega), all over the same N generated samples, streamed in batches.
+
+A conditional generator (`[latents, labels]`, a `.keras` file or an export whose
+`serving_default` takes `labels`) draws its conditions uniformly; its Omega is a set of
+pairs (the labels under `conditions`, or the off-condition samples), and the figures add
+the invalidity under each condition and the conditional accuracy.
 """
 
 from __future__ import annotations
@@ -19,11 +24,17 @@ import numpy as np
 import tensorflow as tf
 
 from keras_redact import __version__, checks, export, io
+from keras_redact import conditions as cond_lib
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import inception, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.jobs import PRETRAINED
-from keras_redact.redaction import label_membership, label_score
+from keras_redact.redaction import (
+    conditional_labels_membership,
+    label_membership,
+    label_score,
+    off_condition_membership,
+)
 
 METRICS = ("invalidity", "is", "fid", "kid")
 OPT_IN_METRICS = ("inception_fid",)  # Needs TF-Hub's Inception network (a download).
@@ -52,6 +63,10 @@ class EvaluateConfig:
             for the opt-in metric `"inception_fid"`.
         trust_saved_model: Run a SavedModel generator even if its graph touches files or
             runs Python (`keras_redact.export.check_trusted`).
+        off_condition: Conditional generators: Omega is the off-condition pairs (x is not
+            what it was drawn for, by the classifier) instead of the labels.
+        conditions: Conditional generators: the conditions the labels are redacted under
+            (None: every condition).
     """
 
     generator: str = str(PRETRAINED / "generator.keras")
@@ -68,6 +83,8 @@ class EvaluateConfig:
     batch_size: int = 1000
     inception_handle: str = inception.INCEPTION_TFHUB
     trust_saved_model: bool = False
+    off_condition: bool = False
+    conditions: tuple[int, ...] | None = None
 
     def __post_init__(self):
         checks.integer("num_samples", self.num_samples)
@@ -103,9 +120,23 @@ class _SavedModelGenerator:
         self._loaded, self._fn = loaded, fn
         self.latent_dim = int(specs["latents"].shape[-1])
         self.image_shape = tuple(fn.structured_outputs["images"].shape[1:])
+        # A conditional export takes labels too; its metadata names the conditions.
+        self.inputs = [specs["latents"], *([specs["labels"]] if "labels" in specs else [])]
+        if "labels" in specs:
+            metadata = path / "assets" / export.METADATA_ASSET
+            self.num_classes = (json.loads(metadata.read_text()).get("num_classes")
+                                if metadata.is_file() else None)
+            if self.num_classes is None:
+                raise ValueError(f"SavedModel {path} takes labels but its metadata "
+                                 f"({metadata}) does not give num_classes")
 
-    def __call__(self, latents):
-        return self._fn(latents=latents)["images"] * 2.0 - 1.0
+    def __call__(self, inputs):
+        if isinstance(inputs, (tuple, list)):
+            latents, labels = inputs
+            images = self._fn(latents=latents, labels=tf.cast(labels, tf.int32))["images"]
+        else:
+            images = self._fn(latents=inputs)["images"]
+        return images * 2.0 - 1.0
 
 
 def load_generator(path, trust_saved_model: bool = False):
@@ -128,11 +159,13 @@ def load_generator(path, trust_saved_model: bool = False):
         raise FileNotFoundError(f"No generator at {path}")
     model = io.load_keras(path, "generator")
     inputs = getattr(model, "inputs", None) or []
-    if len(inputs) != 1 or len(inputs[0].shape) != 2 or len(model.outputs[0].shape) != 4:
+    conditional = len(inputs) == 2 and len(inputs[1].shape) == 1
+    if ((len(inputs) != 1 and not conditional) or len(inputs[0].shape) != 2
+            or len(model.outputs[0].shape) != 4):
         raise ValueError(
             f"{path} is not a generator: it maps {[tuple(i.shape) for i in inputs]} to "
-            f"{tuple(model.outputs[0].shape)}; a generator maps latents (None, latent_dim) "
-            "to images (None, H, W, C)")
+            f"{tuple(model.outputs[0].shape)}; a generator maps latents (None, latent_dim), "
+            "or [latents, labels (None,)], to images (None, H, W, C)")
     return model
 
 
@@ -157,13 +190,7 @@ def evaluate(config: EvaluateConfig) -> dict:
     if image_shape != expected:
         raise ValueError(f"The generator makes images of shape {image_shape} but the "
                          f"classifier takes {expected}")
-    if config.method == "classifier":
-        score = label_score(classifier, config.labels)
-
-        def contains(x):
-            return score(x) < config.tau
-    else:
-        contains = label_membership(classifier, config.labels)
+    contains = _membership(config, classifier, cond_lib.is_conditional(generator))
     features_model = (classifier.logits_and_features if hasattr(classifier,
                       "logits_and_features") else None)
     need_features = {"fid", "kid"} & set(config.metrics)
@@ -174,21 +201,33 @@ def evaluate(config: EvaluateConfig) -> dict:
     inception_model = (inception.load_inception(config.inception_handle)
                        if "inception_fid" in config.metrics else None)
 
-    def step(images):
+    conditional = cond_lib.is_conditional(generator)
+
+    def step(samples):
+        images = cond_lib.images_in(samples)
         if need_features:
             logits, feats = features_model(images, training=False)
         else:
             logits, feats = classifier(images, training=False), tf.zeros((tf.shape(images)[0], 1))
-        return logits, feats, contains(images)
+        conditions = samples[1] if conditional else tf.zeros((0,), tf.int32)
+        return logits, feats, contains(samples), conditions
 
-    logits, feats, flags = sampling.map_generated(
+    logits, feats, flags, conditions = sampling.map_generated(
         generator, step, config.num_samples, seed=config.seed, batch_size=config.batch_size,
         latent_dim=latent_dim)
     figures = {"num_samples": config.num_samples, "labels": list(config.labels),
                "method": config.method, "generator": str(config.generator)}
+    if conditional:
+        figures.update(conditional=True, off_condition=config.off_condition,
+                       conditions=list(config.conditions) if config.conditions else None)
     if "invalidity" in config.metrics:
         measured = inv_lib.Invalidity.from_flags(flags)
         figures["invalidity"], figures["invalidity_ci"] = measured.value, list(measured.ci)
+        if conditional:
+            figures.update(inv_lib.per_condition(flags, conditions, logits.shape[-1]))
+    if conditional:
+        figures.update(quality.conditional_accuracy(logits.argmax(-1), conditions,
+                                                    logits.shape[-1]))
     if "is" in config.metrics:
         figures["inception_score"] = quality.inception_score_from_logits(logits)
     if inception_model is not None:  # The reference: X minus Omega.
@@ -216,9 +255,33 @@ def evaluate(config: EvaluateConfig) -> dict:
     return figures
 
 
+def _membership(config: EvaluateConfig, classifier, conditional: bool):
+    """The membership test of Omega: on images, or on pairs for a conditional generator.
+
+    Raises:
+        ValueError: For `off_condition` or `conditions` with an unconditional generator.
+    """
+    if not conditional:
+        if config.off_condition or config.conditions:
+            raise ValueError("off_condition and conditions apply to conditional generators "
+                             f"([latents, labels]); {config.generator} takes latents only")
+        if config.method == "classifier":
+            score = label_score(classifier, config.labels)
+            return lambda x: score(x) < config.tau
+        return label_membership(classifier, config.labels)
+    if config.off_condition:
+        return off_condition_membership(classifier)
+    return conditional_labels_membership(classifier, config.labels, config.conditions)
+
+
 def _kept_images(config: EvaluateConfig) -> np.ndarray:
-    """The training samples outside Omega (the labels' complement), in [-1, 1]."""
+    """The training samples outside Omega (the labels' complement), in [-1, 1].
+
+    For off-condition samples: all of them (the data's pairs are on-condition).
+    """
     train = sources.load(config.dataset, "train", data_dir=config.data_dir)
+    if config.off_condition:
+        return pipeline.to_numpy(train)[0]
     return pipeline.to_numpy(train, pipeline.label_predicate(config.labels), "kept")[0]
 
 
@@ -245,7 +308,8 @@ def _fingerprint(config: EvaluateConfig, classifier_path) -> str:
                           for f in data.rglob("*") if f.is_file())
     else:  # a TFDS name: its prepared data are versioned by TFDS
         identity = [str(config.dataset), str(config.data_dir)]
-    digest.update(json.dumps([identity, sorted(config.labels)], default=str).encode())
+    omega = "off_condition" if config.off_condition else sorted(config.labels)
+    digest.update(json.dumps([identity, omega], default=str).encode())
     return digest.hexdigest()[:32]
 
 
@@ -282,7 +346,10 @@ def markdown_table(figures: dict) -> str:
     names = [("invalidity", "invalidity"), ("invalidity_ci", "invalidity 95% CI"),
              ("inception_score", "Inception Score"), ("fid", "FID (classifier features)"),
              ("kid", "KID (classifier features)"),
-             ("inception_fid", "FID (Inception, TF-Hub)"), ("num_samples", "samples"),
+             ("inception_fid", "FID (Inception, TF-Hub)"),
+             ("invalidity_per_label", "invalidity per condition"),
+             ("conditional_accuracy", "conditional accuracy"),
+             ("num_samples", "samples"),
              ("seconds", "seconds")]
     lines = ["| metric | value |", "|---|---|"]
     for key, label in names:

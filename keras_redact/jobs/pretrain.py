@@ -12,14 +12,22 @@ import tensorflow as tf
 
 from keras_redact import callbacks as kr_callbacks
 from keras_redact import distribute, io
+from keras_redact.conditions import images_in
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import quality, sampling
 from keras_redact.jobs import check_positive_integers
-from keras_redact.models import DCGAN, DCGANDiscriminator, DCGANGenerator, LabelClassifier
+from keras_redact.models import (
+    DCGAN,
+    ConditionalDCGANDiscriminator,
+    ConditionalDCGANGenerator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    LabelClassifier,
+)
 from keras_redact.models.optimizers import adam
 from keras_redact.redaction.sets import batched
 
-WHAT = ("gan", "classifier")
+WHAT = ("gan", "conditional_gan", "classifier")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +36,8 @@ class PretrainConfig:
 
     Attributes:
         dataset: Dataset name or path (see `keras_redact.data.load`).
-        what: `"gan"` or `"classifier"`.
+        what: `"gan"`, `"conditional_gan"` (G(z, y) and a projection D(x, y) on the
+            data's labels) or `"classifier"`.
         epochs: Training epochs (paper: 200 for the GAN).
         steps_per_epoch: Train steps per epoch (default: one pass over the data); the
             data repeat as needed. Caps an epoch of a large dataset.
@@ -42,7 +51,9 @@ class PretrainConfig:
         alpha_plus: Positive smoothing target (GAN).
         alpha_minus: Negative smoothing target (GAN).
         d_steps: Discriminator updates per batch, K_D (GAN).
-        g_steps: Generator updates per batch, K_G (GAN).
+        g_steps: Generator updates per batch, K_G (GAN). `None`: the paper's 5 for a
+            GAN; 2 for a conditional GAN, whose generator with 5 updates a batch learned
+            to ignore its latents (one sample per label; docs/pretrained.md).
         learning_rate: Adam learning rate.
         base_filters: Width of the DCGAN, or of the label classifier's first block
             (None: the builders' defaults; the classifier's is 32).
@@ -53,7 +64,9 @@ class PretrainConfig:
         mixed_precision: Keras dtype policy: `"float32"`, `"mixed_float16"` or
             `"mixed_bfloat16"`.
         classifier: A label classifier `.keras` used to report the GAN's Inception Score
-            and label shares at the end (skipped if None).
+            and label shares at the end (skipped if None); for a conditional GAN also
+            its conditional accuracy (the share of samples the classifier gives the
+            label they were drawn for, per label and averaged).
         eval_samples: Generated samples for that report.
         teacher: Classifier: a label classifier `.keras` whose class probabilities the new
             one learns (knowledge distillation) instead of the labels: a cheaper f that
@@ -81,7 +94,7 @@ class PretrainConfig:
     alpha_plus: float = 0.9
     alpha_minus: float = 0.1
     d_steps: int = 1
-    g_steps: int = 5
+    g_steps: int | None = None
     learning_rate: float = 2e-4
     base_filters: int | None = None
     jit_compile: bool = True
@@ -109,23 +122,38 @@ class PretrainConfig:
         check_positive_integers(self, ("base_filters", "steps_per_epoch"), optional=True)
         distribute.check_names(self.strategy, self.mixed_precision)
 
+    @property
+    def generator_steps(self) -> int:
+        """K_G: `g_steps`, or the default for `what` (5, or 2 for a conditional GAN)."""
+        if self.g_steps is not None:
+            return self.g_steps
+        return CONDITIONAL_G_STEPS if self.what == "conditional_gan" else 5
+
+
+CONDITIONAL_G_STEPS = 2
+"""K_G of a conditional GAN's pre-training (measured: 5 collapses each label to one sample)."""
 
 _ONLY_FOR = {
     "gan": ("alpha_plus", "alpha_minus", "d_steps", "g_steps", "learning_rate",
             "classifier", "eval_samples"),
     "classifier": ("teacher", "teacher_generator", "teacher_samples"),
 }
-"""Settings that apply to one kind of pre-training only."""
+"""Settings that apply to one kind of pre-training only (GANs: both kinds)."""
 
 
 def settings_of(config: PretrainConfig) -> dict:
     """The job's settings as `metrics.json` records them: those that apply to `what`."""
-    other = "classifier" if config.what == "gan" else "gan"
-    return {k: v for k, v in dataclasses.asdict(config).items() if k not in _ONLY_FOR[other]}
+    other = "gan" if config.what == "classifier" else "classifier"
+    settings = {k: v for k, v in dataclasses.asdict(config).items()
+                if k not in _ONLY_FOR[other]}
+    if config.what != "classifier":
+        settings["g_steps"] = config.generator_steps  # the value trained with
+    return settings
 
 
 def _targets(output: pathlib.Path, what: str) -> list[pathlib.Path]:
-    names = ["generator.keras", "discriminator.keras"] if what == "gan" else ["classifier.keras"]
+    names = (["classifier.keras"] if what == "classifier"
+             else ["generator.keras", "discriminator.keras"])
     return [output / n for n in names]
 
 
@@ -153,7 +181,7 @@ def pretrain(config: PretrainConfig, source: sources.ImageSource | None = None) 
     strategy = distribute.strategy_from_name(config.strategy)
     distribute.check_global_batch(config.batch_size, strategy)
     with distribute.precision(config.mixed_precision), strategy.scope():
-        if config.what == "gan":
+        if config.what != "classifier":
             figures = _pretrain_gan(config, train, output, work_dir)
         else:
             figures = _pretrain_classifier(config, train, output, work_dir)
@@ -175,23 +203,38 @@ def _callbacks(work_dir: pathlib.Path, with_grid: bool):
     return cbs
 
 
-def compiled_gan(config: PretrainConfig, image_shape) -> DCGAN:
-    """A fresh DCGAN for `image_shape`, compiled as `config` pre-trains it."""
-    generator = DCGANGenerator(image_shape, base_filters=config.base_filters,
-                               name="generator")
-    discriminator = DCGANDiscriminator(image_shape, base_filters=config.base_filters,
-                                       name="discriminator")
+def compiled_gan(config: PretrainConfig, image_shape, num_classes: int | None = None) -> DCGAN:
+    """A fresh DCGAN for `image_shape`, compiled as `config` pre-trains it.
+
+    `what="conditional_gan"` builds the conditional networks for `num_classes` labels.
+    """
+    if config.what == "conditional_gan":
+        generator = ConditionalDCGANGenerator(image_shape, num_classes,
+                                              base_filters=config.base_filters,
+                                              name="generator")
+        discriminator = ConditionalDCGANDiscriminator(
+            image_shape, num_classes, base_filters=config.base_filters, name="discriminator")
+    else:
+        generator = DCGANGenerator(image_shape, base_filters=config.base_filters,
+                                   name="generator")
+        discriminator = DCGANDiscriminator(image_shape, base_filters=config.base_filters,
+                                           name="discriminator")
     gan = DCGAN(generator, discriminator, seed=config.seed)
     gan.compile(g_optimizer=adam(config.learning_rate), d_optimizer=adam(config.learning_rate),
                 alpha_plus=config.alpha_plus, alpha_minus=config.alpha_minus,
-                d_steps=config.d_steps, g_steps=config.g_steps, jit_compile=config.jit_compile)
+                d_steps=config.d_steps, g_steps=config.generator_steps,
+                jit_compile=config.jit_compile)
     return gan
 
 
 def _pretrain_gan(config, train, output, work_dir) -> dict:
-    gan = compiled_gan(config, train.image_shape)
+    conditional = config.what == "conditional_gan"
+    if conditional and train.num_classes is None:
+        raise ValueError(f"Dataset {config.dataset!r} has no labels to condition a GAN on")
+    gan = compiled_gan(config, train.image_shape, train.num_classes)
     generator, discriminator = gan.generator, gan.discriminator
     data = pipeline.batches(train, config.batch_size, seed=config.seed,
+                            with_labels=conditional,
                             repeat=config.steps_per_epoch is not None)
     history = gan.fit(data, epochs=config.epochs, verbose=config.verbose,
                       steps_per_epoch=config.steps_per_epoch,
@@ -206,15 +249,25 @@ def _pretrain_gan(config, train, output, work_dir) -> dict:
 
 
 def label_report(generator, classifier, num_samples: int, seed: int = 0) -> dict:
-    """Inception Score and the share of each predicted label over generated samples."""
-    logits = sampling.map_generated(
-        generator, lambda x: classifier(x, training=False), num_samples, seed=seed)
+    """Inception Score and the share of each predicted label over generated samples.
+
+    For a conditional generator (conditions drawn uniformly) also its conditional
+    accuracy: the share of samples the classifier gives their condition's label, per
+    label and averaged over labels (`quality.conditional_accuracy`).
+    """
+    measure = sampling.GeneratedMap(
+        generator, lambda samples: classifier(images_in(samples), training=False))
+    logits = measure(num_samples, seed=seed)
     shares = np.bincount(logits.argmax(-1), minlength=logits.shape[-1]) / len(logits)
-    return {
+    report = {
         "inception_score": quality.inception_score_from_logits(logits),
         "label_shares": [round(float(s), 4) for s in shares],
         "eval_samples": int(num_samples),
     }
+    if measure.num_classes is not None:
+        report.update(quality.conditional_accuracy(
+            logits.argmax(-1), measure.labels(num_samples, seed=seed), measure.num_classes))
+    return report
 
 
 def _pretrain_classifier(config, train, output, work_dir) -> dict:
@@ -313,7 +366,7 @@ def _teacher_generator(config, image_shape):
 
 def _images_of(generator, num_samples: int, seed: int) -> np.ndarray:
     """`num_samples` images of `generator` (latent seed `seed`)."""
-    return sampling.map_generated(generator, lambda x: x, num_samples, seed=seed)
+    return sampling.map_generated(generator, images_in, num_samples, seed=seed)
 
 
 def _agreement(logits, other_logits) -> float:

@@ -15,9 +15,11 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_redact import __version__, checks, distribute, export, io
 from keras_redact import callbacks as kr_callbacks
+from keras_redact import conditions as cond_lib
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import certificates, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
@@ -72,6 +74,10 @@ class RedactConfig:
             `keras_redact.redaction.attributes`); needs `attribute_classifier`.
         attribute_classifier: Multi-label `.keras` model with one sigmoid per attribute.
         attribute_names: Its outputs' names, in order.
+        off_condition: Conditional GANs: redact off-condition samples, the pairs (x, y)
+            whose x the label classifier does not call a y (docs/conditional.md).
+        conditions: Conditional GANs: the conditions `labels` are redacted under
+            (`None`: every condition). Presets on images apply under every condition.
         freeze_discriminator: Train G only, against the frozen D (and f): the on-manifold
             adversarial samples of Appendix H.
         grid_every: With `freeze_discriminator`, write a sample grid every this many
@@ -130,6 +136,8 @@ class RedactConfig:
     attributes: str | None = None
     attribute_classifier: str | None = None
     attribute_names: tuple[str, ...] | None = None
+    off_condition: bool = False
+    conditions: tuple[int, ...] | None = None
     freeze_discriminator: bool = False
     grid_every: int = 10
     recipe: str | recipes.Recipe | None = None
@@ -166,12 +174,23 @@ class RedactConfig:
             raise ValueError(f"method must be one of {METHODS}; received {self.method!r}")
         if self.labels is not None and not self.labels and not self.presets:
             raise ValueError("labels must name at least one label (or give a preset: "
-                             "boundary_margin, ambiguity_tau, attributes); received none")
-        if self.method == "data" and self.presets:
+                             "boundary_margin, ambiguity_tau, attributes, off_condition); "
+                             "received none")
+        by_functions = [p for p in self.presets if p != "off_condition"]
+        if self.method == "data" and by_functions:
             raise ValueError(
-                f"The presets {', '.join(self.presets)} are described by functions, not "
+                f"The presets {', '.join(by_functions)} are described by functions, not "
                 "by samples: use method 'validity' or 'classifier' to redact them (with "
                 "labels, if any, described the same way)")
+        if self.conditions is not None:
+            if not self.conditions:
+                raise ValueError("conditions must name at least one condition (or be None: "
+                                 "every condition); received none")
+            if not self.redacted_labels:
+                raise ValueError("conditions are the conditions labels are redacted under; "
+                                 f"received conditions={list(self.conditions)} without labels")
+            for condition in self.conditions:
+                checks.integer("conditions", condition, minimum=0)
         if self.ambiguity_tau is not None and not 0.0 < self.ambiguity_tau < 1.0:
             raise ValueError(f"ambiguity_tau must be in (0, 1); received {self.ambiguity_tau!r}")
         if self.attributes is not None and not self.attribute_classifier:
@@ -213,7 +232,8 @@ class RedactConfig:
     def presets(self) -> tuple[str, ...]:
         """The presets asked for, besides labels."""
         given = {"boundary": self.boundary_margin, "ambiguity": self.ambiguity_tau,
-                 "attributes": self.attributes}
+                 "attributes": self.attributes,
+                 "off_condition": True if self.off_condition else None}
         return tuple(name for name, value in given.items() if value is not None)
 
     @property
@@ -238,14 +258,32 @@ class Models:
     discriminator: keras.Model
     classifier: keras.Model
 
+    @property
+    def conditional(self) -> bool:
+        """Whether G is conditional (`[latents, labels]`): its samples are pairs."""
+        return cond_lib.is_conditional(self.generator)
+
 
 @dataclasses.dataclass
 class Data:
-    """The training data, as a source and as arrays in [-1, 1] with their labels."""
+    """The training data, as a source and as arrays in [-1, 1] with their labels.
+
+    `conditional`: the samples are the pairs `(images, labels)` (a conditional GAN's).
+    """
 
     source: sources.ImageSource
     images: np.ndarray
     labels: np.ndarray
+    conditional: bool = False
+
+    @property
+    def samples(self):
+        """The training samples: images, or `(images, labels)` for a conditional GAN."""
+        return (self.images, self.labels.astype(np.int32)) if self.conditional else self.images
+
+    def kept(self, in_omega: np.ndarray):
+        """The samples outside Omega (images, or pairs)."""
+        return cond_lib.take(self.samples, ~in_omega)
 
 
 @dataclasses.dataclass
@@ -296,21 +334,32 @@ def load_models(config: RedactConfig) -> Models:
         io.load_keras(config.classifier or PRETRAINED / "classifier.keras", "classifier"))
 
 
-def load_data(config: RedactConfig) -> Data:
-    """Loads the training split of `config.dataset` and materialises it in [-1, 1]."""
+def load_data(config: RedactConfig, conditional: bool = False) -> Data:
+    """Loads the training split of `config.dataset` and materialises it in [-1, 1].
+
+    Args:
+        conditional: The samples are pairs (a conditional GAN's): the data need labels.
+
+    Raises:
+        ValueError: If a conditional GAN's data have no labels.
+    """
     source = sources.load(config.dataset, "train", data_dir=config.data_dir)
+    if conditional and source.num_classes is None:
+        raise ValueError(f"A conditional GAN redacts pairs (x, y); the data {config.dataset!r} "
+                         "have no labels")
     images, labels = pipeline.to_numpy(source)
-    return Data(source, images, labels)
+    return Data(source, images, labels, conditional)
 
 
 def choose_settings(config: RedactConfig, data: Data) -> tuple[str, recipes.Settings]:
     """The recipe's name and settings: `config.recipe`, or the recommended one for the data.
 
-    The recommendation counts the steps of one pass over the whole training data.
+    The recommendation counts the steps of one pass over the whole training data, and
+    takes `conditional` for a conditional GAN.
     """
     recipe = config.recipe or recipes.recommended(
         config.method, config.steps_per_epoch or len(data.images) // config.batch_size,
-        data.images.shape[1:])
+        data.images.shape[1:], data.conditional)
     return recipes.get(recipe).name, config.settings_of(recipe)
 
 
@@ -346,6 +395,37 @@ def check_classifiers(config: RedactConfig, models: Models, f, data: Data) -> No
                              f"(labels 0..{classes - 1}); it must give one per class")
 
 
+def check_conditions(config: RedactConfig, models: Models, data: Data) -> None:
+    """Raises ValueError unless the conditional settings fit the models and the data.
+
+    `off_condition` and `conditions` need a conditional G; a conditional G needs a
+    conditional D and as many conditions as the data have classes (its `num_classes`
+    attribute, set from the data when the model has none); conditions must be labels.
+    """
+    if not models.conditional:
+        given = [name for name, value in (("off_condition", config.off_condition),
+                                          ("conditions", config.conditions)) if value]
+        if given:
+            raise ValueError(f"{' and '.join(given)} apply to conditional generators "
+                             "([latents, labels] inputs); the generator "
+                             f"{config.generator or 'shipped'} takes latents only")
+        return
+    if not cond_lib.is_conditional(models.discriminator):
+        raise ValueError("The generator is conditional ([latents, labels]) but the "
+                         "discriminator takes images only; a conditional GAN needs D(x, y)")
+    classes = data.source.num_classes
+    declared = getattr(models.generator, "num_classes", None)
+    if declared is None:
+        models.generator.num_classes = classes
+    elif declared != classes:
+        raise ValueError(f"The generator has {declared} conditions but the data "
+                         f"{config.dataset!r} have {classes} classes")
+    bad = [c for c in config.conditions or () if c >= classes]
+    if bad:
+        raise ValueError(f"conditions {bad} are not conditions of the generator; allowed: "
+                         f"0..{classes - 1}")
+
+
 def check_fit(models: Models, f, data: Data) -> None:
     """Raises ValueError unless G, D, the classifiers and the data share one sample shape."""
     shapes = {"generator output": tuple(models.generator.outputs[0].shape[1:]),
@@ -367,35 +447,53 @@ def describe_omega(config: RedactConfig, settings: recipes.Settings, models: Mod
     """
     with sets.progress(config.verbose, "Describing Omega on the training data"):
         parts = redaction_parts(config, settings, f, data.images, data.labels)
-        in_omega = _omega_mask(parts, config, data.images, data.labels)
+        if data.conditional:
+            parts = conditional_parts(config, settings, f, parts, data)
+        in_omega = _omega_mask(parts, config, data)
     kept = int(np.count_nonzero(~in_omega))
     if kept < config.batch_size:
         raise ValueError(f"Only {kept} training samples remain outside the redaction set; "
                          f"fewer than one batch of {config.batch_size}")
-    memberships = {name: (label_membership(models.classifier, config.redacted_labels)
-                          if name == "labels" else part.contains)
+    memberships = {name: _membership(config, models, name, part, data.conditional)
                    for name, part in parts.items()}
     return Omega(parts, union(list(parts.values())), in_omega,
                  any_of(list(memberships.values())),
                  memberships if len(memberships) > 1 else None)
 
 
+def _membership(config: RedactConfig, models: Models, name: str, part, conditional: bool):
+    """How the job measures a part of Omega: labels by the measuring classifier's argmax
+    (under the chosen conditions), off-condition pairs by it too, presets by their tests."""
+    if name == "labels" and conditional:
+        return sets.conditional_labels_membership(models.classifier, config.redacted_labels,
+                                                  config.conditions)
+    if name == "labels":
+        return label_membership(models.classifier, config.redacted_labels)
+    if name == "off_condition":
+        return sets.off_condition_membership(models.classifier)
+    return part.contains
+
+
 def kept_batches(config: RedactConfig, omega: Omega, data: Data):
-    """Shuffled batches of the kept data (with f's values for classifier sets)."""
+    """Shuffled batches of the kept data (with f's values for classifier sets).
+
+    A conditional GAN's batches are `(images, labels)` pairs.
+    """
     repeat = config.steps_per_epoch is not None
     kept = ~omega.in_omega
     if omega.redaction_set.kind == "classifier" and not config.freeze_discriminator:
         with sets.progress(config.verbose, "Scoring the kept data with f"):
-            return scored_batches(data.images[kept], omega.redaction_set, config.batch_size,
-                                  seed=config.seed, repeat=repeat)
-    if list(omega.parts) == ["labels"]:
+            return scored_batches(data.kept(omega.in_omega), omega.redaction_set,
+                                  config.batch_size, seed=config.seed, repeat=repeat)
+    if list(omega.parts) == ["labels"] and not data.conditional:
         return pipeline.batches(data.source, config.batch_size, seed=config.seed,
                                 part="kept", repeat=repeat,
                                 predicate=pipeline.label_predicate(config.redacted_labels))
     # The kept samples as materialised (float32): the pipeline passes them through.
     return pipeline.batches(sources.from_arrays(data.images[kept], data.labels[kept],
                                                 name=data.source.name),
-                            config.batch_size, seed=config.seed, repeat=repeat)
+                            config.batch_size, seed=config.seed, repeat=repeat,
+                            with_labels=data.conditional)
 
 
 def measure(generator, classifier, omega: Omega, num_samples: int, seed: int,
@@ -403,6 +501,7 @@ def measure(generator, classifier, omega: Omega, num_samples: int, seed: int,
     """Invalidity (with its 95% interval) and the Inception Score of `generator`."""
     return quality_and_invalidity(generator, classifier, omega.membership, num_samples, seed,
                                   omega.part_memberships, progress=bool(verbose))
+
 
 
 def stopping(config: RedactConfig, models: Models, omega: Omega, data: Data,
@@ -458,7 +557,7 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
                  # cuts back to the weights' epoch.
                  state, keras.callbacks.BackupAndRestore(str(output / BACKUP_DIR))]
     redaction_samples = (None if omega.redaction_set.kind == "data"
-                         else omega.redaction_set.initial_samples(data.images))
+                         else omega.redaction_set.initial_samples(data.samples))
     start = time.time()
     # A killed run that had certified already resumes with nothing left to train.
     epochs = state.resumed_epochs if (stop and stop.certificate) else settings.epochs
@@ -491,7 +590,8 @@ def redact(config: RedactConfig) -> dict:
 def _redact(config: RedactConfig, start: float, resume: bool = False) -> dict:
     say = print if config.verbose else (lambda *a, **k: None)
     models = load_models(config)
-    data = load_data(config)
+    data = load_data(config, models.conditional)
+    check_conditions(config, models, data)
     recipe, settings = choose_settings(config, data)
     if config.target_invalidity is not None:  # the epochs are a budget
         settings = settings.replace(epochs=config.max_epochs or 3 * settings.epochs)
@@ -558,7 +658,11 @@ def metrics_of(config, recipe, settings, omega, data, trained, before, after, ou
         "presets": {"boundary_margin": config.boundary_margin,
                     "boundary_threshold": (parts["boundary"].validity_fn.threshold
                                            if "boundary" in parts else None),
-                    "ambiguity_tau": config.ambiguity_tau, "attributes": config.attributes},
+                    "ambiguity_tau": config.ambiguity_tau, "attributes": config.attributes,
+                    **({"off_condition": config.off_condition} if data.conditional else {})},
+        "conditional": data.conditional,
+        "conditions": (list(config.conditions) if config.conditions
+                       else None),
         "freeze_discriminator": config.freeze_discriminator,
         "recipe": recipe,
         # The epochs run (a target run stops when it is certified).
@@ -594,11 +698,13 @@ def metrics_of(config, recipe, settings, omega, data, trained, before, after, ou
         "inception_score_parts_after": after["inception_score_parts"],
         "invalidity_parts_before": before.get("invalidity_parts"),
         "invalidity_parts_after": after.get("invalidity_parts"),
+        **_conditional_figures(before, after),
         "invalidity_per_epoch": trained.monitor.values,
         "monitor_samples": config.monitor_samples,
         "redaction_samples": int(model.redaction_count.numpy()),
         # v on the training data, then each round's queries.
-        "validity_queries": (len(data.images) + sum(r["queries"] for r in rounds.history)
+        "validity_queries": (len(data.images) + getattr(omega.redaction_set, "candidate_queries", 0)
+                             + sum(r["queries"] for r in rounds.history)
                              if rounds else None),
         "fit_seconds": round(trained.fit_seconds, 1),
         # A resumed run: the epochs the killed run had finished (None: not resumed).
@@ -681,8 +787,22 @@ def export_results(generator, config: RedactConfig, metrics: dict,
     return path
 
 
+def _conditional_figures(before: dict, after: dict) -> dict:
+    """A conditional G's per-label invalidity and conditional accuracy, before and after."""
+    if "invalidity_per_label" not in before:
+        return {}
+    return {f"{key}_{when}": figures[key]
+            for key in ("invalidity_per_label", "conditional_accuracy",
+                        "conditional_accuracy_per_label")
+            for when, figures in (("before", before), ("after", after))}
+
+
 def _describe(config: RedactConfig) -> str:
     what = [f"labels {list(config.redacted_labels)}"] if config.redacted_labels else []
+    if what and config.conditions:
+        what[0] += f" under conditions {list(config.conditions)}"
+    if config.off_condition:
+        what.append("off-condition samples")
     if config.boundary_margin is not None:
         what.append(f"boundary artifacts (margin {config.boundary_margin})")
     if config.ambiguity_tau is not None:
@@ -702,13 +822,15 @@ def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
         progress: Show a progress bar.
     """
     parts = dict(parts or {})
+    conditional = cond_lib.is_conditional(generator)
 
-    def measure(images):
-        return (classifier(images, training=False), membership(images),
-                *(m(images) for m in parts.values()))
+    def measure(samples):
+        conditions = samples[1] if conditional else tf.zeros((0,), "int32")
+        return (classifier(cond_lib.images_in(samples), training=False), membership(samples),
+                conditions, *(m(samples) for m in parts.values()))
 
-    logits, flags, *part_flags = sampling.map_generated(generator, measure, num_samples,
-                                                        seed=seed, progress=progress)
+    logits, flags, conditions, *part_flags = sampling.map_generated(
+        generator, measure, num_samples, seed=seed, progress=progress)
     measured = inv_lib.Invalidity.from_flags(flags)
     figures = {
         "invalidity": measured.value,
@@ -719,6 +841,10 @@ def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
     if parts:
         figures["invalidity_parts"] = {
             name: inv_lib.Invalidity.from_flags(f).value for name, f in zip(parts, part_flags)}
+    if conditional:
+        figures.update(inv_lib.per_condition(flags, conditions, logits.shape[-1]))
+        figures.update(quality.conditional_accuracy(logits.argmax(-1), conditions,
+                                                    logits.shape[-1]))
     return figures
 
 
@@ -756,14 +882,45 @@ def redaction_parts(config: RedactConfig, settings: recipes.Settings, classifier
     return parts
 
 
-def _omega_mask(parts: dict, config: RedactConfig, images, image_labels) -> np.ndarray:
-    """Which training images lie in Omega: true labels for labels, membership otherwise."""
-    mask = np.zeros(len(images), bool)
+def conditional_parts(config: RedactConfig, settings: recipes.Settings, classifier,
+                      parts: dict, data: Data) -> dict:
+    """A conditional GAN's redaction set's parts, sets of pairs (docs/conditional.md).
+
+    Labels are redacted under `config.conditions` (every condition by default), the
+    presets on images under every condition, and `off_condition` adds the off-condition
+    pairs.
+    """
+    pairs = {}
     for name, part in parts.items():
         if name == "labels":
-            mask |= np.isin(image_labels, config.redacted_labels)
+            pairs[name] = sets.conditional_labels_set(
+                config.method, classifier, config.redacted_labels, config.conditions,
+                images=data.images, image_labels=data.labels, tau=settings.tau,
+                queries_per_round=settings.queries_per_round)
         else:
-            mask |= part.split_mask(images)
+            pairs[name] = sets.for_every_condition(part)
+    if config.off_condition:
+        pairs["off_condition"] = sets.off_condition_set(
+            config.method, classifier, images=data.images, image_labels=data.labels,
+            tau=settings.tau, queries_per_round=settings.queries_per_round, seed=config.seed)
+    return pairs
+
+
+def _omega_mask(parts: dict, config: RedactConfig, data: Data) -> np.ndarray:
+    """Which training samples lie in Omega: true labels for labels, membership otherwise.
+
+    A conditional GAN's training pairs are `(x, its label)`: in the labels part when
+    the label is redacted under that condition.
+    """
+    mask = np.zeros(len(data.images), bool)
+    for name, part in parts.items():
+        if name == "labels":
+            in_part = np.isin(data.labels, config.redacted_labels)
+            if data.conditional and config.conditions:
+                in_part &= np.isin(data.labels, config.conditions)
+            mask |= in_part
+        else:
+            mask |= part.split_mask(data.samples)
     return mask
 
 

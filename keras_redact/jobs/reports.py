@@ -42,14 +42,39 @@ def _certificate_lines(metrics: dict) -> list[str]:
     return [*lines, ""]
 
 
+def _condition_lines(metrics: dict) -> list[str]:
+    """A conditional GAN's figures under each condition (none for unconditional runs)."""
+    if not metrics.get("invalidity_per_label_before"):
+        return []
+    lines = ["", "| condition | invalidity before | after | conditional accuracy before "
+             "| after |", "|---|---|---|---|---|"]
+    columns = zip(metrics["invalidity_per_label_before"],
+                  metrics["invalidity_per_label_after"],
+                  metrics["conditional_accuracy_per_label_before"],
+                  metrics["conditional_accuracy_per_label_after"], strict=True)
+    for label, (before, after, accuracy_before, accuracy_after) in enumerate(columns):
+        lines.append(f"| {label} | {before:.2e} | {after:.2e} | {accuracy_before:.4f} | "
+                     f"{accuracy_after:.4f} |")
+    lines.append(f"| mean | {metrics['invalidity_before']:.2e} | "
+                 f"{metrics['invalidity_after']:.2e} | "
+                 f"{metrics['conditional_accuracy_before']:.4f} | "
+                 f"{metrics['conditional_accuracy_after']:.4f} |")
+    return lines
+
+
 def markdown_report(metrics: dict) -> str:
     """A run's Markdown report: what was redacted, the figures, and the pictures."""
     def sci(value):
         return "-" if value is None else f"{value:.2e}"
 
-    presets_given = {k: v for k, v in (metrics.get("presets") or {}).items() if v is not None}
+    presets_given = {k: v for k, v in (metrics.get("presets") or {}).items()
+                     if v is not None and k != "off_condition"}
     what = [f"labels {metrics['labels']}"] if metrics["labels"] else []
+    if what and metrics.get("conditions"):
+        what[0] += f" under conditions {metrics['conditions']}"
     what += [f"{k} = {v}" for k, v in presets_given.items()]
+    if (metrics.get("presets") or {}).get("off_condition"):
+        what.append("off-condition samples")
     lines = [
         f"# Redaction run `{metrics['output_dir']}`",
         "",
@@ -90,6 +115,7 @@ def markdown_report(metrics: dict) -> str:
           for key, name in (("classes", "effective number of classes"),
                             ("confidence", "confidence, exp(-mean entropy)"))
           if metrics.get("inception_score_parts_before")),
+        *_condition_lines(metrics),
         "",
         f"Invalidity after each epoch ({metrics['monitor_samples']} samples): "
         + ", ".join(sci(v) for v in metrics["invalidity_per_epoch"]),

@@ -9,13 +9,9 @@ import tensorflow as tf
 from keras import ops
 
 from keras_redact import checks, distribute, losses
+from keras_redact.conditions import features_of, is_conditional, labels_of, num_classes_of
 from keras_redact.models.optimizers import adam
 from keras_redact.models.replicas import ReplicaPlumbing
-
-
-def features_of(data):
-    """A batch's `x`: `data` itself, or the first element of `(x, y)` / `(x,)`."""
-    return data[0] if isinstance(data, (tuple, list)) else data
 
 
 def images_of(data):
@@ -32,15 +28,29 @@ class GANBase(ReplicaPlumbing, keras.Model):
     Holds the generator and discriminator, a `SeedGenerator` for latents, the loss
     trackers, and the compile/config logic so that both models round-trip through
     `get_config` and `.keras`; `ReplicaPlumbing` makes their steps replica-independent.
+
+    A sample is an image (or any array) for an unconditional GAN and a pair `(x, y)` for
+    a conditional one (G takes `[latents, labels]`, D `[images, labels]`): the steps
+    read the data with `samples_of`, draw G's inputs with `sample_latents`, make
+    samples with `generate` and judge them with `judge`, so one step serves both.
+    Conditions are drawn uniformly over the `num_classes` labels.
     """
 
     tracker_names: tuple[str, ...] = ()
 
-    def __init__(self, generator, discriminator, seed=None, **kwargs):
+    def __init__(self, generator, discriminator, seed=None, num_classes=None, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.conditional = is_conditional(generator)
+        if self.conditional != is_conditional(discriminator):
+            raise ValueError(
+                "A conditional GAN needs both networks conditional (G: [latents, labels], "
+                f"D: [images, labels]); received a generator with "
+                f"{len(generator.inputs)} input(s) and a discriminator with "
+                f"{len(discriminator.inputs)}")
+        self.num_classes = num_classes_of(generator, num_classes)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {n: keras.metrics.Mean(name=n) for n in self.tracker_names}
@@ -112,6 +122,8 @@ class GANBase(ReplicaPlumbing, keras.Model):
                 variable.assign(value)
 
     def call(self, latents, training=False):
+        if self.conditional:
+            return self.generator(list(latents), training=training)
         return self.generator(latents, training=training)
 
     def build(self, input_shape=None):
@@ -119,10 +131,47 @@ class GANBase(ReplicaPlumbing, keras.Model):
         self.built = True
 
     def sample_latents(self, n):
-        """`n` latents for this replica: its shard of the global batch's latents."""
-        return self.replica_shard(
+        """`n` of G's inputs for this replica (its shard of the global batch's).
+
+        Latents `(n, latent_dim)`; for a conditional GAN the pair `(latents, labels)`,
+        labels uniform over the conditions.
+        """
+        latents = self.replica_shard(
             lambda total: keras.random.normal((total, self.latent_dim),
                                               seed=self.seed_generator), n)
+        if not self.conditional:
+            return latents
+        labels = self.replica_shard(
+            lambda total: keras.random.randint((total,), 0, self.num_classes,
+                                               seed=self.seed_generator, dtype="int32"), n)
+        return latents, labels
+
+    def samples_of(self, data):
+        """The batch's samples: its images, or `(images, labels)` for a conditional GAN."""
+        images = images_of(data)
+        self.check_batch(images)
+        if not self.conditional:
+            return images
+        return images, ops.cast(ops.reshape(labels_of(data), (-1,)), "int32")
+
+    def generate(self, latents, training=True):
+        """G's samples of `sample_latents`' draws: images, or `(images, labels)`."""
+        if not self.conditional:
+            return self.generator(latents, training=training)
+        z, labels = latents
+        return self.generator([z, labels], training=training), labels
+
+    def judge(self, samples, training=True):
+        """D on samples (images, or `(images, labels)`): the probability they are real."""
+        if not self.conditional:
+            return self.discriminator(samples, training=training)
+        images, labels = samples
+        return self.discriminator([images, labels], training=training)
+
+    @staticmethod
+    def batch_size_of(samples):
+        """The number of samples in a batch of images or of `(images, labels)`."""
+        return ops.shape(tf.nest.flatten(samples)[0])[0]
 
     def check_batch(self, images):
         """Raises a clear error when the data's image shape does not fit the models."""
@@ -205,6 +254,7 @@ class GANBase(ReplicaPlumbing, keras.Model):
             "generator": keras.saving.serialize_keras_object(self.generator),
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "seed": self.seed,
+            "num_classes": self.num_classes,
             "name": self.name,
         }
 
@@ -242,10 +292,16 @@ class DCGAN(GANBase):
     Each batch gets `d_steps` discriminator updates and then `g_steps` generator updates
     (the paper's K_D = 1 and K_G = 5), each with fresh latents.
 
+    Conditional networks (G on `[latents, labels]`, D on `[images, labels]`, for example
+    `ConditionalDCGANGenerator` and `ConditionalDCGANDiscriminator`) make a conditional
+    GAN: it trains on `(images, labels)` batches, the fake pairs' labels drawn uniformly.
+
     Args:
         generator: A Keras model from latents `(latent_dim,)` to samples.
         discriminator: A Keras model from samples to the probability that they are real.
         seed: Seed of the latent sampler, for reproducible runs.
+        num_classes: Conditional GANs: the number of conditions (default: the
+            generator's `num_classes` attribute).
 
     Example:
         >>> gan = DCGAN(DCGANGenerator(), DCGANDiscriminator())
@@ -292,10 +348,9 @@ class DCGAN(GANBase):
         }
 
     def train_step(self, data):
-        real = images_of(data)
-        self.check_batch(real)
+        real = self.samples_of(data)  # images, or (images, labels) for a conditional GAN
         self.prepare_replicas()
-        n = ops.shape(real)[0]
+        n = self.batch_size_of(real)
         # Under tf.distribute each replica holds a shard and the optimizers sum the
         # replicas' gradients: dividing each replica's mean loss by the replica count makes
         # the update that of the global-batch mean.
@@ -304,10 +359,10 @@ class DCGAN(GANBase):
 
         # Discriminator: maximise L on real vs generated samples, K_D times.
         for _ in range(self.d_steps):
-            fake = self.generator(self.sample_latents(n), training=True)
+            fake = self.generate(self.sample_latents(n))
             with tf.GradientTape() as tape:
-                p_real = self.discriminator(real, training=True)
-                p_fake = self.discriminator(fake, training=True)
+                p_real = self.judge(real)
+                p_fake = self.judge(fake)
                 d_loss = losses.discriminator_loss(
                     p_real, p_fake, alpha_plus=self.alpha_plus,
                     alpha_minus=self.alpha_minus) / replicas
@@ -317,8 +372,7 @@ class DCGAN(GANBase):
         # Generator: K_G updates, fresh latents each.
         for _ in range(self.g_steps):
             with tf.GradientTape() as tape:
-                p_fake = self.discriminator(
-                    self.generator(self.sample_latents(n), training=True), training=True)
+                p_fake = self.judge(self.generate(self.sample_latents(n)))
                 g_loss = losses.generator_loss(
                     p_fake, alpha_minus=self.alpha_minus,
                     kind=self.generator_loss_kind) / replicas

@@ -25,10 +25,16 @@ from keras_redact.redaction.sets import (
     RedactionSet,
     ValidityRedactionSet,
     any_of,
+    conditional_labels_membership,
+    conditional_labels_set,
+    for_every_condition,
     label_membership,
     label_score,
     label_validity,
     labels_set,
+    off_condition_membership,
+    off_condition_score,
+    off_condition_set,
     union,
 )
 
@@ -38,4 +44,6 @@ __all__ = ["AmbiguityScore", "CertifiedStopping", "BoundaryValidity", "ambiguity
            "Settings", "recipes",
            "LamSchedule", "RedactionGAN", "RedactionSet", "ValidityRedactionSet",
            "ValidityRounds", "any_of", "label_membership", "label_score",
-           "label_validity", "labels_set", "scored_batches", "union"]
+           "label_validity", "labels_set", "scored_batches", "union",
+           "conditional_labels_membership", "conditional_labels_set", "for_every_condition",
+           "off_condition_membership", "off_condition_score", "off_condition_set"]

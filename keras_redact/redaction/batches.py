@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from keras_redact import conditions as cond_lib
 from keras_redact.data import pipeline
 from keras_redact.redaction import sets as sets_lib
 
@@ -12,7 +13,7 @@ SCORES_KEY = "redaction_scores"
 """Key of f's values in dict batches (see `scored_batches`)."""
 
 
-def scored_batches(images, redaction_set, batch_size: int = 64, *, seed: int | None = None,
+def scored_batches(samples, redaction_set, batch_size: int = 64, *, seed: int | None = None,
                    repeat: bool = False, shuffle_buffer: int = 10_000) -> tf.data.Dataset:
     """Batches of kept data that carry f on each image, for classifier-based redaction.
 
@@ -22,7 +23,8 @@ def scored_batches(images, redaction_set, batch_size: int = 64, *, seed: int | N
     classifier-based step).
 
     Args:
-        images: The kept images in [-1, 1], `(N, H, W, C)` numpy.
+        samples: The kept images in [-1, 1], `(N, H, W, C)` numpy, or for a conditional
+            GAN the pairs `(images, labels)` (the batches then carry `"labels"` too).
         redaction_set: A `ClassifierRedactionSet` (its `score` gives f).
         batch_size: Batch size (incomplete last batches are dropped).
         seed: Shuffle seed.
@@ -38,10 +40,14 @@ def scored_batches(images, redaction_set, batch_size: int = 64, *, seed: int | N
     if not isinstance(redaction_set, sets_lib.ClassifierRedactionSet):
         raise ValueError("scored_batches needs a ClassifierRedactionSet; received "
                          f"{type(redaction_set).__name__}")
-    images = np.asarray(images, np.float32)
-    if len(images) < batch_size:
-        raise ValueError(f"{len(images)} images make no full batch of {batch_size}")
-    scores = sets_lib.batched(redaction_set.score, images).astype(np.float32)
+    samples = cond_lib.as_numpy(samples)
+    total = cond_lib.count(samples)
+    if total < batch_size:
+        raise ValueError(f"{total} images make no full batch of {batch_size}")
+    scores = sets_lib.batched(redaction_set.score, samples).astype(np.float32)
+    batch = {"images": cond_lib.images_in(samples), SCORES_KEY: scores}
+    if isinstance(samples, tuple):
+        batch["labels"] = samples[1]
     return pipeline.shuffled_batches(
-        tf.data.Dataset.from_tensor_slices({"images": images, SCORES_KEY: scores}),
+        tf.data.Dataset.from_tensor_slices(batch),
         batch_size, seed=seed, repeat=repeat, shuffle_buffer=shuffle_buffer)

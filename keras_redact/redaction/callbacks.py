@@ -10,8 +10,9 @@ from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from keras_redact import checks, io, losses
+from keras_redact import checks, conditions, io, losses
 from keras_redact.callbacks import delivered_generator
 from keras_redact.evaluation import certificates, sampling
 from keras_redact.evaluation.invalidity import Invalidity
@@ -52,20 +53,24 @@ class ValidityRounds(keras.callbacks.Callback):
         super().set_model(model)
         # Traced once per fit, not once per round.
         self._query = sampling.GeneratedMap(
-            model.generator, lambda x: (x, model.redaction_set.contains(x)))
+            model.generator,
+            lambda s: (*tf.nest.flatten(s), model.redaction_set.contains(s)),
+            num_classes=model.num_classes)
 
     def on_epoch_begin(self, epoch, logs=None):
         model = self.model
         t = self.queries_per_round or model.redaction_set.queries_per_round
         if epoch == 0 and self.first_round_queries:
             t = self.first_round_queries
-        generated, invalid = self._query(t, seed=self.seed * 100_003 + epoch)
-        found = generated[invalid.astype(bool)]
+        *generated, invalid = self._query(t, seed=self.seed * 100_003 + epoch)
+        found = conditions.take(generated if len(generated) > 1 else generated[0],
+                                invalid.astype(bool))
         total = model.add_redaction_samples(found)
-        self.history.append({"round": epoch, "queries": t, "invalid": int(len(found)),
+        found = conditions.count(found)
+        self.history.append({"round": epoch, "queries": t, "invalid": found,
                              "buffer": total})
         if self.verbose:
-            print(f"\nround {epoch}: {len(found)} of {t} samples invalid; Omega' holds {total}")
+            print(f"\nround {epoch}: {found} of {t} samples invalid; Omega' holds {total}")
 
 
 class LamSchedule(keras.callbacks.Callback):
@@ -146,7 +151,8 @@ class InvalidityMonitor(keras.callbacks.Callback):
     def set_model(self, model):
         super().set_model(model)
         # Traced once per fit, not once per epoch.
-        self._flags = sampling.GeneratedMap(model.generator, self.contains)
+        self._flags = sampling.GeneratedMap(model.generator, self.contains,
+                                            num_classes=getattr(model, "num_classes", None))
 
     def measure(self) -> float:
         """Invalidity of the generator the run would deliver now (with `use_ema` on G's
@@ -239,7 +245,8 @@ class CertifiedStopping(keras.callbacks.Callback):
 
     def set_model(self, model):
         super().set_model(model)
-        self._flags = sampling.GeneratedMap(model.generator, self.contains)
+        self._flags = sampling.GeneratedMap(model.generator, self.contains,
+                                            num_classes=getattr(model, "num_classes", None))
 
     def on_train_begin(self, logs=None):
         self.attempts = int(self.params.get("epochs") or 1)

@@ -7,8 +7,9 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_redact import conditions as cond_lib
 from keras_redact import losses
-from keras_redact.models.gan import GANBase, features_of, images_of
+from keras_redact.models.gan import GANBase, features_of
 from keras_redact.redaction import sets as sets_lib
 from keras_redact.redaction.batches import SCORES_KEY
 from keras_redact.redaction.recipes import get as get_recipe
@@ -65,7 +66,7 @@ class RedactionGAN(GANBase):
         self.redaction_set = redaction_set
         if capacity is None:
             if isinstance(redaction_set, sets_lib.DataRedactionSet):
-                capacity = len(redaction_set.samples)
+                capacity = cond_lib.count(redaction_set.samples)
             elif isinstance(redaction_set, sets_lib.ValidityRedactionSet):
                 capacity = redaction_set.capacity
             else:
@@ -74,6 +75,10 @@ class RedactionGAN(GANBase):
         self.redaction_buffer = self.add_weight(
             shape=(self.capacity, *self.image_shape), initializer="zeros", trainable=False,
             name="redaction_buffer")
+        # A conditional GAN's p_Omega holds pairs: the buffer's conditions.
+        self.redaction_labels = (self.add_weight(
+            shape=(self.capacity,), initializer="zeros", dtype="int32", trainable=False,
+            name="redaction_labels") if self.conditional else None)
         self.redaction_count = self.add_weight(
             shape=(), initializer="zeros", dtype="int32", trainable=False,
             name="redaction_count")
@@ -117,54 +122,72 @@ class RedactionGAN(GANBase):
     # --- The buffer of redaction samples (p_Omega) ----------------------------------
 
     def redaction_samples(self) -> np.ndarray:
-        """The current redaction samples as numpy (N, H, W, C)."""
+        """The current redaction samples as numpy (N, H, W, C) (conditional: pairs)."""
         count = int(self.redaction_count.numpy())
-        return np.asarray(self.redaction_buffer.numpy()[:count])
+        images = np.asarray(self.redaction_buffer.numpy()[:count])
+        if not self.conditional:
+            return images
+        return images, np.asarray(self.redaction_labels.numpy()[:count])
 
     def add_redaction_samples(self, samples) -> int:
         """Adds samples to p_Omega's buffer; returns how many it now holds.
 
         Past `capacity`, reservoir sampling keeps the buffer a uniform sample of every
-        sample ever added.
+        sample ever added. A conditional GAN's samples are pairs `(images, labels)`.
 
         Raises:
-            ValueError: If the samples' shape does not fit the models.
+            ValueError: If the samples' shape does not fit the models, or pairs are given
+                to an unconditional GAN (or images alone to a conditional one).
         """
-        samples = np.asarray(samples, np.float32)
-        if samples.size == 0:
+        if isinstance(samples, (tuple, list)) != self.conditional:
+            raise ValueError(
+                "A conditional GAN's redaction samples are pairs (images, labels); an "
+                "unconditional GAN's are images" + (
+                    f"; received {type(samples).__name__}" if self.conditional
+                    else "; received a pair"))
+        samples = cond_lib.as_numpy(samples)
+        images = cond_lib.images_in(samples)
+        if images.size == 0:
             return int(self.redaction_count.numpy())
-        if samples.shape[1:] != self.image_shape:
-            raise ValueError(f"Redaction samples have shape {samples.shape[1:]} but the models "
+        if images.shape[1:] != self.image_shape:
+            raise ValueError(f"Redaction samples have shape {images.shape[1:]} but the models "
                              f"take {self.image_shape}")
+        labels = samples[1] if self.conditional else np.zeros(len(images), np.int32)
         scores = (sets_lib.batched(self.redaction_set.score, samples) if self.uses_guide
-                  else np.ones(len(samples), np.float32))
+                  else np.ones(len(images), np.float32))
         buffer = self.redaction_buffer.numpy()
+        buffer_labels = (self.redaction_labels.numpy() if self.conditional
+                         else np.zeros(self.capacity, np.int32))
         buffer_scores = self.redaction_scores.numpy()
         count = int(self.redaction_count.numpy())
         seen = int(self.redaction_seen.numpy())
-        for x, score in zip(samples, scores, strict=True):
+        for x, y, score in zip(images, labels, scores, strict=True):
             j = count
             if count < self.capacity:
                 count += 1
             else:
                 j = int(self._rng.integers(0, seen + 1))
             if j < self.capacity:
-                buffer[j], buffer_scores[j] = x, score
+                buffer[j], buffer_labels[j], buffer_scores[j] = x, y, score
             seen += 1
         self.redaction_buffer.assign(buffer)
+        if self.conditional:
+            self.redaction_labels.assign(buffer_labels)
         self.redaction_scores.assign(buffer_scores)
         self.redaction_count.assign(count)
         self.redaction_seen.assign(seen)
         return count
 
     def _sample_redaction(self, n):
-        """`n` samples of p_Omega and their (cached) f values."""
+        """`n` samples of p_Omega (images, or pairs) and their (cached) f values."""
         count = ops.maximum(self.redaction_count, 1)
         u = self.replica_shard(
             lambda total: keras.random.uniform((total,), seed=self.seed_generator), n)
         index = ops.minimum(ops.cast(u * ops.cast(count, "float32"), "int32"), count - 1)
-        return (ops.take(self.redaction_buffer, index, axis=0),
-                ops.take(self.redaction_scores, index, axis=0))
+        images = ops.take(self.redaction_buffer, index, axis=0)
+        samples = ((images, ops.take(self.redaction_labels, index, axis=0))
+                   if self.conditional else images)
+        return samples, ops.take(self.redaction_scores, index, axis=0)
 
     # --- Training ----------------------------------------------------------------------
 
@@ -259,9 +282,9 @@ class RedactionGAN(GANBase):
 
     # --- The step's parts: eq. 6 and the speed-ups, each behind a named helper ----------
 
-    def _d(self, images):
-        """D(x) per sample, the probability that x is real."""
-        return ops.reshape(self.discriminator(images, training=True), (-1,))
+    def _d(self, samples):
+        """D(x) (conditional: D(x, y)) per sample, the probability that it is real."""
+        return ops.reshape(self.judge(samples), (-1,))
 
     def _guide(self, d, f):
         """guide(D, f) of eq. 6 for classifier sets given f's values; D otherwise."""
@@ -300,7 +323,8 @@ class RedactionGAN(GANBase):
         inside = tf.cast(tf.where(values < self.redaction_set.tau), "int32")  # (m, 1)
 
         def afresh():
-            fresh = self.redaction_set.score(ops.take(images, inside[:, 0], axis=0))
+            fresh = self.redaction_set.score(tf.nest.map_structure(
+                lambda part: ops.take(part, inside[:, 0], axis=0), images))
             return tf.tensor_scatter_nd_update(values, inside, fresh)
 
         return tf.cond(tf.shape(inside)[0] > 0, afresh, lambda: values)
@@ -322,10 +346,9 @@ class RedactionGAN(GANBase):
         return 1.0 - (1.0 - ops.convert_to_tensor(self.lam_variable)) * has_omega
 
     def train_step(self, data):
-        real = images_of(data)  # x ~ p_data restricted to the complement of Omega
-        self.check_batch(real)
+        real = self.samples_of(data)  # x ~ p_data restricted to the complement of Omega
         self.prepare_replicas()
-        n, replicas = ops.shape(real)[0], self.replicas
+        n, replicas = self.batch_size_of(real), self.replicas
         lam = self._mixture_lam()
         d_loss = g_loss = d_real = d_gen = d_omega = ops.zeros(())
         latents = f_gen = None
@@ -337,7 +360,7 @@ class RedactionGAN(GANBase):
         # judged by guide(D, f) of eq. 6 for classifier sets (by D otherwise).
         for _ in range(self.d_steps):
             latents = self.sample_latents(n)
-            generated = self.generator(latents, training=True)
+            generated = self.generate(latents)
             f_gen = self._f_constant(generated)
             with tf.GradientTape() as tape:
                 p_real = self._guide(self._d(real), f_real)
@@ -354,7 +377,7 @@ class RedactionGAN(GANBase):
         for step in range(self.g_steps):
             z, f_known = self._g_latents(step, latents, f_gen, n)
             with tf.GradientTape() as tape:
-                generated = self.generator(z, training=True)
+                generated = self.generate(z)
                 p_gen = self._guide(self._d(generated),
                                     self._f_differentiable(generated, f_known))
                 g_loss = losses.generator_loss(

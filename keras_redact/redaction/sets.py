@@ -12,8 +12,14 @@ one algorithm of the paper:
 `union(...)` combines several (Section III-D). Sets take any Keras model or callable; they do
 not depend on `keras_redact.models`.
 
-Every set has `contains(images)`, the membership test used to measure invalidity, and
-`initial_samples(images)`, the members of the training data that seed p_Omega.
+Every set has `contains(samples)`, the membership test used to measure invalidity, and
+`initial_samples(samples)`, the members of the training data that seed p_Omega.
+
+For a conditional GAN a sample is a pair `(x, y)` and Omega is a set of pairs
+(docs/conditional.md): a data set holds `(images, labels)`, and v, f and membership tests
+take one batch of pairs, `v((x, y))` (a Keras model with two inputs as `model([x, y])`).
+`for_every_condition` lifts a set on images to the pairs of every condition;
+`off_condition_set` and `conditional_labels_set` are the conditional presets.
 """
 
 from __future__ import annotations
@@ -28,14 +34,17 @@ import tensorflow as tf
 from keras import ops
 
 from keras_redact import checks
+from keras_redact import conditions as cond_lib
 
 ImageFn = Callable[[tf.Tensor], tf.Tensor]
 
 
-def _call(fn, images):
+def _call(fn, samples):
+    """`fn` on one batch of samples: images, or the pair `(images, labels)`."""
     if isinstance(fn, keras.Model):
-        return fn(images, training=False)
-    return fn(images)
+        pair = isinstance(samples, (tuple, list))
+        return fn(list(samples) if pair else samples, training=False)
+    return fn(samples)
 
 
 def _flat(values, what: str = "the function"):
@@ -75,23 +84,27 @@ def progress(show, label: str):
         _PROGRESS.reset(token)
 
 
-def batched(fn, images, batch_size=1000) -> np.ndarray:
-    """`fn` applied to numpy `images` in batches; the results as one numpy array.
+def batched(fn, samples, batch_size=1000) -> np.ndarray:
+    """`fn` applied to numpy samples (images or pairs) in batches; one numpy array back.
 
-    Inside `progress(True, ...)`, a pass over 10,000 samples or more shows a progress bar.
+    `fn` takes one batch: images, or the pair `(images, labels)`. Inside
+    `progress(True, ...)`, a pass over 10,000 samples or more shows a progress bar.
     """
-    images = np.asarray(images, np.float32)
+    samples = cond_lib.as_numpy(samples)
+    total = cond_lib.count(samples)
     shown = _PROGRESS.get()
     bar = None
-    if shown is not None and len(images) >= 10_000:
+    if shown is not None and total >= 10_000:
         if shown:
             print(f"{shown.pop()}...")
-        bar = keras.utils.Progbar(len(images), unit_name="sample")
+        bar = keras.utils.Progbar(total, unit_name="sample")
     out = []
-    for i in range(0, len(images), batch_size):
-        out.append(np.asarray(fn(tf.constant(images[i:i + batch_size]))))
+    for i in range(0, total, batch_size):
+        batch = tf.nest.map_structure(tf.constant,
+                                      cond_lib.take(samples, slice(i, i + batch_size)))
+        out.append(np.asarray(fn(batch)))
         if bar is not None:
-            bar.update(min(i + batch_size, len(images)))
+            bar.update(min(i + batch_size, total))
     return np.concatenate(out) if out else np.zeros((0,), bool)
 
 
@@ -100,24 +113,24 @@ class RedactionSet:
 
     kind: str = ""
 
-    def contains(self, images) -> tf.Tensor:
-        """Boolean tensor (N,): True where the sample is in Omega."""
+    def contains(self, samples) -> tf.Tensor:
+        """Boolean tensor (N,): True where the sample (image or pair) is in Omega."""
         raise NotImplementedError(
             f"{type(self).__name__} has no membership test; give it one (membership=...)")
 
-    def initial_samples(self, images) -> np.ndarray:
-        """The given training images that lie in Omega (they seed p_Omega)."""
-        return self.split(images)[1]
+    def initial_samples(self, samples) -> np.ndarray:
+        """The given training samples that lie in Omega (they seed p_Omega)."""
+        return self.split(samples)[1]
 
-    def split_mask(self, images) -> np.ndarray:
-        """Boolean numpy mask (N,) of the images in Omega, computed in batches."""
-        return batched(self.contains, np.asarray(images, np.float32)).astype(bool)
+    def split_mask(self, samples) -> np.ndarray:
+        """Boolean numpy mask (N,) of the samples in Omega, computed in batches."""
+        return batched(self.contains, samples).astype(bool)
 
-    def split(self, images):
-        """Splits training images into `(kept, in_omega)` numpy arrays with `contains`."""
-        images = np.asarray(images, np.float32)
-        mask = self.split_mask(images)
-        return images[~mask], images[mask]
+    def split(self, samples):
+        """Splits training samples into `(kept, in_omega)` with `contains` (numpy)."""
+        samples = cond_lib.as_numpy(samples)
+        mask = self.split_mask(samples)
+        return cond_lib.take(samples, ~mask), cond_lib.take(samples, mask)
 
 
 class DataRedactionSet(RedactionSet):
@@ -125,8 +138,9 @@ class DataRedactionSet(RedactionSet):
 
     Args:
         samples: Samples of Omega, images in [-1, 1] `(N, H, W, C)` (array or a
-            `tf.data.Dataset` of images or batches of images).
-        membership: Optional `images -> bool` test of Omega, used to measure invalidity
+            `tf.data.Dataset` of images or batches of images); for a conditional GAN the
+            pairs `(images, labels)`.
+        membership: Optional `samples -> bool` test of Omega, used to measure invalidity
             (for a label: "the label classifier's argmax is y").
 
     Raises:
@@ -139,19 +153,23 @@ class DataRedactionSet(RedactionSet):
         if isinstance(samples, tf.data.Dataset):
             parts = [np.asarray(b) for b in samples]
             samples = np.concatenate(parts) if parts else np.zeros((0,))
-        self.samples = np.asarray(samples, np.float32)
-        if self.samples.ndim < 2 or len(self.samples) == 0:
+        self.samples = cond_lib.as_numpy(samples)
+        images = cond_lib.images_in(self.samples)
+        if images.ndim < 2 or len(images) == 0:
             raise ValueError(
                 "A data-based redaction set needs an array (N, *sample_shape) with N >= 1, "
-                f"for images (N, H, W, C); received an array of shape {self.samples.shape}")
+                f"for images (N, H, W, C); received an array of shape {images.shape}")
+        if isinstance(self.samples, tuple) and len(self.samples[1]) != len(images):
+            raise ValueError(f"A data-based set of pairs needs one label per image; received "
+                             f"{len(images)} images and {len(self.samples[1])} labels")
         self.membership = membership
 
-    def contains(self, images):
+    def contains(self, samples):
         if self.membership is None:
-            return super().contains(images)
-        return ops.cast(_flat(_call(self.membership, images), "the membership test"), "bool")
+            return super().contains(samples)
+        return ops.cast(_flat(_call(self.membership, samples), "the membership test"), "bool")
 
-    def initial_samples(self, images=None) -> np.ndarray:
+    def initial_samples(self, samples=None) -> np.ndarray:
         return self.samples
 
 
@@ -172,6 +190,10 @@ class ValidityRedactionSet(RedactionSet):
             or a Keras model), 0 meaning invalid.
         queries_per_round: T, generated samples queried per round (paper: 1000).
         capacity: Most samples kept in Omega'.
+        candidates: Further samples v is asked about once, before training: the invalid
+            ones join Omega' with the invalid training samples (`initial_samples`). The
+            off-condition preset gives the training images under other labels than
+            their own. Queries to v: |X| + |candidates| + T * R.
 
     Raises:
         ValueError: For a non-positive T or capacity.
@@ -179,22 +201,36 @@ class ValidityRedactionSet(RedactionSet):
 
     kind = "validity"
 
-    def __init__(self, validity_fn, queries_per_round: int = 1000, capacity: int = 10_000):
+    def __init__(self, validity_fn, queries_per_round: int = 1000, capacity: int = 10_000,
+                 candidates=None):
         self.validity_fn = validity_fn
         self.queries_per_round = checks.integer("queries_per_round", queries_per_round)
         self.capacity = checks.integer("capacity", capacity)
+        self.candidates = None if candidates is None else cond_lib.as_numpy(candidates)
 
-    def validity(self, images) -> tf.Tensor:
-        """v(x) as float32 (N,), checked to be 0 or 1."""
-        v = ops.cast(_flat(_call(self.validity_fn, images), "the validity function v"),
+    @property
+    def candidate_queries(self) -> int:
+        """How many queries to v the candidates cost."""
+        return 0 if self.candidates is None else cond_lib.count(self.candidates)
+
+    def initial_samples(self, samples) -> np.ndarray:
+        """The invalid training samples, and the invalid candidates (they seed Omega')."""
+        inside = self.split(samples)[1]
+        if self.candidates is None:
+            return inside
+        return cond_lib.concatenate([inside, self.split(self.candidates)[1]])
+
+    def validity(self, samples) -> tf.Tensor:
+        """v(x) (or v(x, y)) as float32 (N,), checked to be 0 or 1."""
+        v = ops.cast(_flat(_call(self.validity_fn, samples), "the validity function v"),
                      "float32")
         tf.debugging.assert_equal(
             tf.reduce_all((v == 0.0) | (v == 1.0)), True,
             message="The validity function must return only 0 (invalid) and 1 (valid)")
         return v
 
-    def contains(self, images):
-        return self.validity(images) == 0.0
+    def contains(self, samples):
+        return self.validity(samples) == 0.0
 
 
 class ClassifierRedactionSet(RedactionSet):
@@ -220,26 +256,31 @@ class ClassifierRedactionSet(RedactionSet):
         self.classifier_fn = classifier_fn
         self.tau = float(tau)
 
-    def score(self, images) -> tf.Tensor:
-        """f(x) as float32 (N,), checked to lie in [0, 1]."""
-        f = ops.cast(_flat(_call(self.classifier_fn, images), "the classifier score f"),
+    def score(self, samples) -> tf.Tensor:
+        """f(x) (or f(x, y)) as float32 (N,), checked to lie in [0, 1]."""
+        f = ops.cast(_flat(_call(self.classifier_fn, samples), "the classifier score f"),
                      "float32")
         tf.debugging.assert_equal(
             tf.reduce_all((f >= 0.0) & (f <= 1.0)), True,
             message="The redaction classifier f must return values in [0, 1]")
         return f
 
-    def contains(self, images):
-        return self.score(images) < self.tau
+    def contains(self, samples):
+        return self.score(samples) < self.tau
 
 
 def any_of(memberships: Sequence) -> ImageFn:
-    """`images -> bool`: the images in any of the memberships (callables or Keras models)."""
+    """`samples -> bool`: the samples in any of the memberships (callables or Keras models).
+
+    The result takes one batch (images, or a `(images, labels)` pair) like a set's
+    `contains`.
+    """
     memberships = list(memberships)
     if len(memberships) == 1:
-        return memberships[0]
-    return lambda images: ops.any(
-        ops.stack([ops.cast(_flat(_call(m, images), "a membership test"), "bool")
+        only = memberships[0]
+        return lambda samples: _call(only, samples)
+    return lambda samples: ops.any(
+        ops.stack([ops.cast(_flat(_call(m, samples), "a membership test"), "bool")
                    for m in memberships]), axis=0)
 
 
@@ -247,7 +288,8 @@ def union(sets: Sequence[RedactionSet]) -> RedactionSet:
     """The union of several redaction sets (Section III-D).
 
     * data sets: the samples are concatenated (p_Omega uniform over the union);
-    * validity sets: v(x) = min_k v_k(x) (T and capacity: the largest given);
+    * validity sets: v(x) = min_k v_k(x) (T and capacity: the largest given; the
+      candidates of all);
     * classifier sets: f(x) = min_k f_k(x), with the first set's tau. A set with another
       tau_k is first rescaled piecewise-linearly so that f_k < tau_k becomes f_k' < tau
       (same members, values in [0, 1]). Validity sets may join a classifier union: v_k in
@@ -266,15 +308,17 @@ def union(sets: Sequence[RedactionSet]) -> RedactionSet:
     if kinds == {"data"}:
         memberships = [s.membership for s in sets]
         membership = any_of(memberships) if all(m is not None for m in memberships) else None
-        return DataRedactionSet(np.concatenate([s.samples for s in sets]), membership)
+        return DataRedactionSet(cond_lib.concatenate([s.samples for s in sets]), membership)
     if "data" in kinds:
         raise ValueError(f"Cannot unite a data-based set with {sorted(kinds - {'data'})} "
                          "sets; describe all by validity or classifier functions")
     if kinds == {"validity"}:
         fns = [s.validity for s in sets]
+        candidates = [s.candidates for s in sets if s.candidates is not None]
         return ValidityRedactionSet(
             lambda x: ops.min(ops.stack([fn(x) for fn in fns]), axis=0),
-            max(s.queries_per_round for s in sets), max(s.capacity for s in sets))
+            max(s.queries_per_round for s in sets), max(s.capacity for s in sets),
+            candidates=cond_lib.concatenate(candidates) if candidates else None)
     tau = next(s.tau for s in sets if s.kind == "classifier")
     fns = [_retarget(s.score, s.tau, tau) if s.kind == "classifier" else s.validity
            for s in sets]
@@ -384,4 +428,200 @@ def labels_set(method: str, classifier, labels, *, images=None, image_labels=Non
                                     capacity)
     if method == "classifier":
         return ClassifierRedactionSet(label_score(classifier, labels), tau)
+    raise ValueError(f"method must be 'data', 'validity' or 'classifier'; received {method!r}")
+
+
+# === Conditional GANs: sets of pairs (x, y) ===
+
+
+class OnImages:
+    """A function of images applied to pairs `(x, y)`: it reads x and ignores y.
+
+    Attributes of the wrapped function (a `BoundaryValidity`'s threshold, say) read
+    through.
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, samples):
+        return _call(self.fn, cond_lib.images_in(samples))
+
+    def __getattr__(self, name):
+        if name == "fn":
+            raise AttributeError(name)
+        return getattr(self.fn, name)
+
+    def __repr__(self):
+        return f"OnImages({self.fn!r})"
+
+
+def for_every_condition(redaction_set: RedactionSet) -> RedactionSet:
+    """A set described on images, as a set of pairs: (x, y) is in it for every y if x is.
+
+    How the presets on images (boundary artifacts, ambiguity, attributes, labels) apply
+    to a conditional GAN: under every condition.
+
+    Raises:
+        ValueError: For a data-based set (its samples name no conditions: give pairs).
+    """
+    if isinstance(redaction_set, ValidityRedactionSet):
+        return ValidityRedactionSet(OnImages(redaction_set.validity_fn),
+                                    redaction_set.queries_per_round, redaction_set.capacity)
+    if isinstance(redaction_set, ClassifierRedactionSet):
+        return ClassifierRedactionSet(OnImages(redaction_set.classifier_fn), redaction_set.tau)
+    raise ValueError(f"for_every_condition lifts sets described by functions; a "
+                     f"{type(redaction_set).__name__}'s samples name no conditions (give "
+                     "pairs (images, labels) instead)")
+
+
+def _condition_of(samples):
+    return ops.cast(ops.reshape(samples[1], (-1,)), "int32")
+
+
+def off_condition_membership(classifier) -> ImageFn:
+    """`(x, y) -> bool`: the label classifier does not call x a y (its argmax is not y)."""
+
+    def membership(samples):
+        predicted = ops.cast(ops.argmax(_call(classifier, samples[0]), axis=-1), "int32")
+        return predicted != _condition_of(samples)
+
+    return membership
+
+
+def off_condition_score(classifier) -> ImageFn:
+    """f(x, y) = p_y(x): the label classifier's probability that x is its condition y."""
+
+    def f(samples):
+        probs = ops.softmax(_call(classifier, samples[0]), axis=-1)
+        return ops.take_along_axis(probs, ops.expand_dims(_condition_of(samples), -1),
+                                   axis=-1)[:, 0]
+
+    return f
+
+
+def off_condition_set(method: str, classifier, *, images=None, image_labels=None,
+                      tau: float = 0.5, queries_per_round: int = 1000,
+                      capacity: int = 10_000, seed: int = 0) -> RedactionSet:
+    """Off-condition samples of a conditional GAN: Omega = {(x, y): x is not a y}.
+
+    "Not a y" is the label classifier's judgement: its argmax is not y.
+
+    Args:
+        method: `"validity"` (v(x, y) = 1{argmax = y}; Omega' also starts with the
+            training images under another label than their own that v calls invalid,
+            when the images are given), `"classifier"` (f(x, y) = p_y(x), threshold tau)
+            or `"data"`: each training image paired with another label than its own,
+            drawn uniformly (pairs that are off-condition by the data's labels; p_Omega is
+            uniform over them).
+        classifier: A label classifier returning logits.
+        images: Training images in [-1, 1] (`"data"`; `"validity"`: its candidates).
+        image_labels: Their labels.
+        tau: Threshold for `"classifier"`.
+        queries_per_round: T for `"validity"`.
+        capacity: Omega' capacity for `"validity"`.
+        seed: Seed of the other labels the images are paired with.
+
+    Raises:
+        ValueError: For an unknown method, or `"data"` without images and labels.
+    """
+    if method == "validity":
+        member = off_condition_membership(classifier)
+        candidates = (None if images is None or image_labels is None
+                      else _other_labels(classifier, images, image_labels, seed))
+        return ValidityRedactionSet(lambda s: 1.0 - ops.cast(member(s), "float32"),
+                                    queries_per_round, capacity, candidates=candidates)
+    if method == "classifier":
+        return ClassifierRedactionSet(off_condition_score(classifier), tau)
+    if method == "data":
+        if images is None or image_labels is None:
+            raise ValueError("The data-based off-condition set needs the training images "
+                             "and labels")
+        return DataRedactionSet(_other_labels(classifier, images, image_labels, seed),
+                                off_condition_membership(classifier))
+    raise ValueError(f"method must be 'data', 'validity' or 'classifier'; received {method!r}")
+
+
+def _other_labels(classifier, images, image_labels, seed):
+    """Each image paired with another label than its own, drawn uniformly (seeded)."""
+    num_classes = _num_classes(classifier)
+    image_labels = np.asarray(image_labels).astype(np.int32)
+    shift = np.random.default_rng(seed).integers(1, num_classes, len(image_labels))
+    return images, ((image_labels + shift) % num_classes).astype(np.int32)
+
+
+def _under_conditions(classifier, labels, conditions, images, image_labels):
+    """The training images of `labels`, each paired with every one of `conditions`."""
+    members = labels_set("data", classifier, labels, images=images,
+                         image_labels=image_labels).samples
+    return (np.repeat(members, len(conditions), axis=0),
+            np.tile(np.asarray(conditions, np.int32), len(members)))
+
+
+def _check_conditions(conditions, num_classes):
+    if conditions is None:
+        return list(range(num_classes))
+    return _check_labels(conditions, num_classes)
+
+
+def conditional_labels_membership(classifier, labels, conditions=None) -> ImageFn:
+    """`(x, y) -> bool`: x is one of `labels` (classifier's argmax) and y one of `conditions`."""
+    num_classes = _num_classes(classifier)
+    member = label_membership(classifier, labels)
+    wanted = tf.constant(_check_conditions(conditions, num_classes), tf.int32)
+
+    def membership(samples):
+        under = ops.any(ops.expand_dims(_condition_of(samples), -1) == wanted, axis=-1)
+        return ops.logical_and(ops.cast(member(samples[0]), "bool"), under)
+
+    return membership
+
+
+def conditional_labels_set(method: str, classifier, labels, conditions=None, *,
+                           images=None, image_labels=None, tau: float = 0.5,
+                           queries_per_round: int = 1000,
+                           capacity: int = 10_000) -> RedactionSet:
+    """Labels redacted from chosen conditions: Omega = {(x, y): x in labels, y in conditions}.
+
+    Args:
+        method: `"validity"` (v = 0 on Omega; when the images are given, Omega' also
+            starts with the pairs the data method holds that v calls invalid),
+            `"classifier"` (f(x, y) = 1 - max over the labels of p_l(x) under the
+            conditions, 1 under the others) or `"data"`: each training image with one of
+            the labels, paired with every chosen condition (all members of Omega by the
+            data's labels).
+        classifier: A label classifier returning logits.
+        labels: The labels to redact.
+        conditions: The conditions they are redacted under (None: every condition).
+        images: Training images in [-1, 1] (`"data"`; `"validity"`: its candidates).
+        image_labels: Their labels.
+        tau: Threshold for `"classifier"`.
+        queries_per_round: T for `"validity"`.
+        capacity: Omega' capacity for `"validity"`.
+
+    Raises:
+        ValueError: For an unknown method, labels or conditions the classifier does not
+            know, or labels absent from the data.
+    """
+    num_classes = _num_classes(classifier)
+    labels = _check_labels(labels, num_classes)
+    chosen = _check_conditions(conditions, num_classes)
+    member = conditional_labels_membership(classifier, labels, chosen)
+    if method == "validity":
+        candidates = (None if images is None or image_labels is None
+                      else _under_conditions(classifier, labels, chosen, images, image_labels))
+        return ValidityRedactionSet(lambda s: 1.0 - ops.cast(member(s), "float32"),
+                                    queries_per_round, capacity, candidates=candidates)
+    if method == "classifier":
+        score = label_score(classifier, labels)
+        wanted = tf.constant(chosen, tf.int32)
+
+        def f(samples):
+            under = ops.any(ops.expand_dims(_condition_of(samples), -1) == wanted, axis=-1)
+            return ops.where(under, score(samples[0]), 1.0)
+
+        return ClassifierRedactionSet(f, tau)
+    if method == "data":
+        return DataRedactionSet(
+            _under_conditions(classifier, labels, chosen, images, image_labels), member)
     raise ValueError(f"method must be 'data', 'validity' or 'classifier'; received {method!r}")

@@ -158,3 +158,32 @@ def test_distillation_refuses_a_teacher_or_generator_that_does_not_fit(tmp_path)
         with pytest.raises(ValueError, match=match):
             pretrain.pretrain(config, source=small)
     assert not (tmp_path / "out" / "classifier.keras").exists()
+
+
+def test_pretrain_conditional_gan_reports_conditional_accuracy(tmp_path):
+    figures = pretrain.pretrain(pretrain.PretrainConfig(
+        what="conditional_gan", epochs=1, steps_per_epoch=3, base_filters=4, g_steps=1,
+        output=str(tmp_path / "m"), work_dir=str(tmp_path / "w"), eval_samples=500,
+        classifier=str(PRETRAINED / "classifier.keras"), verbose=0))
+    assert figures["what"] == "conditional_gan" and figures["config"]["g_steps"] == 1
+    assert 0.0 <= figures["conditional_accuracy"] <= 1.0
+    assert len(figures["conditional_accuracy_per_label"]) == 10
+    assert (tmp_path / "m" / "conditional_gan_metrics.json").exists()
+    g = keras.saving.load_model(tmp_path / "m" / "generator.keras")
+    assert g.num_classes == 10 and len(g.inputs) == 2
+    images = keras.ops.convert_to_numpy(
+        g([np.zeros((3, 128), np.float32), np.array([0, 4, 9], np.int32)]))
+    assert images.shape == (3, 28, 28, 1)
+    d = keras.saving.load_model(tmp_path / "m" / "discriminator.keras")
+    p = keras.ops.convert_to_numpy(d([images, np.array([0, 4, 9], np.int32)]))
+    assert p.shape == (3, 1) and ((p > 0) & (p < 1)).all()
+    with pytest.raises(ValueError, match="has no labels to condition a GAN on"):
+        pretrain.pretrain(pretrain.PretrainConfig(
+            what="conditional_gan", epochs=1, output=str(tmp_path / "n"), verbose=0),
+            source=data.from_arrays(np.zeros((64, 28, 28, 1), np.uint8), None))
+
+
+def test_generator_steps_default_by_kind():
+    assert pretrain.PretrainConfig(what="gan").generator_steps == 5
+    assert pretrain.PretrainConfig(what="conditional_gan").generator_steps == 2
+    assert pretrain.PretrainConfig(what="conditional_gan", g_steps=3).generator_steps == 3

@@ -370,3 +370,35 @@ def test_lam_schedule_errors_on_a_bad_model_or_returned_value():
     with pytest.raises(ValueError, match=r"lam must be in \(0, 1\); received 0.0"):
         model.fit(_kept(), epochs=1, verbose=0,
                   callbacks=[redaction.LamSchedule(lambda epoch, lam: 0.0)])
+
+
+# === Conditional GANs: p_Omega holds pairs ===
+
+
+def _conditional_models():
+    from keras_redact.models import ConditionalDCGANDiscriminator, ConditionalDCGANGenerator
+
+    return (ConditionalDCGANGenerator(num_classes=3, latent_dim=4, base_filters=4),
+            ConditionalDCGANDiscriminator(num_classes=3, base_filters=4))
+
+
+def test_conditional_buffer_holds_pairs_and_the_step_draws_them():
+    g, d = _conditional_models()
+    images = np.random.default_rng(0).uniform(-1, 1, (6, 28, 28, 1)).astype("float32")
+    labels = np.array([0, 1, 2, 2, 1, 0], np.int32)
+    model = redaction.RedactionGAN(g, d, redaction.DataRedactionSet((images, labels)),
+                                   seed=0, capacity=4)
+    held_images, held_labels = model.redaction_samples()
+    # Reservoir of 4 out of 6: each kept image still has its own label.
+    assert len(held_images) == 4
+    for image, label in zip(held_images, held_labels, strict=True):
+        match = np.flatnonzero(np.all(images == image, axis=(1, 2, 3)))
+        assert labels[match[0]] == label
+    drawn_images, drawn_labels = model._sample_redaction(8)[0]
+    assert tuple(drawn_images.shape) == (8, 28, 28, 1) and tuple(drawn_labels.shape) == (8,)
+    model.compile(jit_compile=False)
+    history = model.fit(tf.data.Dataset.from_tensor_slices((images, labels)).batch(3),
+                        epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][-1])
+    with pytest.raises(ValueError, match="redaction samples are pairs"):
+        model.add_redaction_samples(images)

@@ -51,6 +51,16 @@ def test_small_data_recipe_per_method():
     (1000, (64, 64), "paper")])
 def test_recommended_rule(steps, shape, name):
     assert recipes.recommended("data", steps, shape) == name
+    assert recipes.recommended("data", steps, shape, conditional=True) == "conditional"
+
+
+def test_conditional_recipe_queries_more_for_rare_off_condition_samples():
+    recipe = recipes.get("conditional")
+    validity = recipe.settings("validity")
+    assert (validity.lam, validity.queries_per_round, validity.g_steps) == (0.6, 5000, 1)
+    assert recipe.settings("data") == recipes.get("paper").settings("data")
+    for method in recipes.METHODS:
+        assert method in recipe.figures and recipe.command and recipe.measured_on
 
 
 def test_overrides_replace_the_recipes_values():
@@ -90,8 +100,9 @@ def test_each_setting_is_checked_once_in_the_library(overrides, match):
 
 
 def test_unknown_recipe_and_method():
-    with pytest.raises(ValueError, match=r"recipe must be one of \['paper', 'paper_cifar10', "
-                                         r"'paper_stl10', 'small_data'\]; received 'fast'"):
+    with pytest.raises(ValueError, match=r"recipe must be one of \['conditional', 'paper', "
+                                         r"'paper_cifar10', 'paper_stl10', 'small_data'\]; "
+                                         r"received 'fast'"):
         recipes.get("fast")
     with pytest.raises(ValueError, match="method must be one of"):
         recipes.get("paper").settings("magic")

@@ -107,3 +107,89 @@ def test_label_presets():
         redaction.labels_set("validity", clf, [7])
     with pytest.raises(ValueError, match="method must be"):
         redaction.labels_set("magic", clf, [0])
+
+
+# === Sets of pairs (conditional GANs) ===
+
+
+def _pairs():
+    # dark (class 0) and bright (class 1) images, each under conditions 0, 1 and 2.
+    x = _images([-0.8, -0.8, -0.8, 0.8, 0.8, 0.8])
+    return x, np.array([0, 1, 2, 0, 1, 2], np.int32)
+
+
+def test_off_condition_set_on_pairs():
+    clf = _tiny_classifier()
+    pairs = _pairs()
+    member = redaction.off_condition_membership(clf)
+    want = [False, True, True, True, False, True]  # off-condition: x is not its y
+    np.testing.assert_array_equal(np.asarray(member(pairs)), want)
+    validity = redaction.off_condition_set("validity", clf)
+    np.testing.assert_array_equal(np.asarray(validity.contains(pairs)), want)
+    classifier = redaction.off_condition_set("classifier", clf, tau=0.5)
+    f = np.asarray(classifier.score(pairs))  # p_y(x)
+    assert f[0] > 0.99 and f[4] > 0.99 and f[[1, 2, 3, 5]].max() < 0.01
+    np.testing.assert_array_equal(np.asarray(classifier.contains(pairs)), want)
+    # Data: each training image with another label than its own; all off-condition.
+    data = redaction.off_condition_set("data", clf, images=_images([-0.8, 0.8]),
+                                       image_labels=[0, 1], seed=0)
+    images, labels = data.samples
+    assert images.shape == (2, 2, 2, 1) and labels.tolist()[0] != 0 and labels[1] != 1
+    assert np.asarray(data.contains(data.samples)).all()
+    kept, inside = validity.split(pairs)
+    assert len(kept[0]) == 2 and inside[1].tolist() == [1, 2, 0, 2]
+    # Given the training images, validity's Omega' also starts with them under other
+    # labels than their own (v is asked once about each: |X| more queries).
+    seeded = redaction.off_condition_set("validity", clf, images=_images([-0.8, 0.8]),
+                                         image_labels=[0, 1], seed=0)
+    assert seeded.candidate_queries == 2 and validity.candidate_queries == 0
+    own = (_images([-0.8, 0.8]), np.array([0, 0], np.int32))  # the second is off-condition
+    start_images, start_labels = seeded.initial_samples(own)
+    assert len(start_images) == 3 and start_labels[0] == 0
+    assert start_labels[1] != 0 and start_labels[2] != 1
+
+
+def test_labels_under_chosen_conditions():
+    clf = _tiny_classifier()
+    pairs = _pairs()
+    member = redaction.conditional_labels_membership(clf, [1], [0, 2])
+    np.testing.assert_array_equal(np.asarray(member(pairs)),
+                                  [False, False, False, True, False, True])
+    every = redaction.conditional_labels_set("validity", clf, [1])
+    np.testing.assert_array_equal(np.asarray(every.contains(pairs)),
+                                  [False, False, False, True, True, True])
+    scored = redaction.conditional_labels_set("classifier", clf, [1], [0, 2])
+    f = np.asarray(scored.score(pairs))
+    assert f[3] < 0.01 and f[5] < 0.01 and f[4] == 1.0 and f[0] > 0.99
+    data = redaction.conditional_labels_set("data", clf, [1], [0, 2],
+                                            images=_images([-0.8, 0.8]), image_labels=[0, 1])
+    assert data.samples[0].shape == (2, 2, 2, 1) and data.samples[1].tolist() == [0, 2]
+    with pytest.raises(ValueError, match=r"allowed: 0..2"):
+        redaction.conditional_labels_set("validity", clf, [1], [5])
+    # Given the data, validity's Omega' also starts with the data method's pairs.
+    seeded = redaction.conditional_labels_set("validity", clf, [1], [0, 2],
+                                              images=_images([-0.8, 0.8]), image_labels=[0, 1])
+    assert seeded.candidate_queries == 2
+    assert seeded.initial_samples(_pairs())[1].tolist() == [0, 2, 0, 2]
+
+
+def test_sets_on_images_apply_under_every_condition():
+    clf = _tiny_classifier()
+    on_images = redaction.labels_set("validity", clf, [0])
+    lifted = redaction.for_every_condition(on_images)
+    np.testing.assert_array_equal(np.asarray(lifted.contains(_pairs())),
+                                  [True, True, True, False, False, False])
+    boundary = redaction.boundary_set(np.full((1, 4, 4, 1), -1.0, np.float32), margin=1,
+                                      threshold=0.5)
+    assert redaction.for_every_condition(boundary).validity_fn.threshold == 0.5
+    with pytest.raises(ValueError, match="name no conditions"):
+        redaction.for_every_condition(redaction.DataRedactionSet(_images([0.1])))
+
+
+def test_data_sets_of_pairs_unite_and_check_labels():
+    a = redaction.DataRedactionSet((_images([0.1]), [1]))
+    b = redaction.DataRedactionSet((_images([0.2, 0.3]), [0, 2]))
+    united = redaction.union([a, b])
+    assert united.samples[1].tolist() == [1, 0, 2] and united.samples[0].shape[0] == 3
+    with pytest.raises(ValueError, match="one label per image"):
+        redaction.DataRedactionSet((_images([0.1, 0.2]), [1]))
