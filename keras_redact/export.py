@@ -80,6 +80,9 @@ class _GeneratorServing(tf.Module):
         return unscale_images(self.generator(latents, training=False))
 
     def _serve(self, latents):
+        return {"images": self._images(self._checked_latents(latents))}
+
+    def _checked_latents(self, latents):
         # Checked before G runs: a non-finite latent would come back as NaN images.
         shape = tf.shape(latents)
         fits = tf.debugging.Assert(
@@ -90,8 +93,7 @@ class _GeneratorServing(tf.Module):
                 tf.reduce_all(tf.math.is_finite(latents)),
                 ["latents must be finite numbers; received NaN or Inf"])
         with tf.control_dependencies([finite]):
-            latents = tf.identity(latents)
-        return {"images": self._images(latents)}
+            return tf.identity(latents)
 
     def _latents(self, seed, num_samples):
         # The bounds hold before any latent is drawn: a request for 10**7 samples fails at
@@ -151,21 +153,23 @@ class _ConditionalGeneratorServing(_GeneratorServing):
              tf.shape(labels)[0], "labels for", tf.shape(latents)[0], "rows"])
         with tf.control_dependencies([rows]):
             labels = self._checked_labels(labels)
-        self._labels = labels
-        return super()._serve(latents)
+        return {"images": self._pair_images(self._checked_latents(latents), labels)}
 
-    def _images(self, latents):
-        return unscale_images(self.generator([latents, self._labels], training=False))
+    def _pair_images(self, latents, labels):
+        return unscale_images(self.generator([latents, labels], training=False))
+
+    def _latents_and_labels(self, seed, num_samples, label):
+        label = self._checked_labels(tf.reshape(label, [1]))[0]  # before any latent
+        latents = self._latents(seed, num_samples)
+        return latents, tf.fill([tf.shape(latents)[0]], label)
 
     def _sample_label(self, seed, num_samples, label):
-        latents = self._latents(seed, num_samples)
-        self._labels = self._checked_labels(tf.fill([tf.shape(latents)[0]], label))
-        return {"images": self._images(latents)}
+        return {"images": self._pair_images(
+            *self._latents_and_labels(seed, num_samples, label))}
 
     def _sample_png_label(self, seed, num_samples, label):
-        latents = self._latents(seed, num_samples)
-        self._labels = self._checked_labels(tf.fill([tf.shape(latents)[0]], label))
-        return self._png(self._images(latents))
+        return self._png(self._pair_images(
+            *self._latents_and_labels(seed, num_samples, label)))
 
 
 def check_base(base_dir) -> pathlib.Path:

@@ -2,6 +2,7 @@
 
 import json
 
+import keras
 import numpy as np
 import pytest
 
@@ -109,3 +110,14 @@ def test_evaluate_reports_a_conditional_generator(tmp_path):
     assert zeros["invalidity_per_label"][0] > 0.9 and max(zeros["invalidity_per_label"][1:]) < 0.05
     with pytest.raises(ValueError, match="apply to conditional generators"):
         evaluate.evaluate(evaluate.EvaluateConfig(off_condition=True, num_samples=10))
+
+
+def test_evaluate_gives_an_export_the_figures_of_its_keras_file(tmp_path):
+    path = export.export_generator(keras.saving.load_model(MODELS["generator"]), tmp_path)
+    figures = [evaluate.evaluate(evaluate.EvaluateConfig(
+        generator=generator, off_condition=True, num_samples=500,
+        metrics=("invalidity", "is"))) for generator in (str(path), MODELS["generator"])]
+    for key in ("invalidity", "conditional_accuracy", "inception_score"):
+        assert figures[0][key] == pytest.approx(figures[1][key], abs=1e-4)
+    assert figures[0]["invalidity_per_label"] == pytest.approx(
+        figures[1]["invalidity_per_label"], abs=1e-3)
