@@ -57,10 +57,6 @@ _EPOCHS = flags.DEFINE_integer("epochs", None, "Redaction epochs (default: the r
                                "8 on MNIST).")
 _LAM = flags.DEFINE_float("lam", None, "Weight of p_G in the fake mixture, in (0, 1) "
                           "(default: the recipe's).")
-_ALPHA_PLUS = flags.DEFINE_float("alpha_plus", None, "Positive target in (1/2, 1] "
-                                 "(default: the recipe's).")
-_ALPHA_MINUS = flags.DEFINE_float("alpha_minus", None, "Negative target in [0, 1/2) "
-                                  "(default: the recipe's).")
 _TAU = flags.DEFINE_float("tau", None, "Classifier method: Omega = {f < tau}, tau in (0, 1) "
                           "(default: the recipe's).")
 _T = flags.DEFINE_integer("queries_per_round", None, "Validity method: T, samples of G "
@@ -120,8 +116,7 @@ def main(argv):
 
     config = redact.RedactConfig(
         method=_METHOD.value, labels=parse_labels(_LABELS.value), recipe=_RECIPE.value,
-        epochs=_EPOCHS.value, lam=_LAM.value, alpha_plus=_ALPHA_PLUS.value,
-        alpha_minus=_ALPHA_MINUS.value, tau=_TAU.value, queries_per_round=_T.value,
+        epochs=_EPOCHS.value, lam=_LAM.value, tau=_TAU.value, queries_per_round=_T.value,
         generator=_GENERATOR.value, discriminator=_DISCRIMINATOR.value,
         classifier=_CLASSIFIER.value, dataset=_DATASET.value,
         output_dir=_OUTPUT_DIR.value, export=_EXPORT.value, export_dir=_EXPORT_DIR.value,
