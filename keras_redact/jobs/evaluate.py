@@ -49,7 +49,8 @@ class EvaluateConfig:
             `serving_default` signature of `keras_redact.export`).
         labels: Labels of the redaction set.
         method: How Omega is described: `"data"` / `"validity"` (the classifier's argmax is
-            a redacted label) or `"classifier"` (f = 1 - max p_y below tau).
+            a redacted label) or `"classifier"` (f = 1 - max p_y below tau). A
+            conditional generator's pairs are judged by the argmax.
         tau: Threshold for `"classifier"`.
         classifier: Label classifier `.keras` (default: the shipped MNIST classifier).
         dataset: Training data for FID / KID (its samples outside Omega).

@@ -42,13 +42,22 @@ class RedactionGAN(GANBase):
     The redaction set is the job's description, like the data: it is not part of
     `get_config`. Save the generator and discriminator (`.keras`) as the results.
 
+    A conditional pair (G on `[latents, labels]`, D on `[images, labels]`) is redacted on
+    pairs (docs/conditional.md): `fit` takes `(images, labels)` batches, the redaction set
+    is a set of pairs, and the buffer holds pairs (`redaction_samples()` returns
+    `(images, labels)`); G's conditions are drawn uniformly.
+
     Args:
-        generator: Pre-trained generator (latents -> images in [-1, 1]).
-        discriminator: Pre-trained discriminator (images -> probability of real).
+        generator: Pre-trained generator (latents, or `[latents, labels]`, -> images in
+            [-1, 1]).
+        discriminator: Pre-trained discriminator (images, or `[images, labels]`, ->
+            probability of real).
         redaction_set: A `RedactionSet`.
         capacity: Buffer size for redaction samples (default: the data set's size, or the
             validity set's capacity, or 10,000).
         seed: Seed for latents and p_Omega sampling.
+        **kwargs: Passed to `GANBase` (`num_classes` for a conditional generator without
+            a `num_classes` attribute) and `keras.Model`.
 
     Example:
         >>> omega = DataRedactionSet(zeros)             # images of digit 0 in [-1, 1]

@@ -58,6 +58,7 @@ def test_conditional_recipe_queries_more_for_rare_off_condition_samples():
     recipe = recipes.get("conditional")
     validity = recipe.settings("validity")
     assert (validity.lam, validity.queries_per_round, validity.g_steps) == (0.6, 5000, 1)
+    assert validity.d_learning_rate == 1e-4
     assert recipe.settings("data") == recipes.get("paper").settings("data")
     for method in recipes.METHODS:
         assert method in recipe.figures and recipe.command and recipe.measured_on
