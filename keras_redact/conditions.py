@@ -61,9 +61,8 @@ def num_classes_of(generator, num_classes=None) -> int | None:
 # === Samples: arrays, or (images, labels) pairs ===
 
 
-def images_in(samples):
-    """The images of samples given as images or as `(images, labels)` pairs."""
-    return samples[0] if isinstance(samples, (tuple, list)) else samples
+images_in = features_of
+"""The images of samples given as images or as `(images, labels)` pairs (`features_of`)."""
 
 
 def count(samples) -> int:

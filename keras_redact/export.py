@@ -68,9 +68,12 @@ class _GeneratorServing(tf.Module):
         self.generator = generator
         self.latent_dim = latent_dim
         self.metadata = tf.saved_model.Asset(str(metadata_path))
+        self._signatures()
 
+    def _signatures(self):
+        """`serve`, `sample` and `sample_png` as `tf.function`s with their input specs."""
         self.serve = tf.function(self._serve, input_signature=[
-            tf.TensorSpec([None, latent_dim], tf.float32, name="latents")])
+            tf.TensorSpec([None, self.latent_dim], tf.float32, name="latents")])
         sample_spec = [tf.TensorSpec([], tf.int64, name="seed"),
                        tf.TensorSpec([], tf.int32, name="num_samples")]
         self.sample = tf.function(self._sample, input_signature=sample_spec)
@@ -123,14 +126,12 @@ class _ConditionalGeneratorServing(_GeneratorServing):
     """The signatures of a conditional generator: each takes the condition too."""
 
     def __init__(self, generator, latent_dim, metadata_path, num_classes):
-        tf.Module.__init__(self, name="generator_serving")
-        self.generator = generator
-        self.latent_dim = latent_dim
         self.num_classes = num_classes
-        self.metadata = tf.saved_model.Asset(str(metadata_path))
+        super().__init__(generator, latent_dim, metadata_path)
 
+    def _signatures(self):
         self.serve = tf.function(self._serve_pairs, input_signature=[
-            tf.TensorSpec([None, latent_dim], tf.float32, name="latents"),
+            tf.TensorSpec([None, self.latent_dim], tf.float32, name="latents"),
             tf.TensorSpec([None], tf.int32, name="labels")])
         sample_spec = [tf.TensorSpec([], tf.int64, name="seed"),
                        tf.TensorSpec([], tf.int32, name="num_samples"),

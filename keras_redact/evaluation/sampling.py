@@ -72,19 +72,6 @@ class GeneratedMap:
 
         self.step = step
 
-    def labels(self, num_samples: int, *, seed: int = 0, label: int | None = None,
-               batch_size: int = 1000):
-        """The conditions `__call__` draws with the same arguments (None: unconditional)."""
-        if self.num_classes is None:
-            return None
-        rng = np.random.default_rng(seed)
-        parts, done = [], 0
-        while done < num_samples:
-            n = min(batch_size, num_samples - done)
-            parts.append(self._draw(rng, n, label)[1])
-            done += n
-        return np.concatenate(parts)
-
     def _draw(self, rng, n, label):
         latents = rng.standard_normal((n, self.latent_dim)).astype(np.float32)
         if self.num_classes is None:

@@ -255,9 +255,10 @@ def label_report(generator, classifier, num_samples: int, seed: int = 0) -> dict
     accuracy: the share of samples the classifier gives their condition's label, per
     label and averaged over labels (`quality.conditional_accuracy`).
     """
-    measure = sampling.GeneratedMap(
-        generator, lambda samples: classifier(images_in(samples), training=False))
-    logits = measure(num_samples, seed=seed)
+    measure = sampling.GeneratedMap(generator, lambda samples: (
+        classifier(images_in(samples), training=False),
+        samples[1] if isinstance(samples, tuple) else tf.zeros((0,), tf.int32)))
+    logits, conditions = measure(num_samples, seed=seed)
     shares = np.bincount(logits.argmax(-1), minlength=logits.shape[-1]) / len(logits)
     report = {
         "inception_score": quality.inception_score_from_logits(logits),
@@ -265,8 +266,8 @@ def label_report(generator, classifier, num_samples: int, seed: int = 0) -> dict
         "eval_samples": int(num_samples),
     }
     if measure.num_classes is not None:
-        report.update(quality.conditional_accuracy(
-            logits.argmax(-1), measure.labels(num_samples, seed=seed), measure.num_classes))
+        report.update(quality.conditional_accuracy(logits.argmax(-1), conditions,
+                                                   measure.num_classes))
     return report
 
 

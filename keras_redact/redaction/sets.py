@@ -376,8 +376,12 @@ def label_membership(classifier, labels) -> ImageFn:
 
 def label_validity(classifier, labels) -> ImageFn:
     """v(x) = 1{argmax_k classifier(x)_k not in labels}."""
-    member = label_membership(classifier, labels)
-    return lambda images: 1.0 - ops.cast(member(images), "float32")
+    return _validity_of(label_membership(classifier, labels))
+
+
+def _validity_of(member) -> ImageFn:
+    """v = 1 - membership: 0 (invalid) exactly on the members."""
+    return lambda samples: 1.0 - ops.cast(member(samples), "float32")
 
 
 def label_score(classifier, labels) -> ImageFn:
@@ -479,6 +483,11 @@ def _condition_of(samples):
     return ops.cast(ops.reshape(samples[1], (-1,)), "int32")
 
 
+def _condition_in(samples, wanted):
+    """Per pair: whether its condition is one of `wanted` (an int32 tensor)."""
+    return ops.any(ops.expand_dims(_condition_of(samples), -1) == wanted, axis=-1)
+
+
 def off_condition_membership(classifier) -> ImageFn:
     """`(x, y) -> bool`: the label classifier does not call x a y (its argmax is not y)."""
 
@@ -529,7 +538,7 @@ def off_condition_set(method: str, classifier, *, images=None, image_labels=None
         member = off_condition_membership(classifier)
         candidates = (None if images is None or image_labels is None
                       else _other_labels(classifier, images, image_labels, seed))
-        return ValidityRedactionSet(lambda s: 1.0 - ops.cast(member(s), "float32"),
+        return ValidityRedactionSet(_validity_of(member),
                                     queries_per_round, capacity, candidates=candidates)
     if method == "classifier":
         return ClassifierRedactionSet(off_condition_score(classifier), tau)
@@ -571,8 +580,8 @@ def conditional_labels_membership(classifier, labels, conditions=None) -> ImageF
     wanted = tf.constant(_check_conditions(conditions, num_classes), tf.int32)
 
     def membership(samples):
-        under = ops.any(ops.expand_dims(_condition_of(samples), -1) == wanted, axis=-1)
-        return ops.logical_and(ops.cast(member(samples[0]), "bool"), under)
+        return ops.logical_and(ops.cast(member(samples[0]), "bool"),
+                               _condition_in(samples, wanted))
 
     return membership
 
@@ -610,15 +619,14 @@ def conditional_labels_set(method: str, classifier, labels, conditions=None, *,
     if method == "validity":
         candidates = (None if images is None or image_labels is None
                       else _under_conditions(classifier, labels, chosen, images, image_labels))
-        return ValidityRedactionSet(lambda s: 1.0 - ops.cast(member(s), "float32"),
+        return ValidityRedactionSet(_validity_of(member),
                                     queries_per_round, capacity, candidates=candidates)
     if method == "classifier":
         score = label_score(classifier, labels)
         wanted = tf.constant(chosen, tf.int32)
 
         def f(samples):
-            under = ops.any(ops.expand_dims(_condition_of(samples), -1) == wanted, axis=-1)
-            return ops.where(under, score(samples[0]), 1.0)
+            return ops.where(_condition_in(samples, wanted), score(samples[0]), 1.0)
 
         return ClassifierRedactionSet(f, tau)
     if method == "data":
