@@ -19,7 +19,8 @@ latent row), `sample(seed, num_samples, label)` and `sample_png(seed, num_sample
 `sample*` draw latents with `tf.random.stateless_normal` from the seed, so they are
 deterministic for a seed and need no numpy on the client. Every signature checks its
 inputs before any work (`num_samples` in [1, MAX_SAMPLES], finite latents; the latents'
-shape by the signature) and answers a bad request with an `InvalidArgumentError`. The PNG
+shape by the signature; at most MAX_SAMPLES latent rows) and answers a bad request with an
+`InvalidArgumentError`. The PNG
 output is named `png_bytes` because TF Serving's REST API base64-encodes (`{"b64": ...}`)
 exactly the string outputs whose names end in `_bytes`. The redaction metadata travels as
 the asset `assets/redaction_metadata.json`.
@@ -44,12 +45,13 @@ import time
 
 import tensorflow as tf
 
-from keras_redact import __version__, checks
+from keras_redact import __version__, checks, contract, io
 from keras_redact.conditions import num_classes_of
 from keras_redact.data.pipeline import unscale_images
 
 MAX_SAMPLES = 1024
-"""Most samples one `sample` / `sample_png` call may ask for."""
+"""Most samples one call of any signature may ask for (`serving_default`'s latent rows,
+`sample` / `sample_png`'s `num_samples`); the export's metadata holds it (`max_samples`)."""
 
 METADATA_ASSET = "redaction_metadata.json"
 
@@ -86,12 +88,17 @@ class _GeneratorServing(tf.Module):
         return {"images": self._images(self._checked_latents(latents))}
 
     def _checked_latents(self, latents):
-        # Checked before G runs: a non-finite latent would come back as NaN images.
+        # Checked before G runs: a batch past MAX_SAMPLES would take the server's memory
+        # (10**6 rows grew a process to 14 GB), a non-finite latent comes back as NaN.
         shape = tf.shape(latents)
         fits = tf.debugging.Assert(
             tf.logical_and(tf.equal(tf.size(shape), 2), tf.equal(shape[-1], self.latent_dim)),
             [f"latents must have shape (batch, {self.latent_dim}); received shape", shape])
         with tf.control_dependencies([fits]):
+            bounded = tf.debugging.Assert(
+                shape[0] <= MAX_SAMPLES,
+                [f"latents must have at most {MAX_SAMPLES} rows; received", shape[0]])
+        with tf.control_dependencies([bounded]):
             finite = tf.debugging.Assert(
                 tf.reduce_all(tf.math.is_finite(latents)),
                 ["latents must be finite numbers; received NaN or Inf"])
@@ -179,6 +186,7 @@ def check_base(base_dir) -> pathlib.Path:
     Raises:
         ValueError: If it is a file, or itself a version (a SavedModel folder, or an
             integer-named folder inside a model base).
+        PermissionError: If it (or the folder it would be made in) is not writable.
     """
     base = pathlib.Path(base_dir)
     if base.exists() and not base.is_dir():
@@ -187,7 +195,7 @@ def check_base(base_dir) -> pathlib.Path:
             base.name.isdigit() and any(base.parent.glob("*/saved_model.pb"))):
         raise ValueError(f"base_dir {base} is a model version, not a model base path; "
                          f"give its parent ({base.parent}) to add the next version")
-    return base
+    return io.check_writable(base, "export folder")
 
 
 def export_generator(generator, base_dir, version: int | None = None,
@@ -195,7 +203,8 @@ def export_generator(generator, base_dir, version: int | None = None,
     """Writes `generator` as the SavedModel `base_dir/<version>/` for TF Serving.
 
     Args:
-        generator: A Keras model from latents `(latent_dim,)` to images in [-1, 1], or a
+        generator: A Keras model from latents `(latent_dim,)` to images (in [-1, 1], or
+            any range `keras_redact.contract` reads from it, such as a sigmoid's), or a
             conditional one from `[latents, labels]` (its `num_classes` attribute, or
             `metadata["num_classes"]`, gives the conditions).
         base_dir: The model's base path (TF Serving's `--model_base_path`).
@@ -220,6 +229,9 @@ def export_generator(generator, base_dir, version: int | None = None,
         raise ValueError(
             "The generator's input shape is unknown; it must take latents (batch, latent_dim), "
             f"received inputs {[tuple(i.shape) for i in inputs] if inputs else None}")
+    # The signatures serve images in [0, 1] from G's samples mapped to [-1, 1]
+    # (keras_redact.contract): a sigmoid G serves the same images as a tanh one.
+    generator, generator_range = contract.adapt_generator(generator)
     versions = existing_versions(base)
     automatic = version is None
     if automatic:
@@ -238,6 +250,7 @@ def export_generator(generator, base_dir, version: int | None = None,
     meta.setdefault("image_shape", [int(d) for d in generator.outputs[0].shape[1:]])
     meta.setdefault("signatures", ["serving_default", "sample", "sample_png"])
     meta.setdefault("max_samples", MAX_SAMPLES)
+    meta.setdefault("generator_range", generator_range.as_dict())
     if num_classes is not None:
         meta["num_classes"] = num_classes
         meta["signature_inputs"] = {"serving_default": ["latents", "labels"],
@@ -330,16 +343,54 @@ def read_metadata(export_dir) -> dict:
     return json.loads((pathlib.Path(export_dir) / "assets" / METADATA_ASSET).read_text())
 
 
-UNSAFE_OPS = frozenset({
-    "WriteFile", "ReadFile", "MatchingFiles", "Save", "SaveV2", "SaveSlices", "Restore",
-    "RestoreV2", "RestoreSlice", "MergeV2Checkpoints", "PrintV2", "PyFunc",
-    "PyFuncStateless", "EagerPyFunc", "ImmutableConst", "WholeFileReader",
-    "WholeFileReaderV2", "ReaderReadV2", "DecodeProtoV2", "TFRecordDataset",
-    "TFRecordDatasetV2", "FixedLengthRecordDatasetV2", "TextLineDatasetV2",
-    "ExperimentalSaveDataset", "SaveDataset", "SaveDatasetV2", "LoadDataset",
-    "DebugIdentityV2", "DebugIdentityV3",
+ALLOWED_OPS = frozenset({
+    # Graph plumbing, control flow and checks.
+    "Const", "Placeholder", "PlaceholderWithDefault", "Identity", "IdentityN", "NoOp",
+    "StatefulPartitionedCall", "PartitionedCall", "If", "StatelessIf", "While",
+    "StatelessWhile", "Case", "StatelessCase", "Switch", "Merge", "Enter", "Exit",
+    "NextIteration", "LoopCond", "Assert", "CheckNumerics", "StopGradient",
+    "PreventGradient", "EnsureShape",
+    # The model's variables.
+    "VarHandleOp", "ReadVariableOp", "AssignVariableOp", "VarIsInitializedOp",
+    # Element-wise maths, reductions and comparisons.
+    "Abs", "Add", "AddV2", "AddN", "Sub", "Mul", "MulNoNan", "Div", "DivNoNan", "RealDiv",
+    "FloorDiv", "FloorMod", "Mod", "TruncateDiv", "Neg", "Reciprocal", "Inv", "Square",
+    "Sqrt", "Rsqrt", "Exp", "Expm1", "Log", "Log1p", "Pow", "Maximum", "Minimum", "Sign",
+    "Floor", "Ceil", "Round", "Rint", "Sin", "Cos", "Tan", "Tanh", "Sigmoid", "Softplus",
+    "Softsign", "Erf", "Erfc", "Atan", "Atan2", "Asin", "Acos", "Sinh", "Cosh", "Asinh",
+    "Acosh", "Atanh", "SquaredDifference", "Sum", "Mean", "Prod", "Max", "Min", "ArgMax",
+    "ArgMin", "All", "Any", "Cumsum", "Cumprod", "Cast", "Equal", "NotEqual", "Less",
+    "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr", "LogicalNot",
+    "IsFinite", "IsNan", "IsInf", "Select", "SelectV2", "ClipByValue", "Range", "LinSpace",
+    "MatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3", "Einsum",
+    # Neural-network layers.
+    "Conv2D", "Conv2DBackpropInput", "Conv3D", "Conv3DBackpropInputV2",
+    "DepthwiseConv2dNative", "DepthwiseConv2dNativeBackpropInput", "BiasAdd", "Relu",
+    "Relu6", "Elu", "Selu", "LeakyRelu", "Softmax", "LogSoftmax", "MaxPool", "MaxPoolV2",
+    "AvgPool", "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3", "LRN",
+    "ResizeBilinear", "ResizeNearestNeighbor", "ResizeBicubic", "ResizeArea",
+    # Shapes and indexing.
+    "Reshape", "Shape", "ShapeN", "Size", "Rank", "ExpandDims", "Squeeze", "Transpose",
+    "ConcatV2", "Concat", "Pack", "Unpack", "Split", "SplitV", "Slice", "StridedSlice",
+    "Gather", "GatherV2", "GatherNd", "ScatterNd", "TensorScatterUpdate", "Tile", "Fill",
+    "ZerosLike", "OnesLike", "Pad", "PadV2", "MirrorPad", "ReverseV2", "BroadcastTo",
+    "BroadcastArgs", "Where", "OneHot", "DepthToSpace", "SpaceToDepth", "TopKV2",
+    "InvertPermutation",
+    "TensorListFromTensor", "TensorListGetItem", "TensorListReserve", "TensorListSetItem",
+    "TensorListStack", "TensorListLength", "TensorListElementShape", "TensorListPushBack",
+    "TensorListPopBack",
+    # Random numbers.
+    "StatelessRandomNormal", "StatelessRandomNormalV2", "StatelessRandomUniform",
+    "StatelessRandomUniformV2", "StatelessRandomUniformInt", "StatelessRandomUniformIntV2",
+    "StatelessTruncatedNormal", "StatelessTruncatedNormalV2", "StatelessRandomGetKeyCounter",
+    "StatelessRandomGetKeyCounterAlg", "StatelessRandomGetAlg", "RandomStandardNormal",
+    "RandomUniform", "RandomUniformInt", "TruncatedNormal",
+    # Image encoding.
+    "EncodePng", "EncodeJpeg",
 })
-"""Ops that touch files or run Python: a generator's signatures need none of them."""
+"""The ops a generator's serving graph may run: maths, layers, shapes, random numbers,
+control flow and image encoding. Every other op (files, datasets, lookup tables, Python,
+printing) is refused by name (`check_trusted`)."""
 
 
 def signature_ops(export_dir, signatures=None) -> dict[str, set[str]]:
@@ -395,23 +446,24 @@ def signature_ops(export_dir, signatures=None) -> dict[str, set[str]]:
 
 def check_trusted(export_dir, signatures=("serving_default", "__saved_model_init_op")
                   ) -> None:
-    """Refuses a SavedModel whose signatures can touch files or run Python.
+    """Refuses a SavedModel whose signatures run any op a generator does not need.
 
     A SavedModel is a program: loading it and calling a signature runs whatever ops its
-    author put there (`tf.io.write_file`, say), and Keras' safe mode does not apply to it.
-    This guard reads the graph before anything runs and refuses signatures (and the
-    initialiser that runs at load) with any of `UNSAFE_OPS`; exports of
-    `export_generator` pass it. It narrows what an untrusted file can do, it does not make
-    one safe: load SavedModels from people you trust (docs/serving.md, "What is safe to
-    load").
+    author put there (`tf.io.write_file`, a `tf.data` pipeline reading a file, a lookup
+    table filled from one), and Keras' safe mode does not apply to it. This guard reads the
+    graph before anything runs, follows every function the signatures (and the
+    initialiser that runs at load) call, the functions of datasets and control flow
+    included, and refuses any op outside `ALLOWED_OPS`; exports of `export_generator` of
+    every kind pass it. It narrows what an untrusted file can do, it does not make one
+    safe: load SavedModels from people you trust (docs/serving.md, "What is safe to load").
 
     Raises:
         ValueError: If a signature holds such ops (the message names them).
     """
     for name, ops in signature_ops(export_dir, signatures).items():
-        unsafe = sorted(ops & UNSAFE_OPS)
-        if unsafe:
+        refused = sorted(ops - ALLOWED_OPS)
+        if refused:
             raise ValueError(f"SavedModel {export_dir}: its {name!r} signature runs "
-                             f"{', '.join(unsafe)}, which a generator does not need; "
+                             f"{', '.join(refused)}, which a generator does not need; "
                              "refusing to run it (pass --trust_saved_model if you trust "
                              "its author)")

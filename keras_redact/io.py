@@ -105,26 +105,59 @@ def write_png(path, image: np.ndarray) -> pathlib.Path:
     return write_bytes(path, encode_png(image))
 
 
-def check_fresh_dir(path, what: str = "output directory") -> pathlib.Path:
+def check_fresh_dir(path, what: str = "output directory",
+                    ignore: tuple[str, ...] = ()) -> pathlib.Path:
     """Raises unless `path` is new or an empty folder (checked before long work).
+
+    Args:
+        ignore: Names that do not count (a run folder's lock).
 
     Raises:
         FileExistsError: If `path` exists and holds files, or is a file.
     """
     path = pathlib.Path(path)
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+    if path.exists() and (not path.is_dir() or any(p.name not in ignore
+                                                   for p in path.iterdir())):
         kind = "is a file" if not path.is_dir() else "exists and is not empty"
         raise FileExistsError(f"{what} {path} {kind}; choose another or remove it")
     return path
 
 
-def fresh_dir(path, what: str = "output directory") -> pathlib.Path:
-    """Creates `path`, refusing one that exists and is not empty.
+def check_writable(path, what: str = "output directory") -> pathlib.Path:
+    """Raises unless files can be written in `path`, or it can be made (checked before work).
+
+    The nearest existing folder (`path`, or the first above it) is tried by writing a
+    temporary file there and removing it: permissions, read-only file systems and
+    pseudo-file systems all answer the same way, for root too.
+
+    Raises:
+        PermissionError: If nothing can be written there; one line naming the folder.
+    """
+    path = pathlib.Path(path)
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return path  # a file in the way: the callers' own checks say so
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as error:
+        where = "" if existing == path else f" (nothing can be written in {existing})"
+        raise PermissionError(f"{what} {path} is not writable{where}: "
+                              f"{error.strerror or error}; choose another folder") from None
+    return path
+
+
+def fresh_dir(path, what: str = "output directory",
+              ignore: tuple[str, ...] = ()) -> pathlib.Path:
+    """Creates `path`, refusing one that exists and is not empty (besides `ignore`).
 
     Raises:
         FileExistsError: If `path` exists and holds files.
     """
-    path = check_fresh_dir(path, what)
+    path = check_fresh_dir(path, what, ignore=ignore)
+    check_writable(path, what)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -143,7 +143,7 @@ def test_signature_ops_follow_the_signatures_not_the_saver(exported):
     ops = export.signature_ops(path)
     assert set(ops) == {"serving_default", "sample", "sample_png", "__saved_model_init_op"}
     assert "MatMul" in ops["serving_default"] and "EncodePng" in ops["sample_png"]
-    assert not any(ops[name] & export.UNSAFE_OPS for name in ops)
+    assert all(ops[name] <= export.ALLOWED_OPS for name in ops)
     export.check_trusted(path, signatures=None)  # our exports pass
 
 
@@ -168,3 +168,88 @@ def test_a_saved_model_that_writes_a_file_is_refused_before_it_runs(tmp_path):
     evaluate.load_generator(tmp_path / "evil", trust_saved_model=True)  # the user's call
     with pytest.raises(ValueError, match="not a SavedModel"):
         evaluate.load_generator(tmp_path)
+
+
+def test_serving_default_refuses_a_batch_past_the_limit_at_once(exported):
+    _, path = exported
+    fn = tf.saved_model.load(str(path)).signatures["serving_default"]
+    assert fn(latents=tf.zeros((export.MAX_SAMPLES, 128)))["images"].shape[0] == 1024
+    assert export.read_metadata(path)["max_samples"] == export.MAX_SAMPLES
+    latents = tf.zeros((10**6, 128))  # 512 MB that the request itself carries
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB
+    start = time.perf_counter()
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"latents must have at most 1024 rows; received"):
+        fn(latents=latents)
+    assert time.perf_counter() - start < 1.0
+    # G on 10**6 rows grew a process to 14 GB; refused, it grows by less than 100 MB.
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert grown < 100 * 1024, f"{grown / 1024:.0f} MB"
+
+
+def _reader_saved_model(tmp_path, name, body, table=None):
+    class Reader(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = table
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 128], tf.float32, name="latents")])
+        def serve(self, latents):
+            return {"images": tf.zeros((tf.shape(latents)[0], 28, 28, 1)) + body(self)}
+
+    module = Reader()
+    tf.saved_model.save(module, str(tmp_path / name),
+                        signatures={"serving_default": module.serve})
+    return tmp_path / name
+
+
+def _count(dataset):
+    return tf.cast(dataset.reduce(tf.constant(0, tf.int64), lambda n, _: n + 1), tf.float32)
+
+
+def test_graphs_that_read_files_are_refused_by_the_allow_list(tmp_path):
+    from keras_redact.jobs import evaluate
+
+    missing = tmp_path / "missing.txt"  # opened, it would raise NotFoundError
+    (tmp_path / "vocab.txt").write_text("a\nb\n")
+    table = tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+        str(tmp_path / "vocab.txt"), tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
+        tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER), -1)
+    cases = {
+        "lines": (lambda m: _count(tf.data.TextLineDataset(str(missing))), None,
+                  "TextLineDataset"),
+        "listed": (lambda m: _count(tf.data.Dataset.list_files(str(tmp_path / "*.txt"),
+                                                               shuffle=False)), None,
+                   "MatchingFiles"),
+        "table": (lambda m: tf.cast(m.table.lookup(tf.constant("a")), tf.float32), table,
+                  "InitializeTableFromTextFileV2"),
+    }
+    for name, (body, held, op) in cases.items():
+        path = _reader_saved_model(tmp_path, name, body, held)
+        with pytest.raises(ValueError, match=f"runs .*{op}.*which a generator does not "
+                                             "need"):
+            evaluate.load_generator(path)
+
+
+def test_exports_of_every_kind_pass_the_allow_list(exported, tmp_path):
+    from keras_redact.models import ConditionalDCGANGenerator
+
+    export.check_trusted(exported[1], signatures=None)
+    conditional = ConditionalDCGANGenerator(num_classes=3, base_filters=4)
+    export.check_trusted(export.export_generator(conditional, tmp_path / "c"),
+                         signatures=None)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        mixed = DCGANGenerator(base_filters=4)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    export.check_trusted(export.export_generator(mixed, tmp_path / "m"), signatures=None)
+    x = keras.Input((128,))  # a sigmoid generator (keras-io's), mapped to [-1, 1]
+    sigmoid = keras.Model(x, keras.layers.Reshape((28, 28, 1))(
+        keras.layers.Dense(784, activation="sigmoid")(x)))
+    path = export.export_generator(sigmoid, tmp_path / "s")
+    export.check_trusted(path, signatures=None)
+    images = tf.saved_model.load(str(path)).signatures["serving_default"](
+        latents=tf.zeros((2, 128)))["images"]
+    np.testing.assert_allclose(images.numpy(), 0.5, atol=1e-6)  # sigmoid(0), in [0, 1]
+    assert export.read_metadata(path)["generator_range"]["value"] == [0.0, 1.0]

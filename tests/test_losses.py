@@ -90,3 +90,47 @@ def test_validate_smoothing_errors(ap, am, match):
 def test_validate_lam_errors(lam):
     with pytest.raises(ValueError, match=r"lam must be in \(0, 1\); received"):
         losses.validate_lam(lam)
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, np.float64)))
+
+
+def test_from_logits_form_equals_the_probability_form():
+    real, gen, omega = np.array([2.0, -0.5]), np.array([-1.5, 0.3, 1.0]), np.array([-2.5])
+    kwargs = dict(alpha_plus=0.95, alpha_minus=0.05, lam=0.85)
+    from_probs = losses.discriminator_loss(_sigmoid(real), _sigmoid(gen), _sigmoid(omega),
+                                           **kwargs)
+    from_logits = losses.discriminator_loss(real, gen, omega, from_logits=True, **kwargs)
+    assert float(from_logits) == pytest.approx(float(from_probs), rel=1e-6)
+    for kind in ("non_saturating", "minimax"):
+        want = losses.generator_loss(_sigmoid(gen), kind=kind, alpha_minus=0.05, lam=0.85)
+        got = losses.generator_loss(gen, kind=kind, alpha_minus=0.05, lam=0.85,
+                                    from_logits=True)
+        assert float(got) == pytest.approx(float(want), rel=1e-6)
+
+
+def test_logit_losses_are_exact_where_probabilities_saturate():
+    # log D = log_sigmoid(40) = -4.2e-18 and log(1 - D) = -40 exactly; the clipped
+    # probability form would read log(1 - (1 - 1e-7)) = -16.1 instead.
+    got = losses.smoothed_log_likelihood(np.array([40.0]), 0.9, from_logits=True)
+    assert float(got[0]) == pytest.approx(0.1 * -40.0, rel=1e-6)
+    big = losses.discriminator_loss(np.array([-300.0]), np.array([300.0]), from_logits=True)
+    assert np.isfinite(float(big)) and float(big) == pytest.approx(0.9 * 300 + 0.9 * 300,
+                                                                  rel=1e-4)
+
+
+@pytest.mark.parametrize("alpha_minus", [0.05, 0.0])
+def test_guide_logits_is_eq6_with_finite_gradients(alpha_minus):
+    logits = tf.constant([2.0, -1.0, 0.5, 30.0, -30.0])
+    f = tf.constant([0.7, 0.2, 0.0, 0.1, 0.3])
+    with tf.GradientTape() as tape:
+        tape.watch([logits, f])
+        guided = losses.guide_logits(logits, f, tau=0.5, alpha_minus=alpha_minus)
+        loss = tf.reduce_sum(losses.smoothed_log_likelihood(guided, 0.05, from_logits=True))
+    want = losses.guide(tf.sigmoid(logits), f, tau=0.5, alpha_minus=alpha_minus)
+    np.testing.assert_allclose(tf.sigmoid(guided).numpy(), want.numpy(), rtol=1e-5,
+                               atol=1e-7)
+    assert float(guided[0]) == pytest.approx(2.0)  # f >= tau: D itself
+    for gradient in tape.gradient(loss, [logits, f]):
+        assert np.all(np.isfinite(gradient.numpy()))

@@ -21,8 +21,9 @@ def test_your_own_gan_of_2d_points(capsys):
          namespace)
     values = namespace["monitor"].values
     assert namespace["recipe"] == "small_data"  # 47 steps an epoch
-    assert len(values) == 9  # before, and after each of the recipe's 8 epochs
-    # One mode of eight: about an eighth of the samples before, at least 5x fewer after.
+    assert len(values) == 17  # before, and after each of twice the recipe's 8 epochs
+    # One mode of eight: about an eighth of the samples before, at least 5x fewer after
+    # (measured 0.144 -> 6e-4; after 8 epochs it had swung back to 0.046 on one machine).
     assert 0.08 < values[0] < 0.2
     assert values[-1] < values[0] / 5
     assert namespace["g"].outputs[0].shape[1:] == (2,)

@@ -12,7 +12,7 @@ folder holds the metrics.json of a bin/redact run, it travels in the export as m
 import json
 import pathlib
 
-from absl import app, flags
+from absl import flags
 
 from keras_redact.cli.flags import run
 
@@ -28,7 +28,7 @@ def main(argv):
 
     path = pathlib.Path(_GENERATOR.value)
     if not path.is_file():
-        raise app.UsageError(f"--generator {path} is not a file")
+        raise FileNotFoundError(f"--generator {path} is not a file")
     generator = io.load_keras(path, "generator")
     metrics = path.parent / "metrics.json"
     metadata = json.loads(metrics.read_text()) if metrics.is_file() else {}

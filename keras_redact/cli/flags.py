@@ -66,7 +66,7 @@ def parse_list(values, flag: str, kind: type = int):
     """The value of a list flag as a tuple of `kind`, int or float (`None` stays `None`).
 
     Raises:
-        absl.app.UsageError: If a value is not one (absl prints the usage).
+        ValueError: If a value is not one (one line, without the usage text).
     """
     if values is None:
         return None
@@ -74,12 +74,14 @@ def parse_list(values, flag: str, kind: type = int):
         return tuple(kind(v) for v in values)
     except ValueError:
         what = "integers" if kind is int else "numbers"
-        raise app.UsageError(f"--{flag} must be {what}; received {values}") from None
+        raise ValueError(f"--{flag} must be {what}; received {','.join(values)}") from None
 
 
 def parse_labels(values):
-    """The value of a `--labels` list flag as a tuple of ints (`None` stays `None`)."""
-    return parse_list(values, "labels")
+    """The value of a `--labels` list flag as a sorted tuple of distinct ints (`None`
+    stays `None`): `--labels=3,0,3` is `(0, 3)`."""
+    labels = parse_list(values, "labels")
+    return None if labels is None else tuple(sorted(set(labels)))
 
 
 def run(main, command: str) -> None:
@@ -89,11 +91,11 @@ def run(main, command: str) -> None:
     flags: `--help` prints its docstring and its flags (absl looks for both in
     `__main__`, which is `bin/<name>` or a console-script wrapper).
 
-    A `ValueError`, `FileExistsError` or `FileNotFoundError` (bad flags, data, models or
-    output folders) prints `error: <message>` to stderr and exits with status 2, instead of
-    a traceback; other exceptions keep their traceback. Python logging shows warnings and
-    errors only (TensorFlow's SavedModel writer logs a dozen INFO lines per export);
-    `--verbosity=0` brings INFO back.
+    A `ValueError`, `FileExistsError`, `FileNotFoundError` or `PermissionError` (bad
+    flags, data, models or output folders) prints `error: <message>` to stderr and exits
+    with status 2, instead of a traceback; other exceptions keep their traceback. Python
+    logging shows warnings and errors only (TensorFlow's SavedModel writer logs a dozen
+    INFO lines per export); `--verbosity=0` brings INFO back.
     """
     import logging
     import sys
@@ -112,7 +114,7 @@ def run(main, command: str) -> None:
             logging.getLogger("tensorflow").setLevel(logging.WARNING)
         try:
             return main(argv)
-        except (ValueError, FileExistsError, FileNotFoundError) as error:
+        except (ValueError, FileExistsError, FileNotFoundError, PermissionError) as error:
             print(f"error: {error}", file=sys.stderr)
             sys.exit(2)
 

@@ -20,6 +20,10 @@ Usage (installed, `bin/redact` is `keras-redact`):
   bin/redact --labels=0 --conditions=3,5 --generator=G --discriminator=D
       (G, D: keras_redact/pretrained/mnist_conditional/generator.keras, discriminator.keras)
 
+Your own G and D are read as they are (docs/own_models.md): a sigmoid or tanh G, a
+discriminator giving a probability or a logit, labelling real or fake as 1; what cannot
+be read from them is declared with --model_contract.
+
 A conditional generator ([latents, labels] inputs) is recognised: its samples are pairs
 (x, y), --labels are redacted under --conditions (default: every condition) and
 --off_condition redacts the samples that are not what they were drawn for
@@ -107,11 +111,17 @@ _MIN_QUALITY = flags.DEFINE_float(
     "min_quality", 0.91, "With --target_invalidity: the delivered G's quality against the "
     "pre-trained G with its Omega samples rejected, min(FID ratio, IS ratio), at least "
     "this (0.91: FID at most 1.1x the filter's).")
+_MODEL_CONTRACT = flags.DEFINE_string(
+    "model_contract", None, "What the models are, where it cannot be read from them "
+    "(docs/own_models.md): e.g. discriminator_range=-1:1,discriminator_real=false; keys "
+    "generator_range, discriminator_output, discriminator_real, discriminator_range, "
+    "classifier_range.")
 _SCALING = define_scaling_flags(jit=False)
 
 
 def main(argv):
     del argv
+    from keras_redact import contract
     from keras_redact.jobs import redact
 
     config = redact.RedactConfig(
@@ -127,7 +137,9 @@ def main(argv):
         **condition_values(_CONDITIONS),
         freeze_discriminator=_FREEZE_D.value, target_invalidity=_TARGET.value,
         confidence=_CONFIDENCE.value, max_epochs=_MAX_EPOCHS.value,
-        min_quality=_MIN_QUALITY.value, **scaling_values(_SCALING))
+        min_quality=_MIN_QUALITY.value,
+        model_contract=contract.parse_declarations(_MODEL_CONTRACT.value) or None,
+        **scaling_values(_SCALING))
     metrics = redact.redact(config)
     keys = ("method", "labels", "recipe", "epochs", "invalidity_before", "invalidity_after",
             "inception_score_before", "inception_score_after", "seconds", "output_dir",

@@ -297,12 +297,46 @@ def load_image_folder(folder, split: str = "train") -> ImageSource:
 # --- TFDS ----------------------------------------------------------------------------
 
 
+TFDS_PROBE = ("storage.googleapis.com", 443)
+"""Where TFDS downloads most datasets from: reachable within `TFDS_PROBE_SECONDS`, or the
+machine is taken to be offline and an unprepared dataset is refused at once."""
+TFDS_PROBE_SECONDS = 5.0
+
+
+def online(address=TFDS_PROBE, timeout: float = TFDS_PROBE_SECONDS) -> bool:
+    """Whether a TCP connection to `address` opens within `timeout` seconds (DNS included:
+    the look-up runs in a thread, so a resolver that retries cannot hold the job)."""
+    import socket
+    import threading
+
+    reached = []
+
+    def connect():
+        try:
+            with socket.create_connection(address, timeout=timeout):
+                reached.append(True)
+        except OSError:
+            pass
+
+    worker = threading.Thread(target=connect, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return bool(reached)
+
+
 def tfds_dataset(name: str, split: str, data_dir: str | None = None, download: bool = True):
     """`(builder, dataset of examples)` for a TFDS name, with our errors.
 
+    The data folder is `data_dir`, else TFDS's own (the `TFDS_DATA_DIR` variable, else
+    `~/tensorflow_datasets`). A dataset prepared there loads at once. One that is not is
+    downloaded and prepared only when TFDS's servers can be reached (`online`): offline,
+    the job stops within seconds with one line naming the folder and how to prepare it,
+    before TFDS makes anything in it.
+
     Raises:
         ValueError: If TFDS does not know the name, or the data is not prepared and cannot
-            be downloaded; the message names `--data_dir` and the embedded default.
+            be downloaded; the message names the folder looked in and the embedded
+            default.
     """
     import tensorflow_datasets as tfds
 
@@ -310,17 +344,75 @@ def tfds_dataset(name: str, split: str, data_dir: str | None = None, download: b
         builder = tfds.builder(name, data_dir=data_dir)
     except Exception as e:  # DatasetNotFoundError and friends
         raise _unknown_source(name) from e
+    root = pathlib.Path(str(getattr(builder, "data_dir_root", None) or data_dir))
+    from_env = os.environ.get("TFDS_DATA_DIR")
+    where = ("" if data_dir else " (TFDS_DATA_DIR)"
+             if from_env and pathlib.Path(from_env).expanduser() == root
+             else " (TFDS's data folder; set TFDS_DATA_DIR to use another)")
+    prepare = (f"prepare it where there is a network (tfds build {name} --data_dir={root}) "
+               "and copy it there, or set TFDS_DATA_DIR to a folder where it is prepared, "
+               f"or use the embedded default --dataset={EMBEDDED}")
+    if _quietly(builder.is_prepared):
+        return builder, _as_dataset(builder, name, split, root, where, prepare)
+    if not download:
+        raise ValueError(f"TFDS dataset {name!r} is not prepared in {root}{where} and "
+                         f"downloads are off; {prepare}")
+    try:  # prepared after all (TFDS's mock data, another process)
+        return builder, _quietly(lambda: builder.as_dataset(split=split))
+    except Exception:  # noqa: BLE001 (not prepared: TFDS raises several kinds)
+        pass
+    if not online():
+        raise ValueError(f"TFDS dataset {name!r} is not prepared in {root}{where} and TFDS's "
+                         f"servers cannot be reached from this machine; {prepare}")
+    made = _Snapshot(root)
     try:
-        if download:
-            builder.download_and_prepare()
-        return builder, builder.as_dataset(split=split)
+        builder.download_and_prepare()
     except Exception as e:
-        raise ValueError(
-            f"TFDS dataset {name!r} (split {split!r}) is not prepared in "
-            f"{data_dir or '~/tensorflow_datasets'} and could not be downloaded ({e}). "
-            f"Prepare it on a machine with a network and give its folder (--data_dir, or "
-            f"the TFDS_DATA_DIR variable), or use the embedded default --dataset={EMBEDDED}."
-        ) from e
+        made.remove_new()
+        raise ValueError(f"TFDS dataset {name!r} could not be downloaded into {root}{where} "
+                         f"({type(e).__name__}: {e}); {prepare}") from e
+    return builder, _as_dataset(builder, name, split, root, where, prepare)
+
+
+def _as_dataset(builder, name, split, root, where, prepare):
+    try:
+        return builder.as_dataset(split=split)
+    except Exception as e:
+        raise ValueError(f"TFDS dataset {name!r} (split {split!r}) cannot be read from "
+                         f"{root}{where} ({type(e).__name__}: {e}); {prepare}") from e
+
+
+def _quietly(fn):
+    """`fn()` without TFDS's warnings about the folders it probes (one line is ours)."""
+    from absl import logging as absl_logging
+
+    level = absl_logging.get_verbosity()
+    absl_logging.set_verbosity(absl_logging.ERROR)
+    try:
+        return fn()
+    finally:
+        absl_logging.set_verbosity(level)
+
+
+class _Snapshot:
+    """What exists under a folder now, to remove what a failed preparation adds to it."""
+
+    def __init__(self, root: pathlib.Path):
+        self.root = root
+        self.existed = root.exists()
+        self.before = set(root.iterdir()) if self.existed else set()
+
+    def remove_new(self) -> None:
+        import shutil
+
+        if not self.existed:
+            shutil.rmtree(self.root, ignore_errors=True)
+            return
+        for path in set(self.root.iterdir()) - self.before:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink()
 
 
 def load_tfds(name: str, split: str = "train", data_dir: str | None = None,

@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from keras_redact import __version__, checks, export, io
 from keras_redact import conditions as cond_lib
+from keras_redact import contract as contract_lib
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import inception, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
@@ -186,6 +187,13 @@ def evaluate(config: EvaluateConfig) -> dict:
     generator = load_generator(config.generator, config.trust_saved_model)
     classifier = io.load_keras(config.classifier or PRETRAINED / "classifier.keras",
                              "classifier")
+    # Each model sees samples in its own range (keras_redact.contract): a .keras G is
+    # mapped to [-1, 1] (an export's images already are), the classifier from there.
+    if isinstance(generator, _SavedModelGenerator):
+        g_range = contract_lib.Found(contract_lib.INTERNAL_RANGE, "an export's images")
+    else:
+        generator, g_range = contract_lib.adapt_generator(generator, seed=config.seed)
+    classifier, _ = contract_lib.adapt_classifier(classifier, g_range)
     latent_dim, image_shape = _shape_of(generator)
     expected = tuple(classifier.inputs[0].shape[1:])
     if image_shape != expected:

@@ -20,6 +20,7 @@ import tensorflow as tf
 from keras_redact import __version__, checks, distribute, export, io
 from keras_redact import callbacks as kr_callbacks
 from keras_redact import conditions as cond_lib
+from keras_redact import contract as contract_lib
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import certificates, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
@@ -29,6 +30,7 @@ from keras_redact.jobs.reports import markdown_report
 from keras_redact.jobs.run_folder import (  # noqa: F401 (re-exported)
     BACKUP_DIR,
     RUN_FILE,
+    RunLock,
     RunState,
     _run_record,
     check_output_dir,
@@ -37,6 +39,7 @@ from keras_redact.models.optimizers import WarmupEMAAdam
 from keras_redact.redaction import (
     CertifiedStopping,
     InvalidityMonitor,
+    QualityGuard,
     RedactionGAN,
     any_of,
     label_membership,
@@ -49,6 +52,10 @@ from keras_redact.redaction import (
 )
 
 METHODS = recipes.METHODS
+GUARD_SAMPLES = 2_000
+"""The fewest samples the quality guard measures class shares on."""
+CONTRACT_KEYS = ("generator_range", "discriminator_output", "discriminator_real",
+                 "discriminator_range", "classifier_range")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -124,6 +131,16 @@ class RedactConfig:
             the post-hoc filter (the pre-trained G with its Omega samples rejected),
             min(FID of the filter / FID of G, IS of G / IS of the filter), must be at
             least this: 0.91 allows FID up to 1.1x the filter's and IS down to 0.91x.
+        max_class_drift: The quality guard of a run without a target
+            (`redaction.QualityGuard`): each kept class's share of G's samples must stay
+            within this factor of the post-hoc filter's, else the run stops and keeps its
+            best guarded epoch. None: no guard.
+        model_contract: What detection cannot tell about the models, declared
+            (`keras_redact.contract.adapt`'s arguments): `{"generator_range": (0, 1),
+            "discriminator_output": "logit", "discriminator_real": False,
+            "discriminator_range": (-1, 1), "classifier_range": (0, 255)}`, any of them
+            (`discriminator_real`: False for a D that labels fake as 1). None: all
+            detected.
         verbose: 1: progress bars and messages; 0: quiet.
     """
 
@@ -167,6 +184,8 @@ class RedactConfig:
     confidence: float = 0.95
     max_epochs: int | None = None
     min_quality: float = 0.91
+    max_class_drift: float | None = 2.0
+    model_contract: dict | None = None
     verbose: int = 1
 
     def __post_init__(self):
@@ -202,6 +221,9 @@ class RedactConfig:
                                        "grid_every"))
         check_positive_integers(self, ("steps_per_epoch",), optional=True)
         distribute.check_names(self.strategy, self.mixed_precision)
+        if self.max_class_drift is not None:
+            checks.number("max_class_drift", self.max_class_drift, 1.0, float("inf"))
+        self.declared_contract()
         if self.export and self.export_dir:
             export.check_base(self.export_dir)
         self._check_target()
@@ -220,6 +242,24 @@ class RedactConfig:
                              f"{self.epochs} (give max_epochs)")
         checks.integer("max_epochs", self.max_epochs, optional=True)
         checks.number("min_quality", self.min_quality, 0.0, 1.0, high_open=False)
+
+    def declared_contract(self) -> dict:
+        """`model_contract` as `contract.adapt`'s keyword arguments, checked."""
+        declared = dict(self.model_contract or {})
+        unknown = sorted(set(declared) - set(CONTRACT_KEYS))
+        if unknown:
+            raise ValueError(f"model_contract takes {', '.join(CONTRACT_KEYS)}; received "
+                             f"{', '.join(unknown)}")
+        for key in ("generator_range", "discriminator_range", "classifier_range"):
+            if key in declared:
+                contract_lib.check_range(key, declared[key])
+        if not isinstance(declared.get("discriminator_real", True), bool):
+            raise ValueError("model_contract's discriminator_real must be True or False; "
+                             f"received {declared['discriminator_real']!r}")
+        output = declared.get("discriminator_output")
+        if output is not None and output not in contract_lib.DISCRIMINATOR_OUTPUTS:
+            contract_lib.find_discriminator_output(None, output)  # refuses with the reason
+        return declared
 
     def settings_of(self, recipe: str | recipes.Recipe) -> recipes.Settings:
         """The named recipe's settings for this job's method, with this job's overrides."""
@@ -252,11 +292,23 @@ class RedactConfig:
 
 @dataclasses.dataclass
 class Models:
-    """The job's models: the pre-trained (G, D) and the label classifier that measures."""
+    """The job's models: the pre-trained (G, D) and the label classifier that measures.
+
+    After `adapt_models` they work in one range (`keras_redact.contract`): `generator`,
+    `discriminator` and `classifier` are the adapted models, `saved` the user's own (G, D),
+    trained in place through them: what the run saves.
+    """
 
     generator: keras.Model
     discriminator: keras.Model
     classifier: keras.Model
+    contract: contract_lib.Contract | None = None
+    saved: tuple | None = None
+
+    @property
+    def from_logits(self) -> bool:
+        """Whether D gives logits (`contract.Contract.discriminator_output`)."""
+        return bool(self.contract) and self.contract.discriminator_output.value == "logit"
 
     @property
     def conditional(self) -> bool:
@@ -323,6 +375,7 @@ class Trained:
     fit_seconds: float
     resumed_epochs: int = 0
     stop: object = None
+    guard: object = None
 
 
 def load_models(config: RedactConfig) -> Models:
@@ -426,6 +479,51 @@ def check_conditions(config: RedactConfig, models: Models, data: Data) -> None:
                          f"0..{classes - 1}")
 
 
+def adapt_models(config: RedactConfig, models: Models, f, data: Data):
+    """Checks G, D and the classifiers against the model contract and adapts them.
+
+    G's range is found first; float data must lie in it; then every model is brought to
+    the internal range and D to "real = high" (`keras_redact.contract.adapt`), before any
+    long work. `data` is mapped in place.
+
+    Returns:
+        `(models, f)`: the adapted models (the user's G and D in `saved`) and the adapted
+        redaction classifier.
+
+    Raises:
+        ValueError: For models or data that break the contract, with the reason.
+    """
+    declared = config.declared_contract()
+    g_range = contract_lib.find_generator_range(
+        models.generator, declared.get("generator_range", "detect"), seed=config.seed)
+    is_uint8 = data.source.dataset.element_spec[0].dtype == tf.uint8
+    mapped = contract_lib.data_to_internal(data.images, np.uint8 if is_uint8 else None,
+                                           g_range.value)
+    if mapped is not data.images:
+        data.images = mapped
+        data.source = sources.from_arrays(mapped, data.labels, name=data.source.name)
+    classifiers = [models.classifier] if f is models.classifier else [models.classifier, f]
+    adapted = contract_lib.adapt(
+        models.generator, models.discriminator, classifiers, real_samples=data.samples,
+        generator_range=g_range,
+        discriminator_output=declared.get("discriminator_output"),
+        discriminator_range=declared.get("discriminator_range", "detect"),
+        classifier_range=declared.get("classifier_range", "detect"),
+        discriminator_real=declared.get("discriminator_real"), seed=config.seed)
+    how = ("uint8 images scaled to [-1, 1]" if is_uint8 else
+           "float samples in the generator's range" + (", mapped to [-1, 1]"
+                                                       if mapped is not None and g_range.value
+                                                       and g_range.value != (-1.0, 1.0)
+                                                       else ""))
+    found = dataclasses.replace(adapted.contract, data=contract_lib.Found(
+        contract_lib.internal_range(g_range.value), how))
+    adapted_f = adapted.classifiers[-1]
+    if models.conditional and hasattr(models.generator, "num_classes"):
+        adapted.generator.num_classes = models.generator.num_classes
+    return Models(adapted.generator, adapted.discriminator, adapted.classifiers[0], found,
+                  (models.generator, models.discriminator)), adapted_f
+
+
 def check_fit(models: Models, f, data: Data) -> None:
     """Raises ValueError unless G, D, the classifiers and the data share one sample shape."""
     shapes = {"generator output": tuple(models.generator.outputs[0].shape[1:]),
@@ -524,6 +622,18 @@ def stopping(config: RedactConfig, models: Models, omega: Omega, data: Data,
         state_dir=output / BACKUP_DIR)
 
 
+def quality_guard(config: RedactConfig, models: Models, omega: Omega):
+    """The `QualityGuard` of a run without a target (a target run guards FID and IS), or
+    None. Measures the filter now, so call it before training changes G."""
+    if config.target_invalidity is not None or config.max_class_drift is None:
+        return None
+    # At least 2,000 samples: class shares of a few hundred move by 2x on noise alone.
+    return QualityGuard(models.generator, models.classifier, omega.membership,
+                        num_samples=max(config.monitor_samples, GUARD_SAMPLES),
+                        max_ratio=config.max_class_drift,
+                        seed=config.seed + 5, verbose=config.verbose)
+
+
 class TargetNotCertified(ValueError):
     """A target-invalidity run ended its budget without a certificate."""
 
@@ -537,7 +647,8 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     """
     steps = config.steps_per_epoch or omega.kept // config.batch_size
     model = RedactionGAN(models.generator, models.discriminator, omega.redaction_set,
-                         seed=config.seed)
+                         seed=config.seed,
+                         discriminator_output="logit" if models.from_logits else "probability")
     model.compile(**settings.compile_kwargs(
         steps, d_steps=0 if config.freeze_discriminator else 1))
     monitor = InvalidityMonitor(omega.membership, config.monitor_samples, seed=config.seed + 1)
@@ -550,7 +661,9 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     state = RunState(output / BACKUP_DIR, monitor=monitor, rounds=rounds, timer=timer,
                      stop=stop)
     state.restore()  # a killed run's records, when resuming it
-    callbacks = [timer, *recipe_callbacks, monitor, *([stop] if stop else []), grid,
+    guard = quality_guard(config, models, omega)
+    callbacks = [timer, *recipe_callbacks, monitor, *([stop] if stop else []),
+                 *([guard] if guard else []), grid,
                  keras.callbacks.CSVLogger(str(output / "history.csv"), append=True),
                  # Last: the records first, then the weights (BackupAndRestore), so a
                  # kill between the two leaves records one epoch ahead, which `restore`
@@ -567,7 +680,7 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     if not history.epoch and state.resumed_epochs:  # killed after the last epoch's save
         model.finalize_averages()
     return Trained(model, monitor, timer, grid, rounds, time.time() - start,
-                   state.resumed_epochs, stop)
+                   state.resumed_epochs, stop, guard)
 
 
 def redact(config: RedactConfig) -> dict:
@@ -577,17 +690,24 @@ def redact(config: RedactConfig) -> dict:
         ValueError: For bad hyper-parameters, labels, or shapes that do not fit, before
             any training.
         FileExistsError: If the output directory exists and holds anything but an
-            unfinished run with the same settings (which is resumed).
+            unfinished run with the same settings (which is resumed), or another live
+            process writes in it (`run_folder.FolderInUse`).
+        PermissionError: If the output or export folder is not writable.
     """
     start = time.time()
     strategy = distribute.strategy_from_name(config.strategy)
     distribute.check_global_batch(config.batch_size, strategy)
     resume = check_output_dir(config)
-    with distribute.precision(config.mixed_precision), strategy.scope():
-        return _redact(config, start, resume)
+    with RunLock() as lock:  # one writer per run folder, for the life of the job
+        if config.output_dir and pathlib.Path(config.output_dir).is_dir():
+            lock.take(config.output_dir)
+            resume = check_output_dir(config)  # as the lock's last holder left it
+        with distribute.precision(config.mixed_precision), strategy.scope():
+            return _redact(config, start, resume, lock)
 
 
-def _redact(config: RedactConfig, start: float, resume: bool = False) -> dict:
+def _redact(config: RedactConfig, start: float, resume: bool = False,
+            lock: RunLock | None = None) -> dict:
     say = print if config.verbose else (lambda *a, **k: None)
     models = load_models(config)
     data = load_data(config, models.conditional)
@@ -597,13 +717,19 @@ def _redact(config: RedactConfig, start: float, resume: bool = False) -> dict:
         settings = settings.replace(epochs=config.max_epochs or 3 * settings.epochs)
     f = omega_classifier(config, settings, models)
     check_fit(models, f, data)
+    models, f = adapt_models(config, models, f, data)
+    for line in models.contract.lines():
+        say(f"  {line}")
     check_classifiers(config, models, f, data)
     omega = describe_omega(config, settings, models, f, data)
     if resume:
         output = pathlib.Path(config.output_dir)
         say(f"Resuming the unfinished run in {output}")
     else:
-        output = io.output_dir(config.output_dir, "redact")  # the checks above passed
+        output = (lock.folder if lock and lock.folder else
+                  io.output_dir(config.output_dir, "redact"))  # the checks above passed
+        if lock is not None:
+            lock.take(output)
         io.write_json(output / RUN_FILE, _run_record(config))
         say(f"Writing to {output} (if stopped, the same command with "
             f"--output_dir={output} resumes it)")
@@ -629,6 +755,8 @@ def _redact(config: RedactConfig, start: float, resume: bool = False) -> dict:
     say(f"  invalidity {after['invalidity']:.3g}, IS {after['inception_score']:.3f}")
     metrics = metrics_of(config, recipe, settings, omega, data, trained, before, after,
                          output, f is not models.classifier, time.time() - start)
+    metrics["model_contract"] = models.contract.as_dict()
+    metrics["quality_guard"] = trained.guard.as_dict() if trained.guard else None
     write_results(models, trained, metrics, before_grid, output)
     if stop is not None and stop.certificate is None:
         best = next((c for c in stop.history if c["epoch"] == stop.best_epoch), None)
@@ -696,6 +824,8 @@ def metrics_of(config, recipe, settings, omega, data, trained, before, after, ou
         # IS = classes x confidence (`quality.inception_score_parts_from_logits`).
         "inception_score_parts_before": before["inception_score_parts"],
         "inception_score_parts_after": after["inception_score_parts"],
+        "class_shares_before": before["class_shares"],
+        "class_shares_after": after["class_shares"],
         "invalidity_parts_before": before.get("invalidity_parts"),
         "invalidity_parts_after": after.get("invalidity_parts"),
         **_conditional_figures(before, after),
@@ -763,8 +893,9 @@ def write_results(models: Models, trained: Trained, metrics: dict, before_grid,
                  np.concatenate([before_grid, trained.grid.grid()], axis=1))
     plot_invalidity({f"{metrics['method']}-based": trained.monitor.values},
                     output / "invalidity.png")
-    io.save_keras(models.generator, output / "generator.keras")
-    io.save_keras(models.discriminator, output / "discriminator.keras")
+    generator, discriminator = models.saved or (models.generator, models.discriminator)
+    io.save_keras(generator, output / "generator.keras")
+    io.save_keras(discriminator, output / "discriminator.keras")
     io.write_json(output / "metrics.json", metrics)
     io.write_bytes(output / "report.md", markdown_report(metrics).encode())
 
@@ -837,6 +968,9 @@ def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
         "invalidity_ci": list(measured.ci),
         "inception_score": quality.inception_score_from_logits(logits),
         "inception_score_parts": quality.inception_score_parts_from_logits(logits),
+        # Each class's share of the samples, by the classifier's argmax.
+        "class_shares": [round(float(v), 5) for v in np.bincount(
+            logits.argmax(-1), minlength=logits.shape[-1]) / len(logits)],
     }
     if parts:
         figures["invalidity_parts"] = {

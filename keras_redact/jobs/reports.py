@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from keras_redact.contract import show
+
 
 def _lam_text(metrics: dict) -> str:
     """`0.85`, or `0.65, then 0.7 from epoch 2` for a schedule."""
@@ -60,6 +62,29 @@ def _condition_lines(metrics: dict) -> list[str]:
                  f"{metrics['conditional_accuracy_before']:.4f} | "
                  f"{metrics['conditional_accuracy_after']:.4f} |")
     return lines
+
+
+def _guard_lines(metrics: dict) -> list[str]:
+    """The quality guard's verdict: what it did, or that the kept classes held."""
+    guard = metrics.get("quality_guard")
+    if not guard:
+        return []
+    if guard["message"]:
+        return [f"**{guard['message']}.**", ""]
+    worst = max((e["drift"] for e in guard["epochs"]), default=1.0)
+    return [f"Quality guard: every kept class stayed within {guard['max_ratio']:g}x of its "
+            f"share under the post-hoc filter (worst {worst:.2f}x).", ""]
+
+
+def _contract_lines(metrics: dict) -> list[str]:
+    """What was found about the models (keras_redact.contract), one line each."""
+    found = metrics.get("model_contract")
+    if not found:
+        return []
+    lines = ["Models as found (docs/own_models.md):", ""]
+    for name, fact in found.items():
+        lines.append(f"- {name.replace('_', ' ')}: {show(fact['value'])} ({fact['how']})")
+    return [*lines, ""]
 
 
 def markdown_report(metrics: dict) -> str:
@@ -127,6 +152,8 @@ def markdown_report(metrics: dict) -> str:
         f"XLA {'on' if metrics['jit_compile'] else 'off'}).",
         "",
         *_certificate_lines(metrics),
+        *_guard_lines(metrics),
+        *_contract_lines(metrics),
         "Before (left) and after (right), same latents:",
         "",
         "![before and after](before_after.png)",

@@ -9,7 +9,9 @@ resume it.
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import json
+import os
 import pathlib
 
 import keras
@@ -21,6 +23,65 @@ BACKUP_DIR = "backup"
 removed when training ends."""
 RUN_FILE = "run.json"
 """The run folder's record of the job's settings, written when the run starts."""
+LOCK_FILE = ".lock"
+"""The run folder's lock: held by the one process that writes in it (`RunLock`)."""
+
+
+class FolderInUse(FileExistsError):
+    """Another live process holds the run folder's lock."""
+
+
+class RunLock:
+    """One writer per run folder: an OS file lock held for the life of the job.
+
+    `take(folder)` locks `folder/.lock` (`fcntl.flock`, exclusive, without waiting) and
+    writes the holder's process id into it; a second process on the same folder gets
+    `FolderInUse` at once, naming the live one. The lock is the operating system's: it
+    dies with its holder, so a run killed with `kill -9` resumes (no stale pid file to
+    clear). `release()` (or leaving the `with` block) lets it go.
+    """
+
+    def __init__(self):
+        self._file = None
+        self.folder = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+
+    def take(self, folder) -> None:
+        """Locks `folder` (created if needed).
+
+        Raises:
+            FolderInUse: If another live process holds it.
+        """
+        if self._file is not None:
+            return
+        folder = pathlib.Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / LOCK_FILE, "a+")  # noqa: SIM115 (held open while locked)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise FolderInUse(f"output directory {folder} is in use by another run "
+                              f"(process {holder}); wait for it to end, or choose another "
+                              "folder") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file, self.folder = handle, folder
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
 
 
 class RunState(keras.callbacks.Callback):
@@ -111,5 +172,6 @@ def check_output_dir(config) -> bool:
                 f"({', '.join(changed)}); rerun with its settings to resume it, or choose "
                 "another folder")
         return True
-    io.check_fresh_dir(path)
+    io.check_fresh_dir(path, ignore=(LOCK_FILE,))
+    io.check_writable(path)
     return False

@@ -13,7 +13,7 @@ import pathlib
 
 import numpy as np
 
-from keras_redact import checks, io
+from keras_redact import checks, contract, io
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import redaction_score as rs
 from keras_redact.jobs import PRETRAINED
@@ -82,8 +82,13 @@ def scores(config: ScoresConfig) -> dict:
         if not path.exists():
             raise FileNotFoundError(f"No discriminator at {path}")
     output = pathlib.Path(config.output_dir or pathlib.Path(config.run_dir) / "scores")
-    d0 = io.load_keras(before_path, "discriminator")
-    d_after = io.load_keras(after_path, "discriminator")
+    # D's outputs as probabilities of real on [-1, 1] images, whatever D's conventions
+    # (the run's model_contract record says them for D').
+    recorded = run.get("model_contract")
+    d0 = contract.probability_discriminator(io.load_keras(before_path, "discriminator"),
+                                            recorded)
+    d_after = contract.probability_discriminator(io.load_keras(after_path, "discriminator"),
+                                                 recorded)
     dataset = config.dataset or run.get("dataset") or sources.EMBEDDED
     train = sources.load(dataset, "train", data_dir=config.data_dir)
     images, image_labels = pipeline.to_numpy(train, pipeline.label_predicate(labels),

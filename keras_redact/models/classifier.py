@@ -33,6 +33,7 @@ class LabelClassifier(ConstructorConfig, keras.Model):
     """
 
     config_keys = ("image_shape", "num_classes", "filters", "feature_dim", "dropout", "augment")
+    input_range = (-1.0, 1.0)  # the range of the images it takes (keras_redact.contract)
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, filters=32, feature_dim=128,
                  dropout=0.4, augment=True, **kwargs):

@@ -144,6 +144,7 @@ class DCGANDiscriminator(ConstructorConfig, keras.Model):
     """
 
     config_keys = ("image_shape", "base_filters")
+    input_range = (-1.0, 1.0)  # the range of the images it takes (keras_redact.contract)
 
     def __init__(self, image_shape=(28, 28, 1), base_filters=None, **kwargs):
         image_shape = _check_image_shape(image_shape)
@@ -235,6 +236,7 @@ class ConditionalDCGANDiscriminator(ConstructorConfig, keras.Model):
     """
 
     config_keys = ("image_shape", "num_classes", "base_filters")
+    input_range = (-1.0, 1.0)  # the range of the images it takes (keras_redact.contract)
 
     def __init__(self, image_shape=(28, 28, 1), num_classes=10, base_filters=None, **kwargs):
         image_shape = _check_image_shape(image_shape)

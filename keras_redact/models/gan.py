@@ -10,6 +10,7 @@ from keras import ops
 
 from keras_redact import checks, distribute, losses
 from keras_redact.conditions import features_of, is_conditional, labels_of, num_classes_of
+from keras_redact.contract import check_discriminator, find_discriminator_output
 from keras_redact.models.optimizers import adam
 from keras_redact.models.replicas import ReplicaPlumbing
 
@@ -34,12 +35,26 @@ class GANBase(ReplicaPlumbing, keras.Model):
     read the data with `samples_of`, draw G's inputs with `sample_latents`, make
     samples with `generate` and judge them with `judge`, so one step serves both.
     Conditions are drawn uniformly over the `num_classes` labels.
+
+    `discriminator_output` says what D gives: `"probability"` (of real, the paper's D) or
+    `"logit"` (D = sigmoid(l)); None reads it from D's last activation
+    (`keras_redact.contract.find_discriminator_output`: sigmoid or linear; a model whose
+    layers do not say is taken as a probability).
     """
 
     tracker_names: tuple[str, ...] = ()
 
-    def __init__(self, generator, discriminator, seed=None, num_classes=None, **kwargs):
+    def __init__(self, generator, discriminator, seed=None, num_classes=None,
+                 discriminator_output=None, **kwargs):
         super().__init__(**kwargs)
+        check_discriminator(discriminator)
+        # None: read from D's last activation (sigmoid: probability; linear: logit).
+        discriminator_output = find_discriminator_output(discriminator,
+                                                         discriminator_output).value
+        # D gives the probability that a sample is real, or its logit (keras-io's Dense(1)):
+        # the losses take their logs stably from either (keras_redact.losses).
+        self.discriminator_output = discriminator_output
+        self.from_logits = discriminator_output == "logit"
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(generator.inputs[0].shape[-1])
@@ -255,6 +270,7 @@ class GANBase(ReplicaPlumbing, keras.Model):
             "discriminator": keras.saving.serialize_keras_object(self.discriminator),
             "seed": self.seed,
             "num_classes": self.num_classes,
+            "discriminator_output": self.discriminator_output,
             "name": self.name,
         }
 
@@ -298,7 +314,8 @@ class DCGAN(GANBase):
 
     Args:
         generator: A Keras model from latents `(latent_dim,)` to samples.
-        discriminator: A Keras model from samples to the probability that they are real.
+        discriminator: A Keras model from samples to the probability that they are real
+            (or its logit, with `discriminator_output="logit"`).
         seed: Seed of the latent sampler, for reproducible runs.
         num_classes: Conditional GANs: the number of conditions (default: the
             generator's `num_classes` attribute).
@@ -365,17 +382,18 @@ class DCGAN(GANBase):
                 p_fake = self.judge(fake)
                 d_loss = losses.discriminator_loss(
                     p_real, p_fake, alpha_plus=self.alpha_plus,
-                    alpha_minus=self.alpha_minus) / replicas
+                    alpha_minus=self.alpha_minus, from_logits=self.from_logits) / replicas
             self.descend(self.d_optimizer, tape, d_loss, self.discriminator)
-            d_real, d_fake = ops.mean(p_real), ops.mean(p_fake)
+            d_real, d_fake = (ops.mean(losses.probabilities(p, self.from_logits))
+                              for p in (p_real, p_fake))
 
         # Generator: K_G updates, fresh latents each.
         for _ in range(self.g_steps):
             with tf.GradientTape() as tape:
                 p_fake = self.judge(self.generate(self.sample_latents(n)))
                 g_loss = losses.generator_loss(
-                    p_fake, alpha_minus=self.alpha_minus,
-                    kind=self.generator_loss_kind) / replicas
+                    p_fake, alpha_minus=self.alpha_minus, kind=self.generator_loss_kind,
+                    from_logits=self.from_logits) / replicas
             self.descend(self.g_optimizer, tape, g_loss, self.generator)
 
         return self._update({

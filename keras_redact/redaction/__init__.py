@@ -8,6 +8,7 @@ from keras_redact.redaction.callbacks import (
     CertifiedStopping,
     InvalidityMonitor,
     LamSchedule,
+    QualityGuard,
     ValidityRounds,
 )
 from keras_redact.redaction.model import RedactionGAN
@@ -42,7 +43,7 @@ __all__ = ["AmbiguityScore", "CertifiedStopping", "BoundaryValidity", "ambiguity
            "attributes_set", "boundary_set", "parse_attributes", "presets",
            "ClassifierRedactionSet", "DataRedactionSet", "InvalidityMonitor", "Recipe",
            "Settings", "recipes",
-           "LamSchedule", "RedactionGAN", "RedactionSet", "ValidityRedactionSet",
+           "LamSchedule", "QualityGuard", "RedactionGAN", "RedactionSet", "ValidityRedactionSet",
            "ValidityRounds", "any_of", "label_membership", "label_score",
            "label_validity", "labels_set", "scored_batches", "union",
            "conditional_labels_membership", "conditional_labels_set", "for_every_condition",

@@ -18,6 +18,20 @@ from keras_redact.evaluation import certificates, sampling
 from keras_redact.evaluation.invalidity import Invalidity
 
 
+def gan_weights(model) -> tuple[list, list]:
+    """Copies of G's and D's weights (numpy), to put back with `set_gan_weights`."""
+    return ([w.numpy() for w in model.generator.weights],
+            [w.numpy() for w in model.discriminator.weights])
+
+
+def set_gan_weights(model, g_weights, d_weights) -> None:
+    """Puts weights taken by `gan_weights` back into G and D."""
+    for variable, value in zip(model.generator.weights, g_weights, strict=True):
+        variable.assign(value)
+    for variable, value in zip(model.discriminator.weights, d_weights, strict=True):
+        variable.assign(value)
+
+
 class ValidityRounds(keras.callbacks.Callback):
     """Runs Alg. 2's rounds: before each epoch, query v on T fresh samples of G.
 
@@ -251,12 +265,9 @@ class CertifiedStopping(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self.attempts = int(self.params.get("epochs") or 1)
 
-    def _weights(self):
-        return ([w.numpy() for w in self.model.generator.weights],
-                [w.numpy() for w in self.model.discriminator.weights])
 
     def _keep_best(self, invalidity, epoch):
-        self._best = (invalidity, *self._weights())
+        self._best = (invalidity, *gan_weights(self.model))
         self.best_epoch = epoch
         if self.state_dir is not None:
             g, d = self._best[1:]
@@ -319,13 +330,123 @@ class CertifiedStopping(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self._best is None:
             return
-        _, g_weights, d_weights = self._best
-        for variable, value in zip(self.model.generator.weights, g_weights, strict=True):
-            variable.assign(value)
-        for variable, value in zip(self.model.discriminator.weights, d_weights, strict=True):
-            variable.assign(value)
+        set_gan_weights(self.model, *self._best[1:])
 
     def get_state(self) -> dict:
         """The records a resumed run needs (the best weights are saved by the job)."""
         return {"history": self.history, "best_epoch": self.best_epoch,
                 "certificate": self.certificate.as_dict() if self.certificate else None}
+
+
+class QualityGuard(keras.callbacks.Callback):
+    """Stops a run whose kept classes drift from the post-hoc filter's, keeping its best epoch.
+
+    Redaction should leave G drawing what the pre-trained G draws outside Omega: the
+    post-hoc filter (the pre-trained G with its Omega samples rejected) is the reference.
+    After each epoch, the share of each class among G's samples outside Omega (by a label
+    classifier's argmax) is compared with the filter's; a class whose share moves past
+    `max_ratio` (either way, shares counted with a floor of `floor` so that rare classes do
+    not trip it on noise) breaks the guard. The run then stops, G and D get the weights of
+    the guarded epoch with the least invalidity (the pre-trained ones if none held), and
+    `message` says so in one line.
+
+    Args:
+        reference: The pre-trained generator (sampled now, before training changes it).
+        classifier: A label classifier (logits) of the samples.
+        contains: `samples -> bool` membership test of Omega.
+        num_samples: Samples of each measurement.
+        max_ratio: The bound on each kept class's share against the filter's (2: between
+            0.5x and 2x).
+        floor: Added to every share before the ratio (0.005: half a percent).
+        seed: Latent seed (the filter's; each epoch's is `seed + 1`).
+        verbose: Print the line when the guard breaks.
+
+    Attributes:
+        history: Each epoch's `{"epoch", "invalidity", "drift", "worst_class", "guard"}`
+            (drift: the worst class's ratio, >= 1).
+        filter_shares: The filter's class shares.
+        stopped_epoch: The epoch at which the guard broke, or None.
+        best_epoch: The epoch whose weights G and D have at the end (0: the pre-trained
+            ones), or None when the guard never broke (the weights are the last epoch's).
+        message: The one line saying what the guard did, or None.
+    """
+
+    def __init__(self, reference, classifier, contains, *, num_samples: int = 5_000,
+                 max_ratio: float = 2.0, floor: float = 0.005, seed: int = 0,
+                 verbose: int = 0):
+        super().__init__()
+        self.num_samples = checks.integer("num_samples", num_samples)
+        self.max_ratio = checks.number("max_ratio", max_ratio, 1.0, math.inf)
+        self.floor = checks.number("floor", floor, 0.0, 1.0)
+        self.seed, self.verbose = int(seed), verbose
+        self.classifier, self.contains = classifier, contains
+        self.num_classes = int(classifier.outputs[0].shape[-1])
+        labels, inside = sampling.map_generated(reference, self._measure, self.num_samples,
+                                                seed=self.seed)
+        self.filter_shares = self._shares(labels, inside)
+        self.history: list[dict] = []
+        self.stopped_epoch = self.best_epoch = self.message = None
+        self._best = None  # (invalidity, epoch, G weights, D weights)
+
+    def _measure(self, samples):
+        logits = self.classifier(conditions.images_in(samples), training=False)
+        return tf.argmax(logits, axis=-1, output_type=tf.int32), self.contains(samples)
+
+    def _shares(self, labels, inside) -> np.ndarray:
+        outside = np.asarray(labels)[~np.asarray(inside).astype(bool)]
+        counts = np.bincount(outside, minlength=self.num_classes).astype(np.float64)
+        return counts / max(counts.sum(), 1.0)
+
+    def set_model(self, model):
+        super().set_model(model)
+        self._map = sampling.GeneratedMap(model.generator, self._measure,
+                                          num_classes=getattr(model, "num_classes", None))
+
+
+    def on_train_begin(self, logs=None):
+        if self._best is None:  # the pre-trained weights: what a first epoch that drifts gets
+            self._best = (math.inf, 0, *gan_weights(self.model))
+
+    def on_epoch_end(self, epoch, logs=None):
+        with delivered_generator(self.model):
+            labels, inside = self._map(self.num_samples, seed=self.seed + 1)
+            shares = self._shares(labels, inside)
+            ratios = (shares + self.floor) / (self.filter_shares + self.floor)
+            ratios = np.maximum(ratios, 1.0 / ratios)
+            worst = int(np.argmax(ratios))
+            record = {"epoch": epoch + 1, "invalidity": float(np.mean(inside)),
+                      "drift": round(float(ratios[worst]), 4), "worst_class": worst,
+                      "share": round(float(shares[worst]), 4),
+                      "filter_share": round(float(self.filter_shares[worst]), 4),
+                      "guard": bool(ratios[worst] <= self.max_ratio)}
+            if record["guard"] and record["invalidity"] <= self._best[0]:
+                self._best = (record["invalidity"], epoch + 1, *gan_weights(self.model))
+        self.history.append(record)
+        if logs is not None:
+            logs["class_drift"] = record["drift"]
+        if not record["guard"]:
+            self.stopped_epoch = epoch + 1
+            self.best_epoch = self._best[1]
+            kept = (f"restored epoch {self.best_epoch}" if self.best_epoch
+                    else "restored the pre-trained weights (no epoch kept the classes)")
+            self.message = (
+                f"Quality guard: after epoch {epoch + 1} class {worst} is "
+                f"{record['share']:.1%} of the samples outside Omega against the filter's "
+                f"{record['filter_share']:.1%} ({record['drift']:.2g}x, bound "
+                f"{self.max_ratio:g}x); stopped and {kept}")
+            self.model.stop_training = True
+            if self.verbose:
+                print("\n" + self.message)
+
+    def on_train_end(self, logs=None):
+        if self.stopped_epoch is None:
+            return
+        set_gan_weights(self.model, *self._best[2:])
+
+    def as_dict(self) -> dict:
+        """The record `metrics.json` keeps (`quality_guard`)."""
+        return {"max_ratio": self.max_ratio, "floor": self.floor,
+                "samples": self.num_samples,
+                "filter_shares": [round(float(s), 4) for s in self.filter_shares],
+                "stopped_epoch": self.stopped_epoch, "restored_epoch": self.best_epoch,
+                "message": self.message, "epochs": self.history}

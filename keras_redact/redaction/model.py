@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from keras_redact import conditions as cond_lib
+from keras_redact import contract as contract_lib
 from keras_redact import losses
 from keras_redact.models.gan import GANBase, features_of
 from keras_redact.redaction import sets as sets_lib
@@ -51,13 +54,14 @@ class RedactionGAN(GANBase):
         generator: Pre-trained generator (latents, or `[latents, labels]`, -> images in
             [-1, 1]).
         discriminator: Pre-trained discriminator (images, or `[images, labels]`, ->
-            probability of real).
+            probability of real, or its logit with `discriminator_output="logit"`).
         redaction_set: A `RedactionSet`.
         capacity: Buffer size for redaction samples (default: the data set's size, or the
             validity set's capacity, or 10,000).
         seed: Seed for latents and p_Omega sampling.
-        **kwargs: Passed to `GANBase` (`num_classes` for a conditional generator without
-            a `num_classes` attribute) and `keras.Model`.
+        **kwargs: Passed to `GANBase` (`discriminator_output`: `"probability"` or
+            `"logit"`; `num_classes` for a conditional generator without a `num_classes`
+            attribute) and `keras.Model`.
 
     Example:
         >>> omega = DataRedactionSet(zeros)             # images of digit 0 in [-1, 1]
@@ -287,7 +291,49 @@ class RedactionGAN(GANBase):
         if isinstance(self.redaction_set, sets_lib.DataRedactionSet) and int(
                 self.redaction_count.numpy()) == 0:
             raise ValueError("The redaction set is empty: nothing to redact")
+        self.check_real_side(self.redaction_samples())
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
+
+    def check_real_side(self, real, limit: int = 512) -> None:
+        """Warns when D says "real" clearly more on scrambled or generated samples than on
+        `real` ones; raises ValueError when its outputs mean no probability (a critic).
+
+        A pre-trained D that labels fake as 1 (keras-io's examples) would otherwise be
+        trained towards the opposite of eq. 3 without a word. `fit` checks on p_Omega's
+        buffer, training samples (the data are not read: a `tf.data` pipeline's shuffle
+        order would move on); an empty buffer is not checked. `bin/redact` negates such a
+        D itself (`keras_redact.contract.adapt`). A warning, not an error: a D not trained
+        yet may lean either way.
+
+        Args:
+            real: Real samples (numpy images, or pairs), as many as `limit` are used.
+        """
+        real = cond_lib.take(real, slice(0, limit))
+        n = cond_lib.count(real)
+        if n < 2:
+            return
+        # Latents of its own: the training stream (`seed_generator`) is left as it is.
+        rng = np.random.default_rng(self.seed)
+        latents = rng.standard_normal((n, self.latent_dim)).astype(np.float32)
+        if self.conditional:
+            latents = (latents, rng.integers(0, self.num_classes, n).astype(np.int32))
+
+        def judged(samples):
+            samples = tf.nest.map_structure(tf.convert_to_tensor, samples)
+            return np.asarray(self.judge(samples, training=False)).reshape(-1)
+
+        outputs = [judged(real), judged(self.generate(
+            tf.nest.map_structure(tf.convert_to_tensor, latents), training=False))]
+        scrambled = judged(contract_lib.scrambled(real, self.seed or 0))
+        side = contract_lib.discriminator_side(*outputs, from_logits=self.from_logits,
+                                               scrambled_outputs=scrambled)
+        if not side.value:
+            warnings.warn(
+                "The discriminator says 'real' more on generated samples than on real ones "
+                f"({side.how}): it labels fake as 1, as keras-io's examples do; pass "
+                "keras_redact.contract.negated(discriminator, from_logits="
+                f"{self.from_logits}) if so (an untrained D may lean either way)",
+                stacklevel=3)
 
     # --- The step's parts: eq. 6 and the speed-ups, each behind a named helper ----------
 
@@ -296,10 +342,15 @@ class RedactionGAN(GANBase):
         return ops.reshape(self.judge(samples), (-1,))
 
     def _guide(self, d, f):
-        """guide(D, f) of eq. 6 for classifier sets given f's values; D otherwise."""
+        """guide(D, f) of eq. 6 for classifier sets given f's values; D otherwise.
+
+        For a logit D the guide is taken as a logit (`losses.guide_logits`), its logs
+        stable, and the losses read it `from_logits`.
+        """
         if f is None or not self.uses_guide:
             return d
-        return losses.guide(d, f, tau=self.redaction_set.tau, alpha_minus=self.alpha_minus)
+        guide = losses.guide_logits if self.from_logits else losses.guide
+        return guide(d, f, tau=self.redaction_set.tau, alpha_minus=self.alpha_minus)
 
     def _f_constant(self, images):
         """f(x) as a constant for D's update (f is fixed); None without a classifier set."""
@@ -377,9 +428,11 @@ class RedactionGAN(GANBase):
                 p_omega = self._guide(self._d(omega), f_omega if self.guide_omega else None)
                 d_loss = losses.discriminator_loss(
                     p_real, p_gen, p_omega, alpha_plus=self.alpha_plus,
-                    alpha_minus=self.alpha_minus, lam=lam) / replicas
+                    alpha_minus=self.alpha_minus, lam=lam,
+                    from_logits=self.from_logits) / replicas
             self.descend(self.d_optimizer, tape, d_loss, self.discriminator)
-            d_real, d_gen, d_omega = ops.mean(p_real), ops.mean(p_gen), ops.mean(p_omega)
+            d_real, d_gen, d_omega = (ops.mean(losses.probabilities(p, self.from_logits))
+                                      for p in (p_real, p_gen, p_omega))
 
         # Generator: fool guide(D, f) (or D) on G's samples; for Alg. 3 the gradient flows
         # through f as well as D.
@@ -392,7 +445,7 @@ class RedactionGAN(GANBase):
                 g_loss = losses.generator_loss(
                     p_gen, alpha_minus=self.alpha_minus,
                     lam=ops.convert_to_tensor(self.lam_variable),
-                    kind=self.generator_loss_kind) / replicas
+                    kind=self.generator_loss_kind, from_logits=self.from_logits) / replicas
             self.descend(self.g_optimizer, tape, g_loss, self.generator)
 
         return self._update({

@@ -93,3 +93,16 @@ def test_bad_input(models, tmp_path):
     big.save(tmp_path / "big.keras")
     with pytest.raises(ValueError, match=r"\(32, 32, 3\) but the classifier takes \(28, 28, 1\)"):
         evaluate.evaluate(_config(models, generator=str(tmp_path / "big.keras")))
+
+
+def test_a_sigmoid_generator_gets_the_figures_of_its_tanh_twin(models, tmp_path):
+    # keras-io's generators end in a sigmoid: the classifier still sees [-1, 1] images.
+    tanh = keras.saving.load_model(models / "g.keras")
+    x = keras.Input((128,))
+    sigmoid = keras.Model(x, keras.layers.Rescaling(0.5, offset=0.5)(tanh(x)))
+    sigmoid.save(tmp_path / "g_sig.keras")
+    a = evaluate.evaluate(_config(models, metrics=("invalidity", "is")))
+    b = evaluate.evaluate(_config(models, generator=str(tmp_path / "g_sig.keras"),
+                                  metrics=("invalidity", "is")))
+    assert b["inception_score"] == pytest.approx(a["inception_score"], rel=1e-5)
+    assert b["invalidity"] == a["invalidity"]

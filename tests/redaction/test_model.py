@@ -1,3 +1,5 @@
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -402,3 +404,78 @@ def test_conditional_buffer_holds_pairs_and_the_step_draws_them():
     assert np.isfinite(history.history["d_loss"][-1])
     with pytest.raises(ValueError, match="redaction samples are pairs"):
         model.add_redaction_samples(images)
+
+
+def _pair_of_discriminators():
+    """The same D twice: one giving the probability, one its logit layer's output."""
+    x = keras.Input((2, 2, 1))
+    logit = keras.layers.Dense(1, name="logit")(keras.layers.Flatten()(x))
+    prob = keras.Model(x, keras.layers.Activation("sigmoid")(logit))
+    x2 = keras.Input((2, 2, 1))
+    logit2 = keras.layers.Dense(1, name="logit")(keras.layers.Flatten()(x2))
+    logits = keras.Model(x2, logit2)
+    weights = [np.array([[0.8], [-1.3], [0.4], [2.1]], np.float32), np.array([0.3], np.float32)]
+    prob.get_layer("logit").set_weights(weights)
+    logits.get_layer("logit").set_weights(weights)
+    return prob, logits
+
+
+@pytest.mark.parametrize("method", ["data", "classifier"])
+def test_logit_discriminator_takes_the_same_step_as_its_probability(method):
+    # Eq. 3 (and eq. 6's guide) from log_sigmoid of the logits must give the update the
+    # probability form gives: the same G and D weights after a step of each.
+    def f(x):
+        return tf.sigmoid(3.0 * tf.reduce_mean(tf.reshape(x, (-1, 4)), axis=1))
+
+    results = []
+    for output, d in zip(("probability", "logit"), _pair_of_discriminators()):
+        g, _ = _models()
+        g.set_weights([np.linspace(-1, 1, 16, dtype=np.float32).reshape(4, 4),
+                       np.full(4, 0.1, np.float32)])
+        omega = np.linspace(-0.9, 0.9, 12, dtype=np.float32).reshape(3, 2, 2, 1)
+        rs = (redaction.DataRedactionSet(omega) if method == "data"
+              else redaction.ClassifierRedactionSet(f, tau=0.6))
+        model = redaction.RedactionGAN(g, d, rs, seed=3, discriminator_output=output)
+        model.compile(lam=0.8, alpha_plus=0.95, alpha_minus=0.05, jit_compile=False)
+        if method == "classifier":
+            model.add_redaction_samples(omega)
+        logs = model.train_on_batch(np.full((8, 2, 2, 1), 0.5, np.float32), return_dict=True)
+        results.append((logs, _weights(g), _weights(d)))
+    (logs_p, g_p, d_p), (logs_l, g_l, d_l) = results
+    assert logs_l["d_loss"] == pytest.approx(logs_p["d_loss"], rel=1e-5)
+    assert logs_l["d_real"] == pytest.approx(logs_p["d_real"], rel=1e-5)  # probabilities
+    for a, b in zip(g_p + d_p, g_l + d_l):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_logit_discriminator_is_found_and_round_trips():
+    g, _ = _models()
+    _, d = _pair_of_discriminators()
+    with pytest.raises(ValueError, match="discriminator_output must be one of"):
+        redaction.RedactionGAN(g, d, discriminator_output="score")
+    with pytest.raises(ValueError, match="WGAN critic is refused"):
+        redaction.RedactionGAN(g, d, discriminator_output="critic")
+    model = redaction.RedactionGAN(g, d, seed=1)  # read from its last layer: linear
+    assert model.from_logits
+    assert model.get_config()["discriminator_output"] == "logit"
+    assert type(model).from_config(model.get_config()).from_logits
+
+
+def test_fit_warns_of_a_discriminator_that_labels_fake_as_one():
+    from keras_redact import contract
+
+    g, _ = _models()
+    _, d = _pair_of_discriminators()
+    d.get_layer("logit").set_weights([np.full((4, 1), -2.5, np.float32),
+                                      np.zeros(1, np.float32)])  # bright = "fake"
+    real = np.full((64, 2, 2, 1), 0.9, np.float32)
+    omega = redaction.DataRedactionSet(np.zeros((3, 2, 2, 1), np.float32))
+    model = redaction.RedactionGAN(g, d, omega, seed=0)
+    model.compile(jit_compile=False)
+    with pytest.warns(UserWarning, match="labels fake as 1, as keras-io's examples do"):
+        model.check_real_side(real)
+    fixed = redaction.RedactionGAN(g, contract.negated(d, from_logits=True), omega, seed=0)
+    assert fixed.from_logits  # the negated D says what it gives
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fixed.check_real_side(real)
