@@ -236,8 +236,11 @@ def test_exports_of_every_kind_pass_the_allow_list(exported, tmp_path):
 
     export.check_trusted(exported[1], signatures=None)
     conditional = ConditionalDCGANGenerator(num_classes=3, base_filters=4)
-    export.check_trusted(export.export_generator(conditional, tmp_path / "c"),
-                         signatures=None)
+    path = export.export_generator(conditional, tmp_path / "c")
+    export.check_trusted(path, signatures=None)
+    pairs = tf.saved_model.load(str(path)).signatures["serving_default"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="at most 1024 rows"):
+        pairs(latents=tf.zeros((1025, 128)), labels=tf.zeros((1025,), tf.int32))
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
         mixed = DCGANGenerator(base_filters=4)

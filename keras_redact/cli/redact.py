@@ -107,10 +107,10 @@ _TARGET = flags.DEFINE_float(
 _CONFIDENCE = flags.DEFINE_float("confidence", 0.95, "Confidence of the certificate.")
 _MAX_EPOCHS = flags.DEFINE_integer("max_epochs", None, "Budget of a --target_invalidity "
                                    "run (default: 3x the recipe's epochs).")
-_MIN_QUALITY = flags.DEFINE_float(
-    "min_quality", 0.91, "With --target_invalidity: the delivered G's quality against the "
-    "pre-trained G with its Omega samples rejected, min(FID ratio, IS ratio), at least "
-    "this (0.91: FID at most 1.1x the filter's).")
+_JUDGE = flags.DEFINE_string(
+    "judge", None, "An independent label classifier .keras that took no part in the "
+    "redaction: the redacted labels are counted under it too (default: the shipped judge "
+    "with the shipped classifier and data).")
 _MODEL_CONTRACT = flags.DEFINE_string(
     "model_contract", None, "What the models are, where it cannot be read from them "
     "(docs/own_models.md): e.g. discriminator_range=-1:1,discriminator_real=false; keys "
@@ -137,14 +137,16 @@ def main(argv):
         **condition_values(_CONDITIONS),
         freeze_discriminator=_FREEZE_D.value, target_invalidity=_TARGET.value,
         confidence=_CONFIDENCE.value, max_epochs=_MAX_EPOCHS.value,
-        min_quality=_MIN_QUALITY.value,
+        judge=_JUDGE.value,
         model_contract=contract.parse_declarations(_MODEL_CONTRACT.value) or None,
         **scaling_values(_SCALING))
     metrics = redact.redact(config)
     keys = ("method", "labels", "recipe", "epochs", "invalidity_before", "invalidity_after",
             "inception_score_before", "inception_score_after", "seconds", "output_dir",
             "export", "certificate")
-    print(json.dumps({k: metrics.get(k) for k in keys}, indent=2))
+    judge = (metrics.get("judge") or {}).get("after") or {}
+    print(json.dumps({**{k: metrics.get(k) for k in keys},
+                      "judge_invalidity_after": judge.get("invalidity")}, indent=2))
 
 
 def entry():

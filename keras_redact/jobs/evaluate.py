@@ -31,6 +31,7 @@ from keras_redact.evaluation import inception, quality, sampling
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.jobs import PRETRAINED
 from keras_redact.redaction import (
+    check_tau,
     conditional_labels_membership,
     label_membership,
     label_score,
@@ -98,6 +99,7 @@ class EvaluateConfig:
         if self.method not in ("data", "validity", "classifier"):
             raise ValueError(f"method must be 'data', 'validity' or 'classifier'; "
                              f"received {self.method!r}")
+        check_tau(self.tau)  # the setting's own check, as bin/redact's
 
 
 class _SavedModelGenerator:

@@ -52,6 +52,8 @@ from keras_redact.redaction import (
 )
 
 METHODS = recipes.METHODS
+SHIPPED_JUDGE = PRETRAINED / "judge" / "classifier.keras"
+"""The shipped independent judge (docs/pretrained.md)."""
 GUARD_SAMPLES = 2_000
 """The fewest samples the quality guard measures class shares on."""
 CONTRACT_KEYS = ("generator_range", "discriminator_output", "discriminator_real",
@@ -135,6 +137,10 @@ class RedactConfig:
             (`redaction.QualityGuard`): each kept class's share of G's samples must stay
             within this factor of the post-hoc filter's, else the run stops and keeps its
             best guarded epoch. None: no guard.
+        judge: An independent label classifier `.keras` that took no part in the
+            redaction: the labels (and off-condition samples) are counted under it too,
+            beside the classifier's count, with the samples where the two disagree
+            (default: the shipped judge with the shipped classifier and data, else none).
         model_contract: What detection cannot tell about the models, declared
             (`keras_redact.contract.adapt`'s arguments): `{"generator_range": (0, 1),
             "discriminator_output": "logit", "discriminator_real": False,
@@ -185,6 +191,7 @@ class RedactConfig:
     max_epochs: int | None = None
     min_quality: float = 0.91
     max_class_drift: float | None = 2.0
+    judge: str | None = None
     model_contract: dict | None = None
     verbose: int = 1
 
@@ -304,6 +311,7 @@ class Models:
     classifier: keras.Model
     contract: contract_lib.Contract | None = None
     saved: tuple | None = None
+    judge: keras.Model | None = None
 
     @property
     def from_logits(self) -> bool:
@@ -339,6 +347,22 @@ class Data:
 
 
 @dataclasses.dataclass
+class Judged:
+    """The parts of Omega a label classifier can count (labels, off-condition samples),
+    as the measuring classifier and the independent judge count them.
+
+    Attributes:
+        by_classifier: `samples -> bool` by the measuring classifier.
+        by_judge: The same by the judge.
+        likeness: `samples -> float`, the judge's probability that a sample is in them.
+    """
+
+    by_classifier: object
+    by_judge: object
+    likeness: object
+
+
+@dataclasses.dataclass
 class Omega:
     """The redaction set: its parts, their union, and what it holds of the training data.
 
@@ -356,6 +380,7 @@ class Omega:
     in_omega: np.ndarray
     membership: object
     part_memberships: dict | None
+    judged: Judged | None = None
 
     @property
     def kept(self) -> int:
@@ -379,12 +404,15 @@ class Trained:
 
 
 def load_models(config: RedactConfig) -> Models:
-    """Loads G, D and the label classifier (the shipped MNIST ones by default)."""
+    """Loads G, D, the label classifier and the judge (the shipped MNIST ones by default)."""
+    judge = config.judge or (SHIPPED_JUDGE if config.shipped_classifier
+                             and config.dataset == sources.EMBEDDED else None)
     return Models(
         io.load_keras(config.generator or PRETRAINED / "generator.keras", "generator"),
         io.load_keras(config.discriminator or PRETRAINED / "discriminator.keras",
                       "discriminator"),
-        io.load_keras(config.classifier or PRETRAINED / "classifier.keras", "classifier"))
+        io.load_keras(config.classifier or PRETRAINED / "classifier.keras", "classifier"),
+        judge=io.load_keras(judge, "judge") if judge else None)
 
 
 def load_data(config: RedactConfig, conditional: bool = False) -> Data:
@@ -436,8 +464,9 @@ def check_classifiers(config: RedactConfig, models: Models, f, data: Data) -> No
     mean nothing (a 3-output model on 10-class data); it is refused before any work.
     """
     classes = data.source.num_classes
+    judged = [("judge", models.judge, config.judge)] if models.judge else []
     for what, model, path in (("classifier", models.classifier, config.classifier),
-                              ("redaction classifier", f, None)):
+                              ("redaction classifier", f, None), *judged):
         outputs = tuple(model.outputs[0].shape[1:])
         if len(outputs) != 1 or outputs[0] is None or outputs[0] < 2:
             raise ValueError(f"The {what} {path or model.name} gives outputs of shape "
@@ -502,7 +531,7 @@ def adapt_models(config: RedactConfig, models: Models, f, data: Data):
     if mapped is not data.images:
         data.images = mapped
         data.source = sources.from_arrays(mapped, data.labels, name=data.source.name)
-    classifiers = [models.classifier] if f is models.classifier else [models.classifier, f]
+    classifiers = [models.classifier, *([models.judge] if models.judge else []), f]
     adapted = contract_lib.adapt(
         models.generator, models.discriminator, classifiers, real_samples=data.samples,
         generator_range=g_range,
@@ -517,11 +546,13 @@ def adapt_models(config: RedactConfig, models: Models, f, data: Data):
                                                        else ""))
     found = dataclasses.replace(adapted.contract, data=contract_lib.Found(
         contract_lib.internal_range(g_range.value), how))
-    adapted_f = adapted.classifiers[-1]
+    adapted_f = (adapted.classifiers[0] if f is models.classifier
+                 else adapted.classifiers[-1])
     if models.conditional and hasattr(models.generator, "num_classes"):
         adapted.generator.num_classes = models.generator.num_classes
     return Models(adapted.generator, adapted.discriminator, adapted.classifiers[0], found,
-                  (models.generator, models.discriminator)), adapted_f
+                  (models.generator, models.discriminator),
+                  adapted.classifiers[1] if models.judge else None), adapted_f
 
 
 def check_fit(models: Models, f, data: Data) -> None:
@@ -552,23 +583,45 @@ def describe_omega(config: RedactConfig, settings: recipes.Settings, models: Mod
     if kept < config.batch_size:
         raise ValueError(f"Only {kept} training samples remain outside the redaction set; "
                          f"fewer than one batch of {config.batch_size}")
-    memberships = {name: _membership(config, models, name, part, data.conditional)
-                   for name, part in parts.items()}
+    memberships = {name: _membership(config, models.classifier, name, part,
+                                     data.conditional) for name, part in parts.items()}
     return Omega(parts, union(list(parts.values())), in_omega,
                  any_of(list(memberships.values())),
-                 memberships if len(memberships) > 1 else None)
+                 memberships if len(memberships) > 1 else None,
+                 judged_parts(config, models, parts, data.conditional))
 
 
-def _membership(config: RedactConfig, models: Models, name: str, part, conditional: bool):
-    """How the job measures a part of Omega: labels by the measuring classifier's argmax
+def judged_parts(config: RedactConfig, models: Models, parts: dict,
+                 conditional: bool) -> Judged | None:
+    """Omega's label parts as the classifier and the judge count them (None: no judge, or
+    no part a label classifier counts)."""
+    names = [name for name in parts if name in ("labels", "off_condition")]
+    if models.judge is None or not names:
+        return None
+    likeness = []
+    for name in names:
+        score = (sets.off_condition_score(models.judge) if name == "off_condition"
+                 else sets.label_score(models.judge, config.redacted_labels))
+        images_only = name == "labels"  # the likeness of a label ignores the condition
+        likeness.append(lambda samples, score=score, images_only=images_only: 1.0 - score(
+            cond_lib.images_in(samples) if images_only else samples))
+    return Judged(
+        any_of([_membership(config, models.classifier, n, parts[n], conditional)
+                for n in names]),
+        any_of([_membership(config, models.judge, n, parts[n], conditional) for n in names]),
+        lambda samples: tf.reduce_max(tf.stack([f(samples) for f in likeness]), axis=0))
+
+
+def _membership(config: RedactConfig, classifier, name: str, part, conditional: bool):
+    """How the job measures a part of Omega: labels by a label classifier's argmax
     (under the chosen conditions), off-condition pairs by it too, presets by their tests."""
     if name == "labels" and conditional:
-        return sets.conditional_labels_membership(models.classifier, config.redacted_labels,
+        return sets.conditional_labels_membership(classifier, config.redacted_labels,
                                                   config.conditions)
     if name == "labels":
-        return label_membership(models.classifier, config.redacted_labels)
+        return label_membership(classifier, config.redacted_labels)
     if name == "off_condition":
-        return sets.off_condition_membership(models.classifier)
+        return sets.off_condition_membership(classifier)
     return part.contains
 
 
@@ -598,7 +651,8 @@ def measure(generator, classifier, omega: Omega, num_samples: int, seed: int,
             verbose: int = 0) -> dict:
     """Invalidity (with its 95% interval) and the Inception Score of `generator`."""
     return quality_and_invalidity(generator, classifier, omega.membership, num_samples, seed,
-                                  omega.part_memberships, progress=bool(verbose))
+                                  omega.part_memberships, progress=bool(verbose),
+                                  judged=omega.judged)
 
 
 
@@ -753,11 +807,21 @@ def _redact(config: RedactConfig, start: float, resume: bool = False,
     after = measure(models.generator, models.classifier, omega, config.eval_samples,
                     config.seed, config.verbose)
     say(f"  invalidity {after['invalidity']:.3g}, IS {after['inception_score']:.3f}")
+    judge_grid = after.pop("judge_grid", None)
+    before.pop("judge_grid", None)
     metrics = metrics_of(config, recipe, settings, omega, data, trained, before, after,
                          output, f is not models.classifier, time.time() - start)
     metrics["model_contract"] = models.contract.as_dict()
     metrics["quality_guard"] = trained.guard.as_dict() if trained.guard else None
-    write_results(models, trained, metrics, before_grid, output)
+    metrics["judge"] = judge_record(config, before, after)
+    if metrics["judge"]:
+        judged = metrics["judge"]["after"]
+        say(f"  the judge counts {judged['invalidity']:.3g} of the labels' samples, the "
+            f"classifier {judged['classifier_invalidity']:.3g}; they disagree on "
+            f"{judged['disagreements']} of {config.eval_samples}")
+        if metrics["judge"]["message"]:
+            say(metrics["judge"]["message"])
+    write_results(models, trained, metrics, before_grid, output, judge_grid)
     if stop is not None and stop.certificate is None:
         best = next((c for c in stop.history if c["epoch"] == stop.best_epoch), None)
         reached = (f"the best epoch that kept quality ({best['epoch']}) measured "
@@ -884,11 +948,15 @@ def _target_metrics(config, settings, stop) -> dict:
 
 
 def write_results(models: Models, trained: Trained, metrics: dict, before_grid,
-                  output: pathlib.Path) -> None:
+                  output: pathlib.Path, judge_grid=None) -> None:
     """Writes the grids, the invalidity plot, G and D, `metrics.json` and `report.md`.
 
     They are written before the export, so an export that fails loses none of them.
+    `judge_grid`: the samples the judge finds most Omega-like after redaction
+    (`judge_most_omega_like.png`).
     """
+    if judge_grid is not None and len(judge_grid):
+        io.write_png(output / JUDGE_GRID_FILE, io.image_grid(judge_grid, columns=8))
     io.write_png(output / "before_after.png",
                  np.concatenate([before_grid, trained.grid.grid()], axis=1))
     plot_invalidity({f"{metrics['method']}-based": trained.monitor.values},
@@ -944,24 +1012,27 @@ def _describe(config: RedactConfig) -> str:
 
 
 def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
-                           parts=None, progress: bool = False):
+                           parts=None, progress: bool = False, judged: Judged | None = None):
     """Invalidity (with its 95% interval) and the Inception Score (and its parts) over N samples.
 
     Args:
         parts: Optional `{name: membership}` of the union's parts; their invalidities are
             returned under `"invalidity_parts"`.
         progress: Show a progress bar.
+        judged: Optional label parts to count under the judge too (`judged_figures`).
     """
     parts = dict(parts or {})
     conditional = cond_lib.is_conditional(generator)
 
     def measure(samples):
         conditions = samples[1] if conditional else tf.zeros((0,), "int32")
+        judge = () if judged is None else _judge_batch(judged, samples)
         return (classifier(cond_lib.images_in(samples), training=False), membership(samples),
-                conditions, *(m(samples) for m in parts.values()))
+                conditions, *judge, *(m(samples) for m in parts.values()))
 
-    logits, flags, conditions, *part_flags = sampling.map_generated(
+    logits, flags, conditions, *rest = sampling.map_generated(
         generator, measure, num_samples, seed=seed, progress=progress)
+    judge_outputs, part_flags = rest[:4 if judged else 0], rest[4 if judged else 0:]
     measured = inv_lib.Invalidity.from_flags(flags)
     figures = {
         "invalidity": measured.value,
@@ -979,8 +1050,55 @@ def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
         figures.update(inv_lib.per_condition(flags, conditions, logits.shape[-1]))
         figures.update(quality.conditional_accuracy(logits.argmax(-1), conditions,
                                                     logits.shape[-1]))
+    if judged is not None:
+        figures["judge"], figures["judge_grid"] = judged_figures(*judge_outputs)
     return figures
 
+
+JUDGE_GRID_FILE = "judge_most_omega_like.png"
+JUDGE_GRID = 64
+"""How many of the samples the judge finds most Omega-like `report.md` shows."""
+
+
+def judge_record(config: RedactConfig, before: dict, after: dict) -> dict | None:
+    """`metrics.json`'s `judge`: the label parts counted by the classifier and the judge
+    before and after, and one line when their intervals do not meet after redaction
+    (a generator that fools the classifier: the paper's App. H)."""
+    if "judge" not in after:
+        return None
+    judged = after["judge"]
+    message = None if judged["intervals_meet"] else (
+        f"The judge counts {judged['invalidity']:.3g} of the redacted labels' samples, the "
+        f"classifier {judged['classifier_invalidity']:.3g}: their 95% intervals do not "
+        "meet, so the generator may draw samples that fool the classifier (App. H); see "
+        f"{JUDGE_GRID_FILE}")
+    return {"judge": str(config.judge or SHIPPED_JUDGE), "before": before["judge"],
+            "after": judged, "message": message}
+
+
+def _judge_batch(judged: Judged, samples):
+    """A batch's label-part flags by the classifier and the judge, and the batch's
+    `JUDGE_GRID` most Omega-like images by the judge with their likeness."""
+    likeness = tf.cast(judged.likeness(samples), "float32")
+    top = tf.math.top_k(likeness, k=tf.minimum(JUDGE_GRID, tf.shape(likeness)[0]))
+    return (judged.by_classifier(samples), judged.by_judge(samples),
+            tf.gather(cond_lib.images_in(samples), top.indices), top.values)
+
+
+def judged_figures(by_classifier, by_judge, images, likeness) -> tuple[dict, np.ndarray]:
+    """The label parts' invalidity by the classifier and by the judge, their disagreements,
+    whether their 95% intervals meet, and the most Omega-like images by the judge."""
+    classifier = inv_lib.Invalidity.from_flags(by_classifier)
+    judge = inv_lib.Invalidity.from_flags(by_judge)
+    apart = classifier.ci[1] < judge.ci[0] or judge.ci[1] < classifier.ci[0]
+    figures = {
+        "classifier_invalidity": classifier.value, "classifier_invalidity_ci":
+            list(classifier.ci), "invalidity": judge.value, "invalidity_ci": list(judge.ci),
+        "disagreements": int(np.count_nonzero(np.asarray(by_classifier, bool)
+                                              != np.asarray(by_judge, bool))),
+        "intervals_meet": not apart}
+    order = np.argsort(-np.asarray(likeness))[:JUDGE_GRID]
+    return figures, np.asarray(images)[order]
 
 def redaction_parts(config: RedactConfig, settings: recipes.Settings, classifier, images,
                     image_labels) -> dict:

@@ -64,6 +64,27 @@ def _condition_lines(metrics: dict) -> list[str]:
     return lines
 
 
+def _judge_lines(metrics: dict) -> list[str]:
+    """The redacted labels counted by an independent judge beside the classifier."""
+    judge = metrics.get("judge")
+    if not judge:
+        return []
+    n = metrics["eval_samples"]
+    lines = [f"Counted by an independent judge (`{judge['judge']}`), which took no part in "
+             "the redaction, beside the classifier:", "",
+             "| the redacted labels' samples | before | after |", "|---|---|---|"]
+    for who, key in (("by the classifier", "classifier_invalidity"), ("by the judge",
+                                                                     "invalidity")):
+        lines.append(f"| {who} | {judge['before'][key]:.2e} | {judge['after'][key]:.2e} |")
+    lines.append(f"| samples the two disagree on (of {n}) | {judge['before']['disagreements']} "
+                 f"| {judge['after']['disagreements']} |")
+    lines += ["", f"**{judge['message']}.**" if judge["message"] else
+              "Their 95% intervals meet after redaction.", "",
+              "The 64 samples the judge finds most like the redacted labels, after redaction:",
+              "", "![most Omega-like, by the judge](judge_most_omega_like.png)", ""]
+    return lines
+
+
 def _guard_lines(metrics: dict) -> list[str]:
     """The quality guard's verdict: what it did, or that the kept classes held."""
     guard = metrics.get("quality_guard")
@@ -152,6 +173,7 @@ def markdown_report(metrics: dict) -> str:
         f"XLA {'on' if metrics['jit_compile'] else 'off'}).",
         "",
         *_certificate_lines(metrics),
+        *_judge_lines(metrics),
         *_guard_lines(metrics),
         *_contract_lines(metrics),
         "Before (left) and after (right), same latents:",

@@ -26,6 +26,7 @@ from keras_redact.redaction.sets import (
     RedactionSet,
     ValidityRedactionSet,
     any_of,
+    check_tau,
     conditional_labels_membership,
     conditional_labels_set,
     for_every_condition,
@@ -44,7 +45,7 @@ __all__ = ["AmbiguityScore", "CertifiedStopping", "BoundaryValidity", "ambiguity
            "ClassifierRedactionSet", "DataRedactionSet", "InvalidityMonitor", "Recipe",
            "Settings", "recipes",
            "LamSchedule", "QualityGuard", "RedactionGAN", "RedactionSet", "ValidityRedactionSet",
-           "ValidityRounds", "any_of", "label_membership", "label_score",
+           "ValidityRounds", "any_of", "check_tau", "label_membership", "label_score",
            "label_validity", "labels_set", "scored_batches", "union",
            "conditional_labels_membership", "conditional_labels_set", "for_every_condition",
            "off_condition_membership", "off_condition_score", "off_condition_set"]

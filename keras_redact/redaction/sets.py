@@ -233,6 +233,15 @@ class ValidityRedactionSet(RedactionSet):
         return self.validity(samples) == 0.0
 
 
+def check_tau(tau) -> float:
+    """The threshold of a classifier-based set, Omega = {f < tau}, checked: in (0, 1).
+
+    Raises:
+        ValueError: "tau must be in (0, 1); received 5".
+    """
+    return checks.number("tau", tau, 0.0, 1.0)
+
+
 class ClassifierRedactionSet(RedactionSet):
     """Classifier-based redaction set (Alg. 3): Omega = {x : f(x) < tau}.
 
@@ -251,10 +260,8 @@ class ClassifierRedactionSet(RedactionSet):
     kind = "classifier"
 
     def __init__(self, classifier_fn, tau: float = 0.5):
-        if not 0.0 < float(tau) < 1.0:
-            raise ValueError(f"tau must be in (0, 1); received {tau!r}")
         self.classifier_fn = classifier_fn
-        self.tau = float(tau)
+        self.tau = check_tau(tau)
 
     def score(self, samples) -> tf.Tensor:
         """f(x) (or f(x, y)) as float32 (N,), checked to lie in [0, 1]."""

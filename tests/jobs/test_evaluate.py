@@ -106,3 +106,13 @@ def test_a_sigmoid_generator_gets_the_figures_of_its_tanh_twin(models, tmp_path)
                                   metrics=("invalidity", "is")))
     assert b["inception_score"] == pytest.approx(a["inception_score"], rel=1e-5)
     assert b["invalidity"] == a["invalidity"]
+
+
+@pytest.mark.parametrize("tau", [5, -1, 0.0, 1.0])
+def test_tau_out_of_range_is_refused_as_bin_redact_refuses_it(tau):
+    from keras_redact.jobs import redact
+
+    for make in (lambda: evaluate.EvaluateConfig(method="classifier", tau=tau),
+                 lambda: redact.RedactConfig(method="classifier", tau=tau)):
+        with pytest.raises(ValueError, match=r"tau must be in \(0, 1\); received"):
+            make()

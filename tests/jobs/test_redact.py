@@ -308,3 +308,43 @@ def test_redaction_classifier_describes_omega_while_classifier_measures(tmp_path
         label_membership(shipped, (0,)), 500, 0)
     assert metrics["invalidity_before"] == before["invalidity"]
     assert metrics["inception_score_before"] == pytest.approx(before["inception_score"])
+
+
+@pytest.mark.slow
+def test_an_independent_judge_counts_the_labels_too(paper_run):
+    out, metrics, result, _ = paper_run
+    judge = metrics["judge"]
+    assert judge["judge"].endswith("pretrained/mnist/judge/classifier.keras")
+    for when in ("before", "after"):
+        figures = judge[when]
+        # The classifier's count of the labels is the run's invalidity (labels alone).
+        assert figures["classifier_invalidity"] == metrics[f"invalidity_{when}"]
+        assert 0 <= figures["disagreements"] <= metrics["eval_samples"]
+        # Both count the same samples: they differ by at most the disagreements.
+        n = metrics["eval_samples"]
+        assert abs(figures["invalidity"] - figures["classifier_invalidity"]) * n <= (
+            figures["disagreements"] + 1e-9)
+    assert 0.08 < judge["before"]["invalidity"] < 0.14  # the shipped G's zeros, by the judge
+    assert (out / "judge_most_omega_like.png").exists()
+    report = (out / "report.md").read_text()
+    assert "Counted by an independent judge" in report and "judge_most_omega_like.png" in report
+    assert '"judge_invalidity_after"' in result.stdout
+
+
+def test_judged_figures_say_when_the_intervals_do_not_meet():
+    from keras_redact.jobs.redact import judge_record, judged_figures
+
+    by_classifier = np.zeros(2000, bool)
+    by_judge = np.zeros(2000, bool)
+    by_judge[:200] = True  # the judge sees 10% where the classifier sees none
+    images = np.arange(100, dtype=np.float32).reshape(100, 1, 1, 1)
+    likeness = np.linspace(0, 1, 100)
+    figures, grid = judged_figures(by_classifier, by_judge, images, likeness)
+    assert figures["disagreements"] == 200 and not figures["intervals_meet"]
+    assert grid.shape[0] == 64 and grid[0, 0, 0, 0] == 99  # most Omega-like first
+    record = judge_record(redact.RedactConfig(), {"judge": figures}, {"judge": figures})
+    assert record["message"].startswith("The judge counts 0.1 of the redacted labels' "
+                                        "samples, the classifier 0: their 95% intervals do "
+                                        "not meet")
+    same, _ = judged_figures(by_judge, by_judge, images, likeness)
+    assert same["disagreements"] == 0 and same["intervals_meet"]
