@@ -1067,11 +1067,13 @@ def judge_record(config: RedactConfig, before: dict, after: dict) -> dict | None
     if "judge" not in after:
         return None
     judged = after["judge"]
+    more = judged["invalidity"] > judged["classifier_invalidity"]
     message = None if judged["intervals_meet"] else (
         f"The judge counts {judged['invalidity']:.3g} of the redacted labels' samples, the "
         f"classifier {judged['classifier_invalidity']:.3g}: their 95% intervals do not "
-        "meet, so the generator may draw samples that fool the classifier (App. H); see "
-        f"{JUDGE_GRID_FILE}")
+        "meet; " + ("the generator may draw samples that fool the classifier (App. H)"
+                    if more else "the classifier is the stricter count here")
+        + f"; see {JUDGE_GRID_FILE}")
     return {"judge": str(config.judge or SHIPPED_JUDGE), "before": before["judge"],
             "after": judged, "message": message}
 
