@@ -528,31 +528,33 @@ def adapt_models(config: RedactConfig, models: Models, f, data: Data):
     is_uint8 = data.source.dataset.element_spec[0].dtype == tf.uint8
     mapped = contract_lib.data_to_internal(data.images, np.uint8 if is_uint8 else None,
                                            g_range.value)
-    if mapped is not data.images:
+    was_mapped = mapped is not data.images
+    if was_mapped:
         data.images = mapped
         data.source = sources.from_arrays(mapped, data.labels, name=data.source.name)
-    classifiers = [models.classifier, *([models.judge] if models.judge else []), f]
+    judges = [models.judge] if models.judge else []
+    own_f = [f] if f is not models.classifier else []
     adapted = contract_lib.adapt(
-        models.generator, models.discriminator, classifiers, real_samples=data.samples,
-        generator_range=g_range,
+        models.generator, models.discriminator, [models.classifier, *judges, *own_f],
+        real_samples=data.samples, generator_range=g_range,
         discriminator_output=declared.get("discriminator_output"),
         discriminator_range=declared.get("discriminator_range", "detect"),
         classifier_range=declared.get("classifier_range", "detect"),
         discriminator_real=declared.get("discriminator_real"), seed=config.seed)
-    how = ("uint8 images scaled to [-1, 1]" if is_uint8 else
-           "float samples in the generator's range" + (", mapped to [-1, 1]"
-                                                       if mapped is not None and g_range.value
-                                                       and g_range.value != (-1.0, 1.0)
-                                                       else ""))
+    if is_uint8:
+        how = "uint8 images scaled to [-1, 1]"
+    elif not was_mapped:
+        how = "float samples as they are"
+    else:
+        how = f"float samples in {contract_lib.show(g_range.value)}, mapped to [-1, 1]"
     found = dataclasses.replace(adapted.contract, data=contract_lib.Found(
         contract_lib.internal_range(g_range.value), how))
-    adapted_f = (adapted.classifiers[0] if f is models.classifier
-                 else adapted.classifiers[-1])
+    adapted_f = adapted.classifiers[-1] if own_f else adapted.classifiers[0]
     if models.conditional and hasattr(models.generator, "num_classes"):
         adapted.generator.num_classes = models.generator.num_classes
     return Models(adapted.generator, adapted.discriminator, adapted.classifiers[0], found,
                   (models.generator, models.discriminator),
-                  adapted.classifiers[1] if models.judge else None), adapted_f
+                  adapted.classifiers[1] if judges else None), adapted_f
 
 
 def check_fit(models: Models, f, data: Data) -> None:

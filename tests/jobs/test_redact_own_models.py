@@ -155,3 +155,23 @@ def test_the_python_example_of_the_docs(keras_io_files, tmp_path):
     saved = keras.saving.load_model(tmp_path / "g.keras")
     assert saved.layers[-1].activation.__name__ == "sigmoid"
     assert len(namespace["guard"].history) == 1
+
+
+def test_float_data_follow_the_generators_range(keras_io_files):
+    from keras_redact.data import sources
+
+    generator = keras.saving.load_model(keras_io_files / "g.keras")
+    discriminator = keras.saving.load_model(keras_io_files / "d.keras")
+    classifier = keras.saving.load_model(PRETRAINED / "classifier.keras")
+    digits = mnist_digits()[:512]  # floats in [0, 1], the sigmoid G's range
+    labels = np.arange(512) % 10
+    data = redact.Data(sources.from_arrays(digits, labels), digits, labels)
+    models = redact.Models(generator, discriminator, classifier)
+    adapted, f = redact.adapt_models(redact.RedactConfig(), models, classifier, data)
+    np.testing.assert_allclose(data.images, digits * 2 - 1, atol=1e-6)  # mapped to [-1, 1]
+    assert adapted.contract.data.how == "float samples in [0, 1], mapped to [-1, 1]"
+    assert f is adapted.classifier and adapted.saved == (generator, discriminator)
+    wrong = redact.Data(sources.from_arrays(digits * 255, labels), digits * 255, labels)
+    with pytest.raises(ValueError, match=r"lie in \[0, 255\] but the generator makes "
+                                         r"samples in \[0, 1\]"):
+        redact.adapt_models(redact.RedactConfig(), models, classifier, wrong)
