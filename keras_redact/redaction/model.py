@@ -329,8 +329,9 @@ class RedactionGAN(GANBase):
                                                scrambled_outputs=scrambled)
         if not side.value:
             warnings.warn(
-                "The discriminator says 'real' more on generated samples than on real ones "
-                f"({side.how}): it labels fake as 1, as keras-io's examples do; pass "
+                "The discriminator says 'real' more on samples no D should take for real "
+                f"than on real ones ({side.how}): it labels fake as 1, as keras-io's "
+                "examples do; pass "
                 "keras_redact.contract.negated(discriminator, from_logits="
                 f"{self.from_logits}) if so (an untrained D may lean either way)",
                 stacklevel=3)
