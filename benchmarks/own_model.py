@@ -82,7 +82,7 @@ def main(argv):
                    f"--labels={_LABEL.value}", f"--output_dir={work / 'redact'}"],
         "evaluate": ["bin/evaluate", f"--generator={work / 'redact' / 'generator.keras'}",
                      f"--classifier={work / 'classifier' / 'classifier.keras'}",
-                     f"--labels={_LABEL.value}", "--num_samples=10000",
+                     f"--labels={_LABEL.value}", "--eval_samples=10000",
                      f"--output_dir={work / 'evaluate'}"],
         "export": ["bin/export", f"--generator={work / 'redact' / 'generator.keras'}",
                    f"--export_dir={work / 'export'}"],

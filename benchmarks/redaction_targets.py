@@ -1,7 +1,7 @@
 """Redacts digit 0 from the shipped MNIST DCGAN with each method; prints the targets' table.
 
     python benchmarks/redaction_targets.py [--recipe=NAME] [--methods=data,validity,classifier]
-        [--epochs=8] [--seed=0 --seed=1 ...]
+        [--epochs=8] [--seed=0 --seed=1 ...] [--record=NAME]
 
     # the default recipe against the targets, five seeds:
     python benchmarks/redaction_targets.py --seed=0 --seed=1 --seed=2 --seed=3 --seed=4
@@ -30,6 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import recipe  # noqa: E402
+import records  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact.evaluation.invalidity import binomial_interval  # noqa: E402
@@ -44,6 +45,13 @@ TARGETS = {"after_first": 1e-2, "after_last": 1e-3, "is_ratio": 0.9}
 """Invalidity at most these after the first and the last (8th) epoch, and the Inception
 Score after at least this share of the score before."""
 
+
+RECORDED = ("recipe", "invalidity_before", "invalidity_per_epoch", "invalidity_after",
+            "invalidity_ci_after", "inception_score_before", "inception_score_after",
+            "inception_score_parts_before", "inception_score_parts_after", "fit_seconds",
+            "train_seconds", "seconds", "judge", "lam", "g_steps", "alpha_minus",
+            "g_learning_rate", "jit_compile")
+"""The figures and settings of each run the record keeps (from its `metrics.json`)."""
 
 _CHECKS = (("after 1 epoch", "after_first", "<=", ".2e"),
            ("after the last", "after_last", "<=", ".2e"),
@@ -97,7 +105,7 @@ def verdict(runs) -> str:
 def main(argv):
     del argv
     seeds = _SEED.value
-    rows, settings, verdicts = [], [], []
+    rows, settings, verdicts, recorded = [], [], [], []
     for method in _METHODS.value:
         invalid = samples = 0
         runs = []
@@ -115,6 +123,7 @@ def main(argv):
                          f"{m['inception_score_before']:.2f}",
                          f"{m['inception_score_after']:.2f}", f"{ratio:.4f}",
                          _parts(m["inception_score_parts_after"]), f"{m['fit_seconds']:.0f}"))
+            recorded.append({"method": method, "seed": seed, **{k: m.get(k) for k in RECORDED}})
             invalid += round(m["invalidity_after"] * _SAMPLES.value)
             samples += _SAMPLES.value
             print(f"{method}, seed {seed}: per-epoch invalidity "
@@ -144,6 +153,11 @@ def main(argv):
               f"{TARGETS['is_ratio']:g}):")
         for line in verdicts:
             print(f"- {line}")
+    records.write(f"bin/redact's job on digit 0 of the shipped MNIST DCGAN, {_EPOCHS.value} "
+                  f"epochs, per method and seed", {
+                      "epochs": _EPOCHS.value, "eval_samples": _SAMPLES.value,
+                      "monitor_samples": _MONITOR.value, "recipe": recipe.RECIPE.value,
+                      "targets": TARGETS, "runs": recorded})
 
 
 def _settings(m) -> str:

@@ -99,9 +99,9 @@ def _pipeline_rate(train, n_batches=400):
 
 
 def _evaluation_rate():
-    config = evaluate.EvaluateConfig(num_samples=_EVAL_SAMPLES.value,
+    config = evaluate.EvaluateConfig(eval_samples=_EVAL_SAMPLES.value,
                                      metrics=("invalidity", "is", "fid"))
-    evaluate.evaluate(dataclasses.replace(config, num_samples=1000))  # warm-up
+    evaluate.evaluate(dataclasses.replace(config, eval_samples=1000))  # warm-up
     start = time.perf_counter()
     evaluate.evaluate(config)
     return _EVAL_SAMPLES.value / (time.perf_counter() - start)

@@ -8,11 +8,14 @@ Usage (installed, `bin/evaluate` is `keras-redact-evaluate`):
 The generator is a .keras file (loaded in Keras' safe mode) or an exported SavedModel
 folder (refused if its graph touches files or runs Python, unless --trust_saved_model).
 IS uses the label classifier's logits; FID and KID use its penultimate features against
-the training samples outside the redaction set. A conditional generator ([latents, labels])
-draws its conditions uniformly; --off_condition measures its off-condition samples, else
---labels under --conditions, and the table adds each condition's invalidity and the
-conditional accuracy. Writes <output_dir>/metrics.json and metrics.md when
---output_dir is given, and prints the table.
+the training samples outside the redaction set. A sample counts in Omega when the
+classifier's argmax is a redacted label, whichever method redacted the generator: the
+figures are those of the bin/redact run's metrics.json for the same --seed and
+--eval_samples. The shipped judge counts the labels beside the shipped classifier.
+A conditional generator ([latents, labels]) draws its conditions uniformly; --off_condition
+measures its off-condition samples, else --labels under --conditions, and the table adds
+each condition's invalidity and the conditional accuracy. Writes <output_dir>/metrics.json
+and metrics.md when --output_dir is given, and prints the table.
 """
 
 import json
@@ -29,14 +32,14 @@ from keras_redact.cli.flags import (
 _GENERATOR = flags.DEFINE_string("generator", None, "Generator .keras file or SavedModel "
                                  "folder (default: the shipped pre-trained MNIST DCGAN).")
 _LABELS = flags.DEFINE_list("labels", ["0"], "Labels of the redaction set.")
-_METHOD = flags.DEFINE_enum("method", "data", ["data", "validity", "classifier"],
-                            "How Omega is described (classifier: f = 1 - p_y < tau).")
-_TAU = flags.DEFINE_float("tau", 0.5, "Threshold for --method=classifier.")
 _CLASSIFIER = flags.DEFINE_string("classifier", None, "Label classifier .keras (default: "
                                   "the shipped MNIST classifier).")
+_JUDGE = flags.DEFINE_string(
+    "judge", None, "An independent label classifier .keras that counts the labels too "
+    "(default: the shipped judge with the shipped classifier; '' for none).")
 _DATASET = flags.DEFINE_string("dataset", "mnist_5k", "Training data for FID / KID.")
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data folder.")
-_NUM_SAMPLES = flags.DEFINE_integer("num_samples", 50_000, "Generated samples.")
+_EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 50_000, "Generated samples.")
 _METRICS = flags.DEFINE_list("metrics", ["invalidity", "is", "fid", "kid"], "Metrics: "
                              "invalidity, is, fid, kid (label-classifier features), and the "
                              "opt-in inception_fid (TF-Hub Inception; needs a network once).")
@@ -58,8 +61,8 @@ def main(argv):
     labels = parse_labels(_LABELS.value)
     kwargs = {} if _GENERATOR.value is None else {"generator": _GENERATOR.value}
     config = evaluate.EvaluateConfig(
-        labels=labels, method=_METHOD.value, tau=_TAU.value, classifier=_CLASSIFIER.value,
-        dataset=_DATASET.value, data_dir=_DATA_DIR.value, num_samples=_NUM_SAMPLES.value,
+        labels=labels, classifier=_CLASSIFIER.value, judge=_JUDGE.value,
+        dataset=_DATASET.value, data_dir=_DATA_DIR.value, eval_samples=_EVAL_SAMPLES.value,
         metrics=tuple(_METRICS.value), output_dir=_OUTPUT_DIR.value, seed=_SEED.value,
         inception_handle=_INCEPTION_HANDLE.value, trust_saved_model=_TRUST.value,
         **condition_values(_CONDITIONS),

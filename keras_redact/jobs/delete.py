@@ -22,10 +22,10 @@ import numpy as np
 
 from keras_redact import io
 from keras_redact.data import pipeline, sources
+from keras_redact.evaluation.measure import measure
 from keras_redact.jobs import PRETRAINED, check_positive_integers
 from keras_redact.jobs import pretrain as pretrain_lib
-from keras_redact.jobs.redact import quality_and_invalidity
-from keras_redact.redaction import label_membership
+from keras_redact.redaction import membership
 
 REPRESENTATIONS = ("features", "pixels")
 
@@ -149,10 +149,10 @@ def delete_and_retrain(config: DeleteConfig) -> dict:
             jit_compile=config.jit_compile, verbose=config.verbose),
         source=kept)
     generator = keras.saving.load_model(output / "generator.keras")
-    membership = label_membership(classifier, config.labels)
     say(f"Measuring the re-trained generator on {config.eval_samples} samples...")
-    measured = quality_and_invalidity(generator, classifier, membership, config.eval_samples,
-                                      config.seed)
+    measured = measure(generator, classifier,
+                       membership.of_labels(classifier, config.labels)["labels"],
+                       config.eval_samples, seed=config.seed)
     metrics = {
         "labels": list(config.labels),
         "threshold": config.threshold,

@@ -2,7 +2,11 @@
 
 Invalidity (with a 95% interval), the Inception Score from the label classifier's logits,
 and FID / KID in the classifier's feature space against the valid training data (X minus
-Omega), all over the same N generated samples, streamed in batches.
+Omega), all over the same N generated samples, streamed in batches: the one measurement
+(`keras_redact.evaluation.measure`) and the one membership of Omega
+(`keras_redact.redaction.membership`) that `bin/redact` reports, so the two commands give
+the same figures for the same generator, seed and sample count. The independent judge
+counts the labels too (the shipped one with the shipped classifier).
 
 A conditional generator (`[latents, labels]`, a `.keras` file or an export whose
 `serving_default` takes `labels`) draws its conditions uniformly; its Omega is a set of
@@ -27,16 +31,9 @@ from keras_redact import __version__, checks, export, io
 from keras_redact import conditions as cond_lib
 from keras_redact import contract as contract_lib
 from keras_redact.data import pipeline, sources
-from keras_redact.evaluation import inception, quality, sampling
-from keras_redact.evaluation import invalidity as inv_lib
+from keras_redact.evaluation import inception, measure, quality, sampling
 from keras_redact.jobs import PRETRAINED
-from keras_redact.redaction import (
-    check_tau,
-    conditional_labels_membership,
-    label_membership,
-    label_score,
-    off_condition_membership,
-)
+from keras_redact.redaction import any_of, membership
 
 METRICS = ("invalidity", "is", "fid", "kid")
 OPT_IN_METRICS = ("inception_fid",)  # Needs TF-Hub's Inception network (a download).
@@ -49,15 +46,15 @@ class EvaluateConfig:
     Attributes:
         generator: A generator `.keras` file or an exported SavedModel folder (with the
             `serving_default` signature of `keras_redact.export`).
-        labels: Labels of the redaction set.
-        method: How Omega is described: `"data"` / `"validity"` (the classifier's argmax is
-            a redacted label) or `"classifier"` (f = 1 - max p_y below tau). A
-            conditional generator's pairs are judged by the argmax.
-        tau: Threshold for `"classifier"`.
+        labels: Labels of the redaction set: a sample is in Omega when the classifier's
+            argmax is one of them (`keras_redact.redaction.membership`, whatever method
+            redacted the generator).
         classifier: Label classifier `.keras` (default: the shipped MNIST classifier).
+        judge: An independent label classifier `.keras` that counts the labels too
+            (default: the shipped judge with the shipped classifier, else none; `""`: none).
         dataset: Training data for FID / KID (its samples outside Omega).
         data_dir: TFDS data folder.
-        num_samples: Generated samples N.
+        eval_samples: Generated samples N.
         metrics: Which of `METRICS` to compute.
         output_dir: Where `metrics.json` and `metrics.md` go (None: not written).
         seed: Seed of the latents.
@@ -74,32 +71,27 @@ class EvaluateConfig:
 
     generator: str = str(PRETRAINED / "generator.keras")
     labels: tuple[int, ...] = (0,)
-    method: str = "data"
-    tau: float = 0.5
     classifier: str | None = None
+    judge: str | None = None
     dataset: str = sources.EMBEDDED
     data_dir: str | None = None
-    num_samples: int = 50_000
+    eval_samples: int = 50_000
     metrics: tuple[str, ...] = METRICS
     output_dir: str | None = None
     seed: int = 0
-    batch_size: int = 1000
+    batch_size: int = measure.BATCH_SIZE
     inception_handle: str = inception.INCEPTION_TFHUB
     trust_saved_model: bool = False
     off_condition: bool = False
     conditions: tuple[int, ...] | None = None
 
     def __post_init__(self):
-        checks.integer("num_samples", self.num_samples)
+        checks.integer("eval_samples", self.eval_samples)
         allowed = METRICS + OPT_IN_METRICS
         unknown = [m for m in self.metrics if m not in allowed]
         if unknown or not self.metrics:
             raise ValueError(f"metrics must be a non-empty subset of {allowed}; "
                              f"received {list(self.metrics)}")
-        if self.method not in ("data", "validity", "classifier"):
-            raise ValueError(f"method must be 'data', 'validity' or 'classifier'; "
-                             f"received {self.method!r}")
-        check_tau(self.tau)  # the setting's own check, as bin/redact's
 
 
 class _SavedModelGenerator:
@@ -187,77 +179,72 @@ def evaluate(config: EvaluateConfig) -> dict:
     """
     start = time.time()
     generator = load_generator(config.generator, config.trust_saved_model)
-    classifier = io.load_keras(config.classifier or PRETRAINED / "classifier.keras",
-                             "classifier")
+    classifier_path = config.classifier or PRETRAINED / "classifier.keras"
+    classifier = io.load_keras(classifier_path, "classifier")
+    judge_path = _judge_path(config)
+    judge = io.load_keras(judge_path, "judge") if judge_path else None
     # Each model sees samples in its own range (keras_redact.contract): a .keras G is
-    # mapped to [-1, 1] (an export's images already are), the classifier from there.
+    # mapped to [-1, 1] (an export's images already are), the classifiers from there.
     if isinstance(generator, _SavedModelGenerator):
         g_range = contract_lib.Found(contract_lib.INTERNAL_RANGE, "an export's images")
     else:
         generator, g_range = contract_lib.adapt_generator(generator, seed=config.seed)
     classifier, _ = contract_lib.adapt_classifier(classifier, g_range)
+    if judge is not None:
+        judge, _ = contract_lib.adapt_classifier(judge, g_range)
     latent_dim, image_shape = _shape_of(generator)
-    expected = tuple(classifier.inputs[0].shape[1:])
-    if image_shape != expected:
-        raise ValueError(f"The generator makes images of shape {image_shape} but the "
-                         f"classifier takes {expected}")
-    contains = _membership(config, classifier, cond_lib.is_conditional(generator))
-    features_model = (classifier.logits_and_features if hasattr(classifier,
-                      "logits_and_features") else None)
+    for name, model in (("classifier", classifier), ("judge", judge)):
+        expected = None if model is None else tuple(model.inputs[0].shape[1:])
+        if expected is not None and image_shape != expected:
+            raise ValueError(f"The generator makes images of shape {image_shape} but the "
+                             f"{name} takes {expected}")
+    conditional = cond_lib.is_conditional(generator)
+    labels = () if config.off_condition else config.labels
+    omega = dict(conditional=conditional, conditions=config.conditions,
+                 off_condition=config.off_condition)
+    counted = membership.of_labels(classifier, labels, **omega)
+    if not counted:
+        raise ValueError("Nothing to count: give labels, or off_condition for a "
+                         "conditional generator")
+    features_model = getattr(classifier, "logits_and_features", None)
     need_features = {"fid", "kid"} & set(config.metrics)
     if need_features and features_model is None:
         raise ValueError("FID / KID need a classifier with penultimate features "
                          "(keras_redact.models.LabelClassifier)")
-
     inception_model = (inception.load_inception(config.inception_handle)
                        if "inception_fid" in config.metrics else None)
+    reference, cached = (reference_features(config, classifier_path, features_model)
+                         if need_features else (None, None))
 
-    conditional = cond_lib.is_conditional(generator)
-
-    def step(samples):
-        images = cond_lib.images_in(samples)
-        if need_features:
-            logits, feats = features_model(images, training=False)
-        else:
-            logits, feats = classifier(images, training=False), tf.zeros((tf.shape(images)[0], 1))
-        conditions = samples[1] if conditional else tf.zeros((0,), tf.int32)
-        return logits, feats, contains(samples), conditions
-
-    logits, feats, flags, conditions = sampling.map_generated(
-        generator, step, config.num_samples, seed=config.seed, batch_size=config.batch_size,
-        latent_dim=latent_dim)
-    figures = {"num_samples": config.num_samples, "labels": list(config.labels),
-               "method": config.method, "generator": str(config.generator)}
+    measured = measure.measure(
+        generator, classifier, any_of(list(counted.values())), config.eval_samples,
+        seed=config.seed, batch_size=config.batch_size,
+        judged=membership.judged(classifier, judge, labels, **omega),
+        features_model=features_model if need_features else None, reference=reference)
+    measured.pop("judge_grid", None)
+    figures = {"eval_samples": config.eval_samples, "labels": list(labels),
+               "generator": str(config.generator), "seed": config.seed}
     if conditional:
         figures.update(conditional=True, off_condition=config.off_condition,
                        conditions=list(config.conditions) if config.conditions else None)
-    if "invalidity" in config.metrics:
-        measured = inv_lib.Invalidity.from_flags(flags)
-        figures["invalidity"], figures["invalidity_ci"] = measured.value, list(measured.ci)
-        if conditional:
-            figures.update(inv_lib.per_condition(flags, conditions, logits.shape[-1]))
-    if conditional:
-        figures.update(quality.conditional_accuracy(logits.argmax(-1), conditions,
-                                                    logits.shape[-1]))
-    if "is" in config.metrics:
-        figures["inception_score"] = quality.inception_score_from_logits(logits)
-    if inception_model is not None:  # The reference: X minus Omega.
-        kept = _kept_images(config)
+    wanted = {"invalidity": ("invalidity", "invalidity_ci", "invalidity_per_label"),
+              "is": ("inception_score", "inception_score_parts"),
+              "fid": ("fid",), "kid": ("kid", "kid_std")}
+    for metric in config.metrics:
+        figures.update({k: measured[k] for k in wanted.get(metric, ()) if k in measured})
+    figures.update({k: measured[k] for k in ("class_shares", "conditional_accuracy",
+                                             "conditional_accuracy_per_label", "judge")
+                    if k in measured})
+    if judge_path:
+        figures["judge"] = {"judge": str(judge_path), **figures["judge"]}
     if need_features:
-        real, figures["reference_cached"] = reference_features(
-            config, config.classifier or PRETRAINED / "classifier.keras", features_model)
-        if "fid" in config.metrics:
-            figures["fid"] = quality.frechet_distance_from_features(feats, real)
-        if "kid" in config.metrics:
-            figures["kid"], figures["kid_std"] = quality.kernel_distance_from_features(
-                feats, real)
-        figures["reference_samples"] = int(len(real))
+        figures["reference_cached"], figures["reference_samples"] = cached, len(reference)
     if inception_model is not None:  # A second pass over the same latents (same seed).
         inception_feats = sampling.map_generated(
             generator, lambda x: inception.inception_features(x, inception_model),
-            config.num_samples, seed=config.seed, batch_size=64, latent_dim=latent_dim)
+            config.eval_samples, seed=config.seed, batch_size=64, latent_dim=latent_dim)
         figures["inception_fid"] = quality.frechet_distance_from_features(
-            inception_feats, inception.features_of(kept, inception_model))
+            inception_feats, inception.features_of(_kept_images(config), inception_model))
     figures["seconds"] = round(time.time() - start, 1)
     if config.output_dir:
         out = pathlib.Path(config.output_dir)
@@ -266,23 +253,14 @@ def evaluate(config: EvaluateConfig) -> dict:
     return figures
 
 
-def _membership(config: EvaluateConfig, classifier, conditional: bool):
-    """The membership test of Omega: on images, or on pairs for a conditional generator.
-
-    Raises:
-        ValueError: For `off_condition` or `conditions` with an unconditional generator.
-    """
-    if not conditional:
-        if config.off_condition or config.conditions:
-            raise ValueError("off_condition and conditions apply to conditional generators "
-                             f"([latents, labels]); {config.generator} takes latents only")
-        if config.method == "classifier":
-            score = label_score(classifier, config.labels)
-            return lambda x: score(x) < config.tau
-        return label_membership(classifier, config.labels)
-    if config.off_condition:
-        return off_condition_membership(classifier)
-    return conditional_labels_membership(classifier, config.labels, config.conditions)
+def _judge_path(config: EvaluateConfig):
+    """The judge's file: the one named, else the shipped judge beside the shipped
+    classifier (which it was trained apart from), else none."""
+    if config.judge is not None:
+        return config.judge or None
+    shipped = config.classifier is None or (
+        pathlib.Path(config.classifier).resolve() == PRETRAINED / "classifier.keras")
+    return PRETRAINED / "judge" / "classifier.keras" if shipped else None
 
 
 def _kept_images(config: EvaluateConfig) -> np.ndarray:
@@ -360,7 +338,7 @@ def markdown_table(figures: dict) -> str:
              ("inception_fid", "FID (Inception, TF-Hub)"),
              ("invalidity_per_label", "invalidity per condition"),
              ("conditional_accuracy", "conditional accuracy"),
-             ("num_samples", "samples"),
+             ("eval_samples", "samples"),
              ("seconds", "seconds")]
     lines = ["| metric | value |", "|---|---|"]
     for key, label in names:

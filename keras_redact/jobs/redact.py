@@ -22,8 +22,9 @@ from keras_redact import callbacks as kr_callbacks
 from keras_redact import conditions as cond_lib
 from keras_redact import contract as contract_lib
 from keras_redact.data import pipeline, sources
-from keras_redact.evaluation import certificates, quality, sampling
-from keras_redact.evaluation import invalidity as inv_lib
+from keras_redact.evaluation import certificates, quality
+from keras_redact.evaluation import measure as measure_lib
+from keras_redact.evaluation.measure import Judged
 from keras_redact.evaluation.plots import plot_invalidity
 from keras_redact.jobs import PRETRAINED, check_positive_integers
 from keras_redact.jobs.reports import markdown_report
@@ -42,8 +43,8 @@ from keras_redact.redaction import (
     QualityGuard,
     RedactionGAN,
     any_of,
-    label_membership,
     labels_set,
+    membership,
     presets,
     recipes,
     scored_batches,
@@ -347,22 +348,6 @@ class Data:
 
 
 @dataclasses.dataclass
-class Judged:
-    """The parts of Omega a label classifier can count (labels, off-condition samples),
-    as the measuring classifier and the independent judge count them.
-
-    Attributes:
-        by_classifier: `samples -> bool` by the measuring classifier.
-        by_judge: The same by the judge.
-        likeness: `samples -> float`, the judge's probability that a sample is in them.
-    """
-
-    by_classifier: object
-    by_judge: object
-    likeness: object
-
-
-@dataclasses.dataclass
 class Omega:
     """The redaction set: its parts, their union, and what it holds of the training data.
 
@@ -585,46 +570,16 @@ def describe_omega(config: RedactConfig, settings: recipes.Settings, models: Mod
     if kept < config.batch_size:
         raise ValueError(f"Only {kept} training samples remain outside the redaction set; "
                          f"fewer than one batch of {config.batch_size}")
-    memberships = {name: _membership(config, models.classifier, name, part,
-                                     data.conditional) for name, part in parts.items()}
+    counted = membership.of_labels(models.classifier, config.redacted_labels,
+                                   conditional=data.conditional, conditions=config.conditions,
+                                   off_condition=config.off_condition)
+    memberships = {name: counted.get(name, part.contains) for name, part in parts.items()}
     return Omega(parts, union(list(parts.values())), in_omega,
                  any_of(list(memberships.values())),
                  memberships if len(memberships) > 1 else None,
-                 judged_parts(config, models, parts, data.conditional))
-
-
-def judged_parts(config: RedactConfig, models: Models, parts: dict,
-                 conditional: bool) -> Judged | None:
-    """Omega's label parts as the classifier and the judge count them (None: no judge, or
-    no part a label classifier counts)."""
-    names = [name for name in parts if name in ("labels", "off_condition")]
-    if models.judge is None or not names:
-        return None
-    likeness = []
-    for name in names:
-        score = (sets.off_condition_score(models.judge) if name == "off_condition"
-                 else sets.label_score(models.judge, config.redacted_labels))
-        images_only = name == "labels"  # the likeness of a label ignores the condition
-        likeness.append(lambda samples, score=score, images_only=images_only: 1.0 - score(
-            cond_lib.images_in(samples) if images_only else samples))
-    return Judged(
-        any_of([_membership(config, models.classifier, n, parts[n], conditional)
-                for n in names]),
-        any_of([_membership(config, models.judge, n, parts[n], conditional) for n in names]),
-        lambda samples: tf.reduce_max(tf.stack([f(samples) for f in likeness]), axis=0))
-
-
-def _membership(config: RedactConfig, classifier, name: str, part, conditional: bool):
-    """How the job measures a part of Omega: labels by a label classifier's argmax
-    (under the chosen conditions), off-condition pairs by it too, presets by their tests."""
-    if name == "labels" and conditional:
-        return sets.conditional_labels_membership(classifier, config.redacted_labels,
-                                                  config.conditions)
-    if name == "labels":
-        return label_membership(classifier, config.redacted_labels)
-    if name == "off_condition":
-        return sets.off_condition_membership(classifier)
-    return part.contains
+                 membership.judged(models.classifier, models.judge, config.redacted_labels,
+                                   conditional=data.conditional, conditions=config.conditions,
+                                   off_condition=config.off_condition))
 
 
 def kept_batches(config: RedactConfig, omega: Omega, data: Data):
@@ -651,11 +606,11 @@ def kept_batches(config: RedactConfig, omega: Omega, data: Data):
 
 def measure(generator, classifier, omega: Omega, num_samples: int, seed: int,
             verbose: int = 0) -> dict:
-    """Invalidity (with its 95% interval) and the Inception Score of `generator`."""
-    return quality_and_invalidity(generator, classifier, omega.membership, num_samples, seed,
-                                  omega.part_memberships, progress=bool(verbose),
-                                  judged=omega.judged)
-
+    """The generator's figures (`evaluation.measure`): invalidity with its 95% interval,
+    each part's, the IS, the class shares and the judge's count."""
+    return measure_lib.measure(generator, classifier, omega.membership, num_samples,
+                               seed=seed, parts=omega.part_memberships, judged=omega.judged,
+                               progress=bool(verbose))
 
 
 def stopping(config: RedactConfig, models: Models, omega: Omega, data: Data,
@@ -1013,55 +968,7 @@ def _describe(config: RedactConfig) -> str:
     return " + ".join(what)
 
 
-def quality_and_invalidity(generator, classifier, membership, num_samples, seed,
-                           parts=None, progress: bool = False, judged: Judged | None = None):
-    """Invalidity (with its 95% interval) and the Inception Score (and its parts) over N samples.
-
-    Args:
-        parts: Optional `{name: membership}` of the union's parts; their invalidities are
-            returned under `"invalidity_parts"`.
-        progress: Show a progress bar.
-        judged: Optional label parts to count under the judge too (`judged_figures`).
-    """
-    parts = dict(parts or {})
-    conditional = cond_lib.is_conditional(generator)
-
-    def measure(samples):
-        conditions = samples[1] if conditional else tf.zeros((0,), "int32")
-        judge = () if judged is None else _judge_batch(judged, samples)
-        return (classifier(cond_lib.images_in(samples), training=False), membership(samples),
-                conditions, *judge, *(m(samples) for m in parts.values()))
-
-    logits, flags, conditions, *rest = sampling.map_generated(
-        generator, measure, num_samples, seed=seed, progress=progress)
-    judge_outputs, part_flags = rest[:4 if judged else 0], rest[4 if judged else 0:]
-    measured = inv_lib.Invalidity.from_flags(flags)
-    figures = {
-        "invalidity": measured.value,
-        "invalidity_ci": list(measured.ci),
-        "inception_score": quality.inception_score_from_logits(logits),
-        "inception_score_parts": quality.inception_score_parts_from_logits(logits),
-        # Each class's share of the samples, by the classifier's argmax.
-        "class_shares": [round(float(v), 5) for v in np.bincount(
-            logits.argmax(-1), minlength=logits.shape[-1]) / len(logits)],
-    }
-    if parts:
-        figures["invalidity_parts"] = {
-            name: inv_lib.Invalidity.from_flags(f).value for name, f in zip(parts, part_flags)}
-    if conditional:
-        figures.update(inv_lib.per_condition(flags, conditions, logits.shape[-1]))
-        figures.update(quality.conditional_accuracy(logits.argmax(-1), conditions,
-                                                    logits.shape[-1]))
-    if judged is not None:
-        figures["judge"], figures["judge_grid"] = judged_figures(*judge_outputs)
-    return figures
-
-
 JUDGE_GRID_FILE = "judge_most_omega_like.png"
-JUDGE_GRID = 64
-"""How many of the samples the judge finds most Omega-like `report.md` shows."""
-
-
 def judge_record(config: RedactConfig, before: dict, after: dict) -> dict | None:
     """`metrics.json`'s `judge`: the label parts counted by the classifier and the judge
     before and after, and one line when their intervals do not meet after redaction
@@ -1079,30 +986,6 @@ def judge_record(config: RedactConfig, before: dict, after: dict) -> dict | None
     return {"judge": str(config.judge or SHIPPED_JUDGE), "before": before["judge"],
             "after": judged, "message": message}
 
-
-def _judge_batch(judged: Judged, samples):
-    """A batch's label-part flags by the classifier and the judge, and the batch's
-    `JUDGE_GRID` most Omega-like images by the judge with their likeness."""
-    likeness = tf.cast(judged.likeness(samples), "float32")
-    top = tf.math.top_k(likeness, k=tf.minimum(JUDGE_GRID, tf.shape(likeness)[0]))
-    return (judged.by_classifier(samples), judged.by_judge(samples),
-            tf.gather(cond_lib.images_in(samples), top.indices), top.values)
-
-
-def judged_figures(by_classifier, by_judge, images, likeness) -> tuple[dict, np.ndarray]:
-    """The label parts' invalidity by the classifier and by the judge, their disagreements,
-    whether their 95% intervals meet, and the most Omega-like images by the judge."""
-    classifier = inv_lib.Invalidity.from_flags(by_classifier)
-    judge = inv_lib.Invalidity.from_flags(by_judge)
-    apart = classifier.ci[1] < judge.ci[0] or judge.ci[1] < classifier.ci[0]
-    figures = {
-        "classifier_invalidity": classifier.value, "classifier_invalidity_ci":
-            list(classifier.ci), "invalidity": judge.value, "invalidity_ci": list(judge.ci),
-        "disagreements": int(np.count_nonzero(np.asarray(by_classifier, bool)
-                                              != np.asarray(by_judge, bool))),
-        "intervals_meet": not apart}
-    order = np.argsort(-np.asarray(likeness))[:JUDGE_GRID]
-    return figures, np.asarray(images)[order]
 
 def redaction_parts(config: RedactConfig, settings: recipes.Settings, classifier, images,
                     image_labels) -> dict:

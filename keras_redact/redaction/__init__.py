@@ -1,7 +1,7 @@
 """Redaction: redaction sets (data / validity / classifier, unions, label presets),
 `RedactionGAN` (the train step of Alg. 1-3), its callbacks and its recipes."""
 
-from keras_redact.redaction import attributes, presets, recipes
+from keras_redact.redaction import attributes, membership, presets, recipes
 from keras_redact.redaction.attributes import parse as parse_attributes
 from keras_redact.redaction.batches import scored_batches
 from keras_redact.redaction.callbacks import (
@@ -41,7 +41,7 @@ from keras_redact.redaction.sets import (
 )
 
 __all__ = ["AmbiguityScore", "CertifiedStopping", "BoundaryValidity", "ambiguity_set", "attributes",
-           "attributes_set", "boundary_set", "parse_attributes", "presets",
+           "attributes_set", "boundary_set", "membership", "parse_attributes", "presets",
            "ClassifierRedactionSet", "DataRedactionSet", "InvalidityMonitor", "Recipe",
            "Settings", "recipes",
            "LamSchedule", "QualityGuard", "RedactionGAN", "RedactionSet", "ValidityRedactionSet",

@@ -42,7 +42,7 @@ def test_features_resize_and_repeat_grey_images(stand_in):
 
 def test_bin_evaluate_inception_fid(stand_in, tmp_path):
     config = evaluate.EvaluateConfig(
-        generator=str(PRETRAINED / "generator.keras"), num_samples=300,
+        generator=str(PRETRAINED / "generator.keras"), eval_samples=300,
         metrics=("fid", "inception_fid"), inception_handle=stand_in)
     figures = evaluate.evaluate(config)
     assert figures["inception_fid"] > 0 and figures["fid"] > 0

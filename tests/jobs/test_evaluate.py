@@ -24,7 +24,7 @@ def models(tmp_path_factory):
 
 def _config(models, **kwargs):
     kwargs.setdefault("generator", str(models / "g.keras"))
-    kwargs.setdefault("num_samples", 600)
+    kwargs.setdefault("eval_samples", 600)
     return evaluate.EvaluateConfig(classifier=str(models / "clf.keras"), batch_size=250,
                                    **kwargs)
 
@@ -32,12 +32,12 @@ def _config(models, **kwargs):
 def test_all_metrics_written(models, tmp_path):
     figures = evaluate.evaluate(_config(models, output_dir=str(tmp_path / "out")))
     for key in ("invalidity", "invalidity_ci", "inception_score", "fid", "kid",
-                "num_samples", "seconds"):
+                "eval_samples", "seconds"):
         assert key in figures, key
     assert 0 <= figures["invalidity"] <= 1 and 1 <= figures["inception_score"] <= 10
     assert figures["fid"] >= 0 and figures["reference_samples"] == 3600  # 4000 minus 0s
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    assert saved["num_samples"] == 600
+    assert saved["eval_samples"] == 600
     assert "| Inception Score |" in (tmp_path / "out" / "metrics.md").read_text()
 
 
@@ -71,8 +71,8 @@ def test_saved_model_gives_the_same_figures(models):
 
 
 def test_bad_input(models, tmp_path):
-    with pytest.raises(ValueError, match="num_samples must be a positive integer"):
-        _config(models, num_samples=0)
+    with pytest.raises(ValueError, match="eval_samples must be a positive integer"):
+        _config(models, eval_samples=0)
     with pytest.raises(ValueError, match="metrics must be"):
         _config(models, metrics=("precision",))
     with pytest.raises(ValueError, match="is not a generator"):
@@ -109,10 +109,11 @@ def test_a_sigmoid_generator_gets_the_figures_of_its_tanh_twin(models, tmp_path)
 
 
 @pytest.mark.parametrize("tau", [5, -1, 0.0, 1.0])
-def test_tau_out_of_range_is_refused_as_bin_redact_refuses_it(tau):
+def test_tau_out_of_range_is_refused_with_the_setting(tau):
     from keras_redact.jobs import redact
+    from keras_redact.redaction import check_tau
 
-    for make in (lambda: evaluate.EvaluateConfig(method="classifier", tau=tau),
+    for make in (lambda: check_tau(tau),
                  lambda: redact.RedactConfig(method="classifier", tau=tau)):
         with pytest.raises(ValueError, match=r"tau must be in \(0, 1\); received"):
             make()

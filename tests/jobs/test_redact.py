@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from keras_redact import data
+from keras_redact.evaluation.measure import measure
 from keras_redact.jobs import PRETRAINED, redact
 from keras_redact.redaction import label_membership, labels_set, recipes
 
@@ -303,9 +304,8 @@ def test_redaction_classifier_describes_omega_while_classifier_measures(tmp_path
     assert metrics["redaction_samples"] == inside(keras.saving.load_model(small))
     assert metrics["redaction_samples"] != inside(shipped)
     # The shipped classifier measures: the same figure as measuring the shipped G directly.
-    before = redact.quality_and_invalidity(
-        keras.saving.load_model(PRETRAINED / "generator.keras"), shipped,
-        label_membership(shipped, (0,)), 500, 0)
+    before = measure(keras.saving.load_model(PRETRAINED / "generator.keras"), shipped,
+                     label_membership(shipped, (0,)), 500, seed=0)
     assert metrics["invalidity_before"] == before["invalidity"]
     assert metrics["inception_score_before"] == pytest.approx(before["inception_score"])
 
@@ -332,7 +332,8 @@ def test_an_independent_judge_counts_the_labels_too(paper_run):
 
 
 def test_judged_figures_say_when_the_intervals_do_not_meet():
-    from keras_redact.jobs.redact import judge_record, judged_figures
+    from keras_redact.evaluation.measure import judged_figures
+    from keras_redact.jobs.redact import judge_record
 
     by_classifier = np.zeros(2000, bool)
     by_judge = np.zeros(2000, bool)

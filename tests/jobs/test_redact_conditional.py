@@ -97,25 +97,25 @@ def test_conditional_settings_are_checked_before_work(tmp_path):
 
 def test_evaluate_reports_a_conditional_generator(tmp_path):
     figures = evaluate.evaluate(evaluate.EvaluateConfig(
-        generator=MODELS["generator"], off_condition=True, num_samples=1000,
+        generator=MODELS["generator"], off_condition=True, eval_samples=1000,
         metrics=("invalidity", "is", "fid")))
     assert len(figures["invalidity_per_label"]) == 10
     assert figures["conditional_accuracy"] >= 0.95
     assert figures["invalidity"] == pytest.approx(1.0 - figures["conditional_accuracy"],
                                                   abs=0.01)
     zeros = evaluate.evaluate(evaluate.EvaluateConfig(
-        generator=MODELS["generator"], labels=(0,), conditions=(0,), num_samples=1000,
+        generator=MODELS["generator"], labels=(0,), conditions=(0,), eval_samples=1000,
         metrics=("invalidity",)))
     # Zeros under condition 0 only: about a tenth of the samples, all under condition 0.
     assert zeros["invalidity_per_label"][0] > 0.9 and max(zeros["invalidity_per_label"][1:]) < 0.05
     with pytest.raises(ValueError, match="apply to conditional generators"):
-        evaluate.evaluate(evaluate.EvaluateConfig(off_condition=True, num_samples=10))
+        evaluate.evaluate(evaluate.EvaluateConfig(off_condition=True, eval_samples=10))
 
 
 def test_evaluate_gives_an_export_the_figures_of_its_keras_file(tmp_path):
     path = export.export_generator(keras.saving.load_model(MODELS["generator"]), tmp_path)
     figures = [evaluate.evaluate(evaluate.EvaluateConfig(
-        generator=generator, off_condition=True, num_samples=500,
+        generator=generator, off_condition=True, eval_samples=500,
         metrics=("invalidity", "is"))) for generator in (str(path), MODELS["generator"])]
     for key in ("invalidity", "conditional_accuracy", "inception_score"):
         assert figures[0][key] == pytest.approx(figures[1][key], abs=1e-4)
