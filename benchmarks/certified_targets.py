@@ -1,7 +1,7 @@
 """Redacts digit 0 to a certified target with each method; prints what it took.
 
     python benchmarks/certified_targets.py [--target=1e-3] [--methods=data,validity,classifier]
-        [--seed=0 --seed=1 ...] [--max_epochs=24] [--recipe=NAME]
+        [--seed=0 --seed=1 ...] [--max_epochs=24] [--recipe=NAME] [--record=NAME]
 
 For each method and seed, one `bin/redact --target_invalidity=T` job (its library): the
 epochs until the target was certified at 95% (or the budget ran out), the training time,
@@ -15,6 +15,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import recipe  # noqa: E402
+import records  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact.jobs import redact  # noqa: E402
@@ -24,6 +25,10 @@ _METHODS = flags.DEFINE_list("methods", ["data", "validity", "classifier"], "Met
 _SEED = flags.DEFINE_multi_integer("seed", [0], "Seed; repeat the flag for several.")
 _MAX_EPOCHS = flags.DEFINE_integer("max_epochs", None, "Budget (default: 3x the recipe's).")
 _SAMPLES = flags.DEFINE_integer("samples", 50_000, "Samples before and after.")
+RECORDED = ("stopped_at_epoch", "train_seconds", "seconds", "validity_queries", "certificate",
+            "quality_vs_filter", "invalidity_before", "invalidity_after", "max_epochs",
+            "certification_history")
+"""What the record keeps of each run's `metrics.json`."""
 
 
 def main(argv):
@@ -57,6 +62,12 @@ def main(argv):
               f"{cert['num_samples']}) | {q['fid']:.3f} / {q['fid_filter']:.3f} | "
               f"{q['inception_score']:.3f} / {q['inception_score_filter']:.3f} | "
               f"{m['invalidity_after']:.2e} |")
+    records.write(f"bin/redact --target_invalidity={_TARGET.value:g} on digit 0 of the shipped "
+                  "MNIST DCGAN, per method and seed", {
+                      "target": _TARGET.value, "eval_samples": _SAMPLES.value,
+                      "runs": [{"method": method, "seed": seed, "certified": m is not None,
+                                **({k: m.get(k) for k in RECORDED} if m else {})}
+                               for method, seed, m in rows]})
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Redacts the shipped conditional MNIST GAN; prints the figures docs/conditional.md gives.
 
     python benchmarks/conditional_targets.py [--methods=data,validity,classifier]
-        [--seed=0 --seed=1 ...] [--samples=20000] [--recipe=NAME]
+        [--seed=0 --seed=1 ...] [--samples=20000] [--recipe=NAME] [--record=NAME]
 
 For each method and seed, two `bin/redact` jobs (their library) on
 `keras_redact/pretrained/mnist_conditional/`: off-condition samples (`--off_condition`)
@@ -18,6 +18,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 import recipe  # noqa: E402
+import records  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact.jobs import PRETRAINED  # noqa: E402
@@ -27,6 +28,11 @@ _SEED = flags.DEFINE_multi_integer("seed", [0], "Seed; repeat the flag for sever
 _SAMPLES = flags.DEFINE_integer("samples", 20_000, "Samples before and after.")
 _PRESETS = flags.DEFINE_list("presets", ["off_condition", "zeros"], "off_condition, zeros.")
 
+RECORDED = ("recipe", "epochs", "invalidity_before", "invalidity_after",
+            "invalidity_ci_after", "invalidity_per_label_after", "inception_score_before",
+            "inception_score_after", "conditional_accuracy_per_label_after",
+            "train_seconds", "seconds", "judge")
+"""What the record keeps of each run's `metrics.json`."""
 CONDITIONAL = PRETRAINED.parent / "mnist_conditional"
 PRESETS = {"off_condition": {"off_condition": True}, "zeros": {"labels": (0,)}}
 
@@ -60,6 +66,12 @@ def main(argv):
               f"{per_label.max():.2e} (label {per_label.argmax()}) | "
               f"{m['inception_score_after'] / m['inception_score_before']:.3f} | "
               f"{accuracy.mean():.4f} | {m['train_seconds']:.0f} |")
+    records.write("bin/redact on the shipped conditional MNIST GAN: off-condition samples "
+                  "and zeros under every condition, per method and seed", {
+                      "eval_samples": _SAMPLES.value,
+                      "runs": [{"preset": preset, "method": method, "seed": seed,
+                                **{k: m.get(k) for k in RECORDED}}
+                               for preset, method, seed, m in rows]})
 
 
 if __name__ == "__main__":

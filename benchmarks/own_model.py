@@ -14,7 +14,7 @@ The worked example of docs/own_models.md, measured:
 Prints the figures and writes them, with the commands, the commit and the machine, to
 `<work_dir>/own_model.json` (and `--record`, if given).
 
-    python benchmarks/own_model.py --gan_epochs=30 --record=benchmarks/results/own_model.json
+    python benchmarks/own_model.py --gan_epochs=30 --record=own_model_30_epochs
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import datetime
 import json
 import os
 import pathlib
-import platform
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ import time
 from absl import app, flags
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import records  # noqa: E402
 from keras_io_gan import keras_io_gan, keras_io_gan_model, mnist_digits  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -41,7 +41,6 @@ _CLASSIFIER_EPOCHS = flags.DEFINE_integer("classifier_epochs", 10,
                                           "Epochs of bin/pretrain --what=classifier.")
 _LABEL = flags.DEFINE_integer("label", 0, "The digit to redact.")
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the GAN's training.")
-_RECORD = flags.DEFINE_string("record", None, "Also write the record here.")
 
 def train_gan(work: pathlib.Path, epochs: int, seed: int) -> float:
     import keras
@@ -74,7 +73,7 @@ def main(argv):
     commands = {
         "classifier": ["bin/pretrain", "--what=classifier",
                        f"--epochs={_CLASSIFIER_EPOCHS.value}", "--base_filters=8",
-                       f"--output={work / 'classifier'}",
+                       f"--output_dir={work / 'classifier'}",
                        f"--work_dir={work / 'classifier-work'}"],
         "redact": ["bin/redact", f"--generator={work / 'g.keras'}",
                    f"--discriminator={work / 'd.keras'}",
@@ -100,10 +99,6 @@ def main(argv):
         "commands": {"gan": f"python benchmarks/own_model.py --gan_epochs={_GAN_EPOCHS.value}"
                      f" --seed={_SEED.value}",
                      **{k: " ".join(v) for k, v in commands.items()}},
-        "commit": subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
-                                 text=True).stdout.strip(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, {platform.system()}",
-        "date": stamp.isoformat(timespec="seconds"),
         "seconds": {k: round(v, 1) for k, v in seconds.items()},
         "model_contract": metrics["model_contract"],
         "quality_guard": {k: metrics["quality_guard"][k]
@@ -125,9 +120,7 @@ def main(argv):
     }
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     (work / "own_model.json").write_text(text)
-    if _RECORD.value:
-        pathlib.Path(_RECORD.value).parent.mkdir(parents=True, exist_ok=True)
-        pathlib.Path(_RECORD.value).write_text(text)
+    records.write(record.pop("what"), record)
     print(text)
 
 

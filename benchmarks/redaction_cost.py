@@ -36,6 +36,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import recipe  # noqa: E402
+import records  # noqa: E402
 from absl import app, flags  # noqa: E402
 
 from keras_redact import callbacks, data, redaction  # noqa: E402
@@ -67,7 +68,7 @@ def pretraining_epochs(shipped: pretrain.PretrainConfig, epochs: int
 def main(argv):
     del argv
     shipped = pretrain.PretrainConfig(
-        **json.loads((PRETRAINED / "gan_metrics.json").read_text())["config"])
+        **pretrain.config_of(json.loads((PRETRAINED / "gan_metrics.json").read_text())))
     first, first_cpu = pretraining_epochs(shipped, _PRETRAIN_EPOCHS.value)
     m = recipe.run_job(_METHOD.value, f"cost-{_METHOD.value}", epochs=_EPOCHS.value,
                        eval_samples=1000, monitor_samples=1000, seed=_SEED.value)
@@ -106,6 +107,15 @@ def main(argv):
     print(f"share of the shipped pre-training: {100 * cost / pre:.1f}% with the redaction's "
           f"epochs as they ran; {100 * fastest / pre:.1f}% with both at their fastest "
           f"epochs; {100 * cost_cpu / pre_cpu:.1f}% in CPU time (the redaction as it ran)")
+    records.write(f"{m['epochs']} epochs of bin/redact --method={m['method']} against the "
+                  "shipped pre-training's epochs, timed in one process", {
+                      "method": m["method"], "epochs": m["epochs"],
+                      "pretraining_epoch_seconds": [first, second],
+                      "pretraining_seconds_at_fastest": pre,
+                      "redaction_seconds": cost, "redaction_epoch_seconds": epochs,
+                      "redaction_seconds_at_fastest": fastest,
+                      "share_as_ran": cost / pre, "share_at_fastest": fastest / pre,
+                      "share_cpu": cost_cpu / pre_cpu, "kept_scoring_seconds": scoring})
 
 
 def _at_fastest(first_epochs, later_epochs, epochs: int) -> float:

@@ -1,6 +1,6 @@
 """XLA speed-up of each train step, measured interleaved to cancel this machine's drift.
 
-    python benchmarks/xla_speedup.py [--rounds=3] [--steps=60]
+    python benchmarks/xla_speedup.py [--rounds=3] [--steps=60] [--record=NAME]
 
 For each step (pre-training K_G = 1, redaction data / validity / classifier) it builds the
 model with and without `jit_compile`, then times them alternately, `--rounds` times each
@@ -16,6 +16,7 @@ import statistics
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+import records  # noqa: E402
 import timing  # noqa: E402
 from absl import app, flags  # noqa: E402
 
@@ -51,6 +52,7 @@ def main(argv):
 
     print("| step | images/s with XLA | without | speed-up (median of rounds) |")
     print("|---|---|---|---|")
+    rows = []
     for kind in ("pre-training (K_G=1)", "redaction data", "redaction validity",
                  "redaction classifier"):
         models = {jit: build(kind, jit) for jit in (True, False)}
@@ -64,6 +66,10 @@ def main(argv):
         ratio = statistics.median(a / b for a, b in zip(rates[True], rates[False]))
         print(f"| {kind} | {statistics.median(rates[True]):.0f} | "
               f"{statistics.median(rates[False]):.0f} | {ratio:.2f}x |")
+        rows.append({"step": kind, "with_xla": statistics.median(rates[True]),
+                     "without": statistics.median(rates[False]), "speedup": ratio})
+    records.write("Images/s of each train step with and without XLA, timed alternately "
+                  f"({_ROUNDS.value} rounds of {_STEPS.value} steps, medians)", {"steps": rows})
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """Pre-trains a DCGAN or a label classifier.
 
 Usage (installed, `bin/pretrain` is `keras-redact-pretrain`):
-  bin/pretrain --what=classifier --epochs=30 --output=runs/mnist
-  bin/pretrain --what=gan --epochs=200 --output=runs/mnist \
+  bin/pretrain --what=classifier --epochs=30 --output_dir=runs/mnist
+  bin/pretrain --what=gan --epochs=200 --output_dir=runs/mnist \
       --classifier=runs/mnist/classifier.keras
-  bin/pretrain --what=conditional_gan --epochs=80 --output=runs/mnist_conditional \
+  bin/pretrain --what=conditional_gan --epochs=80 --output_dir=runs/mnist_conditional \
       --classifier=runs/mnist/classifier.keras
-  bin/pretrain --what=classifier --base_filters=8 --epochs=10 --output=runs/small \
+  bin/pretrain --what=classifier --base_filters=8 --epochs=10 --output_dir=runs/small \
       --teacher=runs/mnist/classifier.keras --teacher_generator=runs/mnist/generator.keras
 
 Writes `<output>/generator.keras` and `discriminator.keras` (or `classifier.keras`) and
@@ -31,7 +31,7 @@ _STEPS_PER_EPOCH = flags.DEFINE_integer(
     "steps_per_epoch", None, "Train steps per epoch (default: one pass over the data); "
     "caps the epochs of a large dataset.")
 _BATCH_SIZE = flags.DEFINE_integer("batch_size", 64, "Batch size (paper: 64).")
-_OUTPUT = flags.DEFINE_string("output", "runs/pretrained", "Folder for the trained models.")
+_OUTPUT = flags.DEFINE_string("output_dir", "runs/pretrained", "Folder for the trained models.")
 _WORK_DIR = flags.DEFINE_string(
     "work_dir", None, "Folder for sample grids, TensorBoard logs and the resumable backup.")
 _DATA_DIR = flags.DEFINE_string("data_dir", None, "TFDS data folder.")
@@ -65,7 +65,7 @@ def main(argv):
     config = pretrain.PretrainConfig(
         dataset=_DATASET.value, what=_WHAT.value, epochs=_EPOCHS.value,
         steps_per_epoch=_STEPS_PER_EPOCH.value,
-        batch_size=_BATCH_SIZE.value, output=_OUTPUT.value, work_dir=_WORK_DIR.value,
+        batch_size=_BATCH_SIZE.value, output_dir=_OUTPUT.value, work_dir=_WORK_DIR.value,
         data_dir=_DATA_DIR.value, seed=_SEED.value, g_steps=_G_STEPS.value,
         d_steps=_D_STEPS.value, classifier=_CLASSIFIER.value,
         eval_samples=_EVAL_SAMPLES.value, base_filters=_BASE_FILTERS.value,

@@ -144,7 +144,7 @@ def delete_and_retrain(config: DeleteConfig) -> dict:
     figures = pretrain_lib.pretrain(
         pretrain_lib.PretrainConfig(
             dataset=config.dataset, epochs=config.epochs, batch_size=config.batch_size,
-            output=str(output), work_dir=str(output / "work"), seed=config.seed,
+            output_dir=str(output), work_dir=str(output / "work"), seed=config.seed,
             g_steps=config.g_steps, base_filters=config.base_filters,
             jit_compile=config.jit_compile, verbose=config.verbose),
         source=kept)

@@ -42,10 +42,10 @@ class PretrainConfig:
         steps_per_epoch: Train steps per epoch (default: one pass over the data); the
             data repeat as needed. Caps an epoch of a large dataset.
         batch_size: Batch size (paper: 64).
-        output: Folder for the trained models and `metrics.json`.
+        output_dir: Folder for the trained models and `metrics.json`.
         work_dir: Folder for per-epoch sample grids, TensorBoard logs and the
             `BackupAndRestore` state (resuming an interrupted run). Default:
-            `<output>/../runs/pretrain-<name>`.
+            `<output_dir>/../runs/pretrain-<name>`.
         data_dir: TFDS data folder.
         seed: Seed for weights, latents and shuffling.
         alpha_plus: Positive smoothing target (GAN).
@@ -78,7 +78,7 @@ class PretrainConfig:
             new classifier also agrees with the teacher on generated images (the ones
             it judges while redacting).
         teacher_samples: How many samples of `teacher_generator` (latent seed `seed`).
-        overwrite: Replace existing models in `output`.
+        overwrite: Replace existing models in `output_dir`.
         verbose: Keras verbosity (1: progress bar).
     """
 
@@ -87,7 +87,7 @@ class PretrainConfig:
     epochs: int = 200
     steps_per_epoch: int | None = None
     batch_size: int = 64
-    output: str = "runs/pretrained"
+    output_dir: str = "runs/pretrained"
     work_dir: str | None = None
     data_dir: str | None = None
     seed: int = 0
@@ -151,6 +151,19 @@ def settings_of(config: PretrainConfig) -> dict:
     return settings
 
 
+def config_of(metrics: dict) -> dict:
+    """The `PretrainConfig` fields a run's `*_metrics.json` records (`output`, the name
+    before `output_dir`, read as `output_dir`).
+
+    Example:
+        >>> PretrainConfig(**config_of(json.loads(path.read_text())))
+    """
+    config = dict(metrics["config"])
+    if "output" in config:
+        config["output_dir"] = config.pop("output")
+    return config
+
+
 def _targets(output: pathlib.Path, what: str) -> list[pathlib.Path]:
     names = (["classifier.keras"] if what == "classifier"
              else ["generator.keras", "discriminator.keras"])
@@ -169,7 +182,7 @@ def pretrain(config: PretrainConfig, source: sources.ImageSource | None = None) 
         FileExistsError: If the output models exist and `overwrite` is False.
         ValueError: For bad configuration or data.
     """
-    output = pathlib.Path(config.output)
+    output = pathlib.Path(config.output_dir)
     targets = _targets(output, config.what)
     existing = [str(p) for p in targets if p.exists()]
     if existing and not config.overwrite:

@@ -3,7 +3,9 @@
 A recipe is every hyper-parameter a redaction run needs (the optimizers and their learning
 rates, lam or a lam schedule, the smoothing targets, K_G, the moving average of G's
 weights, tau, Alg. 2's queries per round, XLA, epochs), per method, with the data and
-model it was measured on, the figures it reached and the command that re-measures them.
+model it was measured on, the record of what it reached (`Recipe.record`, a file under
+`benchmarks/results/`; `paper_cifar10` and `paper_stl10` are unmeasured here) and the
+command that re-measures it.
 
 * `paper`: the paper's MNIST values (Appendix D, E), for any method and any data;
   `paper_cifar10` and `paper_stl10` its values for those datasets.
@@ -210,8 +212,11 @@ class Recipe:
         common: `Settings` fields shared by every method.
         per_method: `{method: Settings fields}` that differ per method.
         measured_on: The data, model and redaction it was measured on.
-        figures: `{method: what it reached}`.
+        figures: `{method: what it reached}`, for the paper's recipes: the paper's figures.
         command: The command that re-measures the figures.
+        record: The benchmark record that holds what it reached on this package's models
+            (`benchmarks/results/<record>.json`, written by `command`); empty: unmeasured
+            here.
     """
 
     name: str
@@ -221,6 +226,12 @@ class Recipe:
     measured_on: str = ""
     figures: dict = dataclasses.field(default_factory=dict)
     command: str = ""
+    record: str = ""
+
+    @property
+    def measured(self) -> str:
+        """Where its figures are: the record's path, or `"unmeasured"`."""
+        return f"benchmarks/results/{self.record}.json" if self.record else "unmeasured"
 
     def settings(self, method: str, **overrides) -> Settings:
         """The complete, checked settings for `method`, with `overrides` (None: the recipe's).
@@ -236,14 +247,6 @@ class Recipe:
 
 _SMALL_DATA_COMMAND = ("python benchmarks/redaction_targets.py --recipe=small_data "
                        "--seed=0 --seed=1 --seed=2 --seed=3 --seed=4")
-
-CONDITIONAL_FIGURES = {
-    "data": "zeros under every condition: 1.03e-1 -> 5.0e-5 after 8 epochs, IS 0.854x; "
-            "off-condition samples: 7.8e-3 -> 4.45e-3",
-    "validity": "off-condition samples: 7.8e-3 / 7.7e-3 / 6.9e-3 -> 4.5e-4 after 8 epochs "
-                "(seeds 0-2), IS 1.011x; zeros under every condition: 6.3e-3",
-    "classifier": "off-condition samples: 7.8e-3 -> 4.10e-3 after 8 epochs, IS 1.004x",
-}
 
 RECIPES: dict[str, Recipe] = {}
 
@@ -304,13 +307,8 @@ register(Recipe(
     },
     measured_on="The shipped MNIST DCGAN on the embedded mnist_5k (4,000 kept digits, "
                 "56 steps an epoch), digit 0 redacted, 50,000 samples, 5 seeds; 2 CPU cores.",
-    figures={
-        "data": "mean of 5 seeds: 5.7e-3 after 1 epoch, 8.0e-4 after 8, IS ratio 0.902",
-        "validity": "mean of 5 seeds: 5.6e-3 after 1 epoch, 7.4e-4 after 8, IS ratio 0.902",
-        "classifier": "mean of 5 seeds: 4.1e-3 after 1 epoch, 7.4e-4 after 8, "
-                      "IS ratio 0.908",
-    },
-    command=_SMALL_DATA_COMMAND,
+    command=_SMALL_DATA_COMMAND + " --record=redaction_targets",
+    record="redaction_targets",
 ))
 
 
@@ -319,17 +317,15 @@ register(Recipe(
     description="Conditional GANs: the paper's values; validity-based redaction with lam 0.6, "
                 "5,000 queries a round and D's learning rate 1e-4.",
     per_method={
-        # Off-condition samples are rare (0.78% of the shipped model's): with the
-        # paper's lam 0.85 and T = 1000 a round, Omega' stays a few dozen pairs and the
-        # rate does not move (9.1e-3 after 8 epochs). With D at 2e-4 the rate swings
-        # between 2e-4 and 5e-3 from epoch to epoch (1.6e-3 after 8 on seed 1); D at 1e-4
-        # ends lower on every seed measured.
+        # Off-condition samples are rare: with the paper's lam 0.85 and T = 1000 a round,
+        # Omega' stays a few dozen pairs and the rate barely moves. With D at 2e-4 the
+        # rate swings from epoch to epoch; D at 1e-4 calms it by the end.
         "validity": {"lam": 0.6, "queries_per_round": 5000, "d_learning_rate": 1e-4},
     },
     measured_on="The shipped conditional MNIST GAN on the embedded mnist_5k, off-condition "
                 "samples (and zeros under every condition), 20,000 samples; 2 CPU cores.",
-    figures=CONDITIONAL_FIGURES,
-    command="python benchmarks/conditional_targets.py",
+    command="python benchmarks/conditional_targets.py --record=conditional_targets",
+    record="conditional_targets",
 ))
 
 

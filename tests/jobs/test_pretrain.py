@@ -18,7 +18,7 @@ def test_pretrain_gan_one_epoch(tmp_path, run_bin):
     out = tmp_path / "models"
     # Through the scaling flags too: MirroredStrategy (one CPU replica here) and bfloat16.
     result = run_bin("pretrain", "--what=gan", "--epochs=1", "--base_filters=4", "--g_steps=1",
-                     f"--output={out}", f"--work_dir={tmp_path / 'work'}",
+                     f"--output_dir={out}", f"--work_dir={tmp_path / 'work'}",
                      "--strategy=mirrored", "--mixed_precision=mixed_bfloat16")
     assert result.returncode == 0, result.stderr[-3000:]
     figures = json.loads((out / "gan_metrics.json").read_text())
@@ -30,7 +30,7 @@ def test_pretrain_gan_one_epoch(tmp_path, run_bin):
     assert (tmp_path / "work" / "samples" / "epoch_001.png").exists()
     # Never overwrites models silently.
     again = run_bin("pretrain", "--what=gan", "--epochs=1", "--base_filters=4",
-                    f"--output={out}")
+                    f"--output_dir={out}")
     assert again.returncode != 0 and "--overwrite" in again.stderr
 
 
@@ -40,13 +40,13 @@ def test_pretrain_gan_one_epoch(tmp_path, run_bin):
     ("--mixed_precision=float8", "--mixed_precision"),
 ])
 def test_bad_scaling_flags(tmp_path, run_bin, flag, message):
-    result = run_bin("pretrain", "--epochs=1", flag, f"--output={tmp_path}")
+    result = run_bin("pretrain", "--epochs=1", flag, f"--output_dir={tmp_path}")
     assert result.returncode != 0 and message in result.stderr
     assert not list(tmp_path.iterdir())
 
 
 def test_unknown_dataset_lists_sources(tmp_path, run_bin):
-    result = run_bin("pretrain", "--dataset=nope_nope", f"--output={tmp_path}")
+    result = run_bin("pretrain", "--dataset=nope_nope", f"--output_dir={tmp_path}")
     assert result.returncode != 0 and "Known sources" in result.stderr
 
 
@@ -55,7 +55,7 @@ def test_pretrain_classifier_of_a_given_width(tmp_path):
     every = slice(None, None, 16)  # 250 images of all ten digits (the split is sorted)
     small = pipeline.from_scaled(images[every], labels[every], name="mnist_5k")
     figures = pretrain.pretrain(pretrain.PretrainConfig(
-        what="classifier", epochs=1, base_filters=4, output=str(tmp_path / "models"),
+        what="classifier", epochs=1, base_filters=4, output_dir=str(tmp_path / "models"),
         work_dir=str(tmp_path / "work"), verbose=0), source=small)
     classifier = keras.saving.load_model(tmp_path / "models" / "classifier.keras")
     assert classifier.filters == 4 and figures["config"]["base_filters"] == 4
@@ -80,13 +80,13 @@ def test_steps_per_epoch_caps_the_epochs(tmp_path, capfd, monkeypatch):
     monkeypatch.setattr(DCGAN, "fit", counting_fit)
     figures = pretrain.pretrain(pretrain.PretrainConfig(
         what="classifier", epochs=2, steps_per_epoch=3, base_filters=4,
-        output=str(tmp_path / "models"), work_dir=str(tmp_path / "work"), verbose=0))
+        output_dir=str(tmp_path / "models"), work_dir=str(tmp_path / "work"), verbose=0))
     assert figures["config"]["steps_per_epoch"] == 3
     # The augmentation layers do not compile with XLA: "auto" leaves it off, silently.
     assert "jit_compile" not in capfd.readouterr().err
     gan = pretrain.pretrain(pretrain.PretrainConfig(
         what="gan", epochs=1, steps_per_epoch=2, base_filters=4, g_steps=1,
-        output=str(tmp_path / "gan"), work_dir=str(tmp_path / "gan-work"), verbose=0))
+        output_dir=str(tmp_path / "gan"), work_dir=str(tmp_path / "gan-work"), verbose=0))
     assert "teacher" not in gan["config"] and gan["config"]["g_steps"] == 1
     assert updates == [2]  # one epoch of 2 steps (K_G 1), not a pass over 4,000 digits
 
@@ -102,7 +102,7 @@ def test_pretrain_classifier_distilled_from_a_teacher_on_its_generator_too(tmp_p
     every = slice(None, None, 16)
     small = pipeline.from_scaled(images[every], labels[every], name="mnist_5k")
     config = pretrain.PretrainConfig(
-        what="classifier", epochs=4, base_filters=4, output=str(tmp_path / "models"),
+        what="classifier", epochs=4, base_filters=4, output_dir=str(tmp_path / "models"),
         work_dir=str(tmp_path / "work"), verbose=0, eval_samples=1000,
         teacher=str(PRETRAINED / "classifier.keras"),
         teacher_generator=str(PRETRAINED / "generator.keras"), teacher_samples=3000)
@@ -152,7 +152,7 @@ def test_distillation_refuses_a_teacher_or_generator_that_does_not_fit(tmp_path)
             (PRETRAINED / "classifier.keras", tmp_path / "wide.keras",
              r"makes images of shape \(32, 32, 3\); the data's have shape \(28, 28, 1\)")):
         config = pretrain.PretrainConfig(
-            what="classifier", epochs=1, base_filters=2, output=str(tmp_path / "out"),
+            what="classifier", epochs=1, base_filters=2, output_dir=str(tmp_path / "out"),
             verbose=0, teacher=str(teacher),
             teacher_generator=generator and str(generator), teacher_samples=10)
         with pytest.raises(ValueError, match=match):
@@ -163,7 +163,7 @@ def test_distillation_refuses_a_teacher_or_generator_that_does_not_fit(tmp_path)
 def test_pretrain_conditional_gan_reports_conditional_accuracy(tmp_path):
     figures = pretrain.pretrain(pretrain.PretrainConfig(
         what="conditional_gan", epochs=1, steps_per_epoch=3, base_filters=4, g_steps=1,
-        output=str(tmp_path / "m"), work_dir=str(tmp_path / "w"), eval_samples=500,
+        output_dir=str(tmp_path / "m"), work_dir=str(tmp_path / "w"), eval_samples=500,
         classifier=str(PRETRAINED / "classifier.keras"), verbose=0))
     assert figures["what"] == "conditional_gan" and figures["config"]["g_steps"] == 1
     assert 0.0 <= figures["conditional_accuracy"] <= 1.0
@@ -179,7 +179,7 @@ def test_pretrain_conditional_gan_reports_conditional_accuracy(tmp_path):
     assert p.shape == (3, 1) and ((p > 0) & (p < 1)).all()
     with pytest.raises(ValueError, match="has no labels to condition a GAN on"):
         pretrain.pretrain(pretrain.PretrainConfig(
-            what="conditional_gan", epochs=1, output=str(tmp_path / "n"), verbose=0),
+            what="conditional_gan", epochs=1, output_dir=str(tmp_path / "n"), verbose=0),
             source=data.from_arrays(np.zeros((64, 28, 28, 1), np.uint8), None))
 
 
