@@ -71,6 +71,10 @@ def commit() -> str:
                    else "")
 
 
+STARTED_ON = commit()
+"""The commit the run started on (the code it measured), read when the script starts."""
+
+
 def command() -> str:
     """The command that is running, as a user would type it."""
     script = pathlib.Path(sys.argv[0])
@@ -95,7 +99,7 @@ def write(what: str, figures: dict, name: str | None = None) -> pathlib.Path | N
     name = name or RECORD.value
     if not name:
         return None
-    record = {"what": what, "command": command(), "commit": commit(),
+    record = {"what": what, "command": command(), "commit": STARTED_ON,
               "versions": versions(), "machine": machine(),
               "date": datetime.date.today().isoformat(), "figures": figures}
     path = RESULTS / f"{name}.json"

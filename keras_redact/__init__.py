@@ -1,60 +1,29 @@
 """keras-redact: post-edit a pre-trained GAN so that it stops generating a redaction set.
 
 Reference implementation of Kong & Chaudhuri, "Data Redaction from Pre-trained GANs".
+Importing the package loads nothing heavy: `keras_redact.serving` (a TF Serving client)
+needs only NumPy; the models, losses and jobs load TensorFlow when first used. The
+subpackages load it through `keras_redact._quiet`, without TensorFlow's start-up lines.
 """
 
 __version__ = "0.1.0"
 
 
-def _import_tensorflow_quietly() -> None:
-    """Imports TensorFlow without its start-up lines on standard error.
-
-    TensorFlow's native libraries print INFO lines when they load (oneDNN, "Could not find
-    cuda drivers" and "failed call to cuInit" on CPU machines, CPU features), before any
-    logging setting can apply.
-    They are written to a temporary file instead; any other line (a real error) is passed
-    on to standard error.
-    """
-    import os
-    import re
-    import sys
-    import tempfile
-
-    if "tensorflow" in sys.modules:
-        return
-    startup = re.compile(r"absl::InitializeLog|port\.cc|cudart_stub|cuda_dnn|cuda_fft|"
-                         r"cuda_blas|cpu_feature_guard|AVX|computation_placer|"
-                         r"rebuild TensorFlow|cuInit|cuda_platform|cuda_executor|gpu_device")
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no file descriptor 2 (some embedded interpreters)
-        import tensorflow  # noqa: F401
-        return
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            import tensorflow
-
-            tensorflow.config.list_physical_devices("GPU")  # loads the device platforms
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            for line in captured.read().decode(errors="replace").splitlines():
-                if line.strip() and not startup.search(line):
-                    print(line, file=sys.stderr)
+_LAZY = {"DCGAN": "keras_redact.models", "DCGANDiscriminator": "keras_redact.models",
+         "DCGANGenerator": "keras_redact.models", "LabelClassifier": "keras_redact.models",
+         "losses": "keras_redact.losses"}
+"""Names the package gives on first use, so that `keras_redact.serving` (NumPy only) is
+importable without TensorFlow."""
 
 
-_import_tensorflow_quietly()
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module 'keras_redact' has no attribute {name!r}")
+    import importlib
 
-from keras_redact import losses  # noqa: E402
-from keras_redact.models import (  # noqa: E402
-    DCGAN,
-    DCGANDiscriminator,
-    DCGANGenerator,
-    LabelClassifier,
-)
+    module = importlib.import_module(_LAZY[name])
+    return module if name == "losses" else getattr(module, name)
+
 
 __all__ = ["DCGAN", "DCGANDiscriminator", "DCGANGenerator", "LabelClassifier", "losses",
            "__version__"]

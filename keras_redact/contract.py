@@ -40,6 +40,7 @@ import keras
 import numpy as np
 
 from keras_redact import conditions as cond_lib
+from keras_redact import seeds
 
 INTERNAL_RANGE = (-1.0, 1.0)
 """The range bounded samples are handled in (G's samples, the data, D's and f's inputs)."""
@@ -655,7 +656,7 @@ def _taken_range(what, model, declared, g_range: Found) -> Found:
 
 
 def _draw_samples(generator, seed):
-    rng = np.random.default_rng(seed + 7)
+    rng = np.random.default_rng(seeds.derive(seed, "contract"))
     latents = rng.standard_normal((_SAMPLES, int(generator.inputs[0].shape[-1]))).astype(
         np.float32)
     if not cond_lib.is_conditional(generator):

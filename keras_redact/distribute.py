@@ -124,10 +124,14 @@ def precision(name: str):
         keras.config.set_dtype_policy(previous)
 
 
+def walk_layers(model):
+    """Every layer of `model` and of the models nested in it, by the public `layers`."""
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from walk_layers(layer)
+
+
 def needs_loss_scaling(*models) -> bool:
     """Whether any layer of the models computes in float16 (and so needs loss scaling)."""
-    for model in models:
-        for layer in model._flatten_layers(include_self=True):
-            if layer.compute_dtype == "float16":
-                return True
-    return False
+    return any(layer.compute_dtype == "float16"
+               for model in models for layer in [model, *walk_layers(model)])

@@ -21,8 +21,13 @@ def test_sample_grid_writes_comparable_grids(tmp_path):
     assert files == ["epoch_000.png", "epoch_001.png", "epoch_002.png"]
     image = tf.io.decode_png((tmp_path / "samples" / "epoch_002.png").read_bytes()).numpy()
     assert image.shape == (4 * 30 + 2, 4 * 30 + 2, 1)  # 4x4 tiles of 28 px, 2 px padding
-    # Fixed latents: the same generator gives the same grid.
-    np.testing.assert_array_equal(grid.grid(), grid.grid())
+    # The last grid is G's samples on the fixed latents of seed 3, tiled row by row.
+    latents = np.random.default_rng(3).standard_normal((16, 128)).astype(np.float32)
+    pixels = np.clip((gan.generator.predict(latents, verbose=0) + 1) * 127.5 + 0.5, 0, 255)
+    pixels = pixels.astype(np.uint8)
+    np.testing.assert_array_equal(image[2:30, 2:30], pixels[0])        # row 0, column 0
+    np.testing.assert_array_equal(image[32:60, 92:120], pixels[7])     # row 1, column 3
+    assert np.any(pixels[0] != pixels[1])  # distinct latents, distinct tiles
     assert list((tmp_path / "tb").iterdir())  # TensorBoard event file
 
 

@@ -65,3 +65,4 @@ def test_number_accepts_the_interval_and_numpy():
     assert checks.number("lr", np.float32(0.5), 0.0, 1.0) == 0.5
     assert checks.number("m", 0, 0.0, 1.0, low_open=False) == 0.0
     assert checks.number("q", 1, 0.0, 1.0, high_open=False) == 1.0
+

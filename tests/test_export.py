@@ -267,3 +267,14 @@ def test_conditional_client_bodies_round_trip(exported_conditional):
     assert len(serving.decode_pngs(_tf_serving_predict(loaded, body))) == 2
     with pytest.raises(ValueError, match="one condition per latent row"):
         serving.predict_body(latents=latents, labels=[1])
+
+
+def test_the_serving_client_imports_without_tensorflow():
+    # A TF Serving client needs NumPy only: the package loads TensorFlow on first use.
+    script = ("import sys, keras_redact.serving, keras_redact\n"
+              "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+              "keras_redact.DCGAN\n"
+              "assert 'tensorflow' in sys.modules\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "port.cc" not in result.stderr  # the first TensorFlow import was the quiet one

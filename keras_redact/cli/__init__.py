@@ -5,3 +5,5 @@ Each module parses its flags and calls the library of the same name in `keras_re
 checkout; `pip install` makes the console scripts `keras-redact` (redact) and
 `keras-redact-<name>` for pretrain, export, evaluate, delete, scores and report.
 """
+
+from keras_redact import _quiet  # noqa: F401 (TensorFlow first, without start-up lines)

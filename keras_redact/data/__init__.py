@@ -1,6 +1,7 @@
 """Datasets (embedded MNIST subset, TFDS, IDX and image folders, arrays of any shape) and the
 tf.data pipeline."""
 
+from keras_redact import _quiet  # noqa: F401 (TensorFlow without start-up lines)
 from keras_redact.data.attributes import load_attributes
 from keras_redact.data.pipeline import (
     batches,

@@ -1,6 +1,7 @@
 """Evaluation: invalidity and its certificate, IS / FID / KID (TF-GAN's maths), redaction
 scores."""
 
+from keras_redact import _quiet  # noqa: F401 (TensorFlow without start-up lines)
 from keras_redact.evaluation.certificates import Certificate, certify
 from keras_redact.evaluation.quality import (
     frechet_distance_from_features,

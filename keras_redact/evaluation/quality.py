@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from keras_redact import seeds
 from keras_redact.conditions import images_in
 from keras_redact.evaluation import sampling, tfgan
 
@@ -161,7 +162,7 @@ class QualityAgainstFilter:
     def __call__(self, generator) -> dict:
         """`{"quality", "fid", "fid_filter", "inception_score", "inception_score_filter"}`."""
         logits, features, _ = sampling.map_generated(
-            generator, self._measure, self.num_samples, seed=self.seed + 1)
+            generator, self._measure, self.num_samples, seed=seeds.derive(self.seed, "fresh"))
         mine = self._figures(logits, features)
         ratios = [mine["inception_score"] / self.filter["inception_score"]]
         result = {"inception_score": mine["inception_score"],

@@ -7,7 +7,10 @@
 
 import pathlib
 
-from keras_redact import checks
+from keras_redact import (
+    _quiet,  # noqa: F401 (TensorFlow without start-up lines)
+    checks,
+)
 
 PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist"
 """The shipped MNIST models: generator, discriminator and classifier `.keras` files."""

@@ -11,7 +11,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_redact import callbacks as kr_callbacks
-from keras_redact import distribute, io
+from keras_redact import distribute, io, seeds
 from keras_redact.conditions import images_in
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import quality, sampling
@@ -330,7 +330,8 @@ def _pretrain_classifier(config, train, output, work_dir) -> dict:
         result["teacher_agreement_test"] = _agreement(logits, _logits(teacher, images))
         if generator is not None:
             # Fresh samples (another latent seed than the training ones).
-            generated = _images_of(generator, config.eval_samples, config.seed + 1)
+            generated = _images_of(generator, config.eval_samples,
+                                   seeds.derive(config.seed, "fresh"))
             result["teacher_agreement_generated"] = _agreement(
                 _logits(classifier, generated), _logits(teacher, generated))
     return result

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import __version__, checks, distribute, export, io
+from keras_redact import __version__, checks, distribute, export, io, seeds
 from keras_redact import callbacks as kr_callbacks
 from keras_redact import conditions as cond_lib
 from keras_redact import contract as contract_lib
@@ -624,7 +624,8 @@ def stopping(config: RedactConfig, models: Models, omega: Omega, data: Data,
         return None
     guard = quality.QualityAgainstFilter(
         models.generator, models.classifier, omega.membership,
-        data.images[~omega.in_omega], num_samples=10_000, seed=config.seed + 3)
+        data.images[~omega.in_omega], num_samples=10_000,
+        seed=seeds.derive(config.seed, "target_filter"))
     return CertifiedStopping(
         omega.membership, config.target_invalidity, config.confidence, quality=guard,
         min_quality=config.min_quality, seed=config.seed, verbose=config.verbose,
@@ -642,7 +643,7 @@ def quality_guard(config: RedactConfig, models: Models, omega: Omega):
     return QualityGuard(models.generator, models.classifier, omega.membership,
                         num_samples=max(config.monitor_samples, GUARD_SAMPLES),
                         max_ratio=config.max_class_drift,
-                        seed=config.seed + 5, verbose=config.verbose)
+                        seed=seeds.derive(config.seed, "quality_guard"), verbose=config.verbose)
 
 
 class TargetNotCertified(ValueError):
@@ -662,7 +663,8 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
                          discriminator_output="logit" if models.from_logits else "probability")
     model.compile(**settings.compile_kwargs(
         steps, d_steps=0 if config.freeze_discriminator else 1))
-    monitor = InvalidityMonitor(omega.membership, config.monitor_samples, seed=config.seed + 1)
+    monitor = InvalidityMonitor(omega.membership, config.monitor_samples,
+                                seed=seeds.derive(config.seed, "monitor"))
     grid = kr_callbacks.SampleGrid(
         output / "samples", seed=config.seed,
         every_batches=config.grid_every if config.freeze_discriminator else None)
@@ -755,7 +757,8 @@ def _redact(config: RedactConfig, start: float, resume: bool = False,
     before_grid = before_grid.grid()
 
     say(f"Redacting {_describe(config)} with the {omega.redaction_set.kind}-based method, "
-        f"recipe {recipe}, for {settings.epochs} epochs on {omega.kept} kept samples...")
+        f"recipe {recipe}{_unmeasured(recipe)}, for {settings.epochs} epochs on "
+        f"{omega.kept} kept samples...")
     stop = stopping(config, models, omega, data, output)
     trained = train(config, settings, models, omega, data,
                     kept_batches(config, omega, data), output, stop)
@@ -951,6 +954,12 @@ def _conditional_figures(before: dict, after: dict) -> dict:
             for key in ("invalidity_per_label", "conditional_accuracy",
                         "conditional_accuracy_per_label")
             for when, figures in (("before", before), ("after", after))}
+
+
+def _unmeasured(recipe: str) -> str:
+    """`" (unmeasured ...)"` for a recipe with no record of what it reaches, else ""."""
+    measured = recipes.get(recipe).measured
+    return "" if measured != "unmeasured" else " (the paper's values, unmeasured on this package)"
 
 
 def _describe(config: RedactConfig) -> str:

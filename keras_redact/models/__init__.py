@@ -1,5 +1,6 @@
 """Models: DCGAN builders, the pre-training GAN and the label classifier."""
 
+from keras_redact import _quiet  # noqa: F401 (TensorFlow without start-up lines)
 from keras_redact.models.classifier import LabelClassifier
 from keras_redact.models.dcgan import (
     SUPPORTED_SHAPES,

@@ -61,7 +61,7 @@ class ReplicaPlumbing:
         """
         synchronized = self.replicas > 1
         for model in (self.generator, self.discriminator):
-            for layer in model._flatten_layers(include_self=False):
+            for layer in distribute.walk_layers(model):
                 if isinstance(layer, keras.layers.BatchNormalization):
                     layer.synchronized = synchronized
 

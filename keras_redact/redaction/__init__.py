@@ -1,6 +1,7 @@
 """Redaction: redaction sets (data / validity / classifier, unions, label presets),
 `RedactionGAN` (the train step of Alg. 1-3), its callbacks and its recipes."""
 
+from keras_redact import _quiet  # noqa: F401 (TensorFlow without start-up lines)
 from keras_redact.redaction import attributes, membership, presets, recipes
 from keras_redact.redaction.attributes import parse as parse_attributes
 from keras_redact.redaction.batches import scored_batches

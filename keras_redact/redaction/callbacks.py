@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import checks, conditions, io, losses
+from keras_redact import checks, conditions, io, losses, seeds
 from keras_redact.callbacks import delivered_generator
 from keras_redact.evaluation import certificates, sampling
 from keras_redact.evaluation.invalidity import Invalidity
@@ -76,7 +76,7 @@ class ValidityRounds(keras.callbacks.Callback):
         t = self.queries_per_round or model.redaction_set.queries_per_round
         if epoch == 0 and self.first_round_queries:
             t = self.first_round_queries
-        *generated, invalid = self._query(t, seed=self.seed * 100_003 + epoch)
+        *generated, invalid = self._query(t, seed=seeds.derive(self.seed, "validity_rounds", epoch))
         found = conditions.take(generated if len(generated) > 1 else generated[0],
                                 invalid.astype(bool))
         total = model.add_redaction_samples(found)
@@ -297,7 +297,8 @@ class CertifiedStopping(keras.callbacks.Callback):
         record = {"epoch": epoch + 1}
         with delivered_generator(self.model):
             generator = self.model.generator
-            flags = self._flags(self.check_samples, seed=self.seed * 7919 + 1_000 + epoch)
+            flags = self._flags(self.check_samples,
+                                seed=seeds.derive(self.seed, "target_check", epoch))
             record["invalidity"] = Invalidity.from_flags(flags).value
             if self.quality is not None:
                 record.update(self.quality(generator))
@@ -310,7 +311,7 @@ class CertifiedStopping(keras.callbacks.Callback):
                 cert = certificates.certify(
                     generator, self.contains, self.epsilon, self.confidence,
                     num_samples=self.certify_samples, attempts=self.attempts,
-                    seed=self.seed * 7919 + 2_000_000 + epoch, evaluator=self.evaluator)
+                    seed=seeds.derive(self.seed, "certification", epoch), evaluator=self.evaluator)
                 record["certificate"] = cert.as_dict()
                 if cert.certified:
                     self.certificate = cert
@@ -331,11 +332,6 @@ class CertifiedStopping(keras.callbacks.Callback):
         if self._best is None:
             return
         set_gan_weights(self.model, *self._best[1:])
-
-    def get_state(self) -> dict:
-        """The records a resumed run needs (the best weights are saved by the job)."""
-        return {"history": self.history, "best_epoch": self.best_epoch,
-                "certificate": self.certificate.as_dict() if self.certificate else None}
 
 
 class QualityGuard(keras.callbacks.Callback):
@@ -409,7 +405,7 @@ class QualityGuard(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         with delivered_generator(self.model):
-            labels, inside = self._map(self.num_samples, seed=self.seed + 1)
+            labels, inside = self._map(self.num_samples, seed=seeds.derive(self.seed, "fresh"))
             shares = self._shares(labels, inside)
             ratios = (shares + self.floor) / (self.filter_shares + self.floor)
             ratios = np.maximum(ratios, 1.0 / ratios)

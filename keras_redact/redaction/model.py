@@ -407,6 +407,11 @@ class RedactionGAN(GANBase):
         return 1.0 - (1.0 - ops.convert_to_tensor(self.lam_variable)) * has_omega
 
     def train_step(self, data):
+        # The algorithm (Algs. 1-3), with D's targets smoothed to alpha_+ / alpha_-:
+        #   eq. 3, D ascends  E_{p_data|X\Omega} log D + E_{lam p_G + (1-lam) p_Omega} log(1 - D)
+        #   eq. 6, for a classifier set D is read through
+        #          guide(D, f)(x) = D(x) if f(x) >= tau, else alpha_- + (D(x) - alpha_-) f(x)
+        #   G descends -E_z log guide(D, f)(G(z)) (non-saturating; or eq. 3's minimax part).
         real = self.samples_of(data)  # x ~ p_data restricted to the complement of Omega
         self.prepare_replicas()
         n, replicas = self.batch_size_of(real), self.replicas

@@ -273,21 +273,25 @@ register(Recipe(
     figures={"data": "paper: 4.7e-3 after 1 epoch, 8.0e-5 after 8, IS 7.82 -> 7.20",
              "validity": "paper: 5.6e-3 after 1 epoch, 6.4e-5 after 8, IS 7.82 -> 7.19",
              "classifier": "paper: 3.9e-3 after 1 epoch, 5.2e-5 after 8, IS 7.82 -> 7.16"},
-    command="bin/redact --recipe=paper --method=M",
+    command="python benchmarks/redaction_targets.py --recipe=paper "
+            "--record=redaction_targets_paper",
+    record="redaction_targets_paper",
 ))
 register(Recipe(
     name="paper_cifar10",
     description="The paper's CIFAR-10 values: lam 0.8, alpha 0.9 / 0.05, K_G 1, 30 epochs.",
     common={"lam": 0.8, "alpha_plus": 0.9, "epochs": 30},
     measured_on="The paper: CIFAR-10 (32x32 RGB).",
-    command="bin/redact --recipe=paper_cifar10 --dataset=cifar10 --generator=... ",
+    command="bin/redact --recipe=paper_cifar10 --dataset=cifar10 --generator=G.keras "
+            "--discriminator=D.keras --classifier=C.keras",
 ))
 register(Recipe(
     name="paper_stl10",
     description="The paper's STL-10 values: lam 0.8, alpha 0.9 / 0.05, K_G 5, 40 epochs.",
     common={"lam": 0.8, "alpha_plus": 0.9, "g_steps": 5, "epochs": 40},
     measured_on="The paper: STL-10 (96x96 RGB, 64x64 in some set-ups).",
-    command="bin/redact --recipe=paper_stl10 --dataset=stl10 --generator=... ",
+    command="bin/redact --recipe=paper_stl10 --dataset=stl10 --generator=G.keras "
+            "--discriminator=D.keras --classifier=C.keras",
 ))
 register(Recipe(
     name="small_data",

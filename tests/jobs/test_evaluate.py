@@ -3,9 +3,12 @@
 import json
 
 import keras
+import numpy as np
 import pytest
+from scipy import linalg
 
-from keras_redact import export
+from keras_redact import data, export
+from keras_redact.evaluation import sampling
 from keras_redact.jobs import evaluate
 from keras_redact.models import DCGANGenerator, LabelClassifier
 
@@ -29,15 +32,33 @@ def _config(models, **kwargs):
                                    **kwargs)
 
 
-def test_all_metrics_written(models, tmp_path):
+@pytest.mark.filterwarnings("ignore::scipy.linalg.LinAlgWarning")
+def test_all_metrics_written_and_equal_to_their_formulas(models, tmp_path):
     figures = evaluate.evaluate(_config(models, output_dir=str(tmp_path / "out")))
     for key in ("invalidity", "invalidity_ci", "inception_score", "fid", "kid",
                 "eval_samples", "seconds"):
         assert key in figures, key
-    assert 0 <= figures["invalidity"] <= 1 and 1 <= figures["inception_score"] <= 10
-    assert figures["fid"] >= 0 and figures["reference_samples"] == 3600  # 4000 minus 0s
+    # The same 600 samples (seed 0, batches of 250), measured here with NumPy and SciPy.
+    g = keras.saving.load_model(models / "g.keras")
+    clf = keras.saving.load_model(models / "clf.keras")
+    logits, feats = sampling.map_generated(g, lambda x: clf.logits_and_features(x), 600,
+                                           seed=0, batch_size=250)
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    kl = np.sum(p * (np.log(p) - np.log(p.mean(0))), axis=1)
+    assert figures["inception_score"] == pytest.approx(np.exp(kl.mean()), rel=1e-4)
+    assert figures["invalidity"] == pytest.approx(np.mean(logits.argmax(1) == 0))
+    train = data.to_numpy(data.load("mnist_5k", "train"))
+    kept = train[0][train[1] != 0]
+    real = np.concatenate([clf.logits_and_features(kept[i:i + 500])[1]
+                           for i in range(0, len(kept), 500)])
+    assert figures["reference_samples"] == len(kept) == 3600
+    mu1, mu2 = feats.mean(0), real.mean(0)
+    s1, s2 = np.cov(feats, rowvar=False), np.cov(real, rowvar=False)
+    fid = np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2 - 2 * linalg.sqrtm(s1 @ s2).real)
+    assert figures["fid"] == pytest.approx(fid, rel=1e-3)
     saved = json.loads((tmp_path / "out" / "metrics.json").read_text())
-    assert saved["eval_samples"] == 600
+    assert saved["eval_samples"] == 600 and saved["fid"] == figures["fid"]
     assert "| Inception Score |" in (tmp_path / "out" / "metrics.md").read_text()
 
 

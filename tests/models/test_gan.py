@@ -46,14 +46,20 @@ def test_g_steps_counts_generator_updates():
 
 
 def test_first_step_d_loss_matches_formula():
-    # With D's last layer zeroed, D(x) = 0.5 everywhere: d_loss = -2 * (0.5 log .5 * 2).
+    # D's last layer zeroed but for a bias of 1: D(x) = sigmoid(1) everywhere. The loss is
+    # -(0.9 log D + 0.1 log(1 - D)) - (0.1 log D + 0.9 log(1 - D)) with the pre-training's
+    # smoothing 0.9 / 0.1; one target for both terms, or none, gives another value.
     gan = _gan()
     logit = gan.discriminator.get_layer("logit")
-    logit.set_weights([np.zeros_like(w) for w in logit.get_weights()])
+    kernel, bias = logit.get_weights()
+    logit.set_weights([np.zeros_like(kernel), np.ones_like(bias)])
     x = np.zeros((8, 28, 28, 1), "float32")
     logs = gan.train_on_batch(x, return_dict=True)
-    assert logs["d_loss"] == pytest.approx(2 * math.log(2), rel=1e-5)
-    assert logs["d_real"] == pytest.approx(0.5, abs=1e-6)
+    p = 1.0 / (1.0 + math.exp(-1.0))
+    expected = -(0.9 * math.log(p) + 0.1 * math.log(1 - p)) - (
+        0.1 * math.log(p) + 0.9 * math.log(1 - p))
+    assert logs["d_loss"] == pytest.approx(expected, rel=1e-5)
+    assert logs["d_real"] == pytest.approx(p, abs=1e-6)
 
 
 def test_shape_mismatch_fails_before_training():

@@ -59,14 +59,33 @@ def test_data_based_step_trains_both_and_reports():
     assert not all(np.allclose(a, b) for a, b in zip(d0, _weights(d)))
 
 
-def test_d_loss_of_first_step_is_eq3():
-    # D(x) = 0.5 everywhere: -L = -(log .5) * (1 + lam + 1 - lam) = 2 log 2 for any lam.
+def _ll(p, target):
+    return target * np.log(p) + (1 - target) * np.log(1 - p)
+
+
+def _sigmoid(v):
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+@pytest.mark.parametrize("lam", [0.3, 0.7])
+def test_d_loss_of_first_step_is_eq3(lam):
+    # D(x) = sigmoid(0.5 * sum x) tells the three sources apart: real samples (0.5 each
+    # pixel), Omega's (-0.5) and G's (tanh(0.5), G's weights zeroed, bias 0.5). The first
+    # step's loss is eq. 3 with the fake mixture lam p_G + (1 - lam) p_Omega and the
+    # smoothing targets 0.95 / 0.05: a wrong lam or swapped targets change it.
     g, d = _models()
-    d.get_layer("logit").set_weights([np.zeros((4, 1)), np.zeros(1)])
-    model = redaction.RedactionGAN(g, d, redaction.DataRedactionSet(np.zeros((3, 2, 2, 1))))
-    model.compile(lam=0.7, jit_compile=False)
-    logs = model.train_on_batch(np.zeros((8, 2, 2, 1), np.float32), return_dict=True)
-    assert logs["d_loss"] == pytest.approx(2 * np.log(2), rel=1e-5)
+    dense = g.layers[1]
+    dense.set_weights([np.zeros((4, 4)), np.full(4, 0.5)])
+    d.get_layer("logit").set_weights([np.full((4, 1), 0.5), np.zeros(1)])
+    omega = np.full((3, 2, 2, 1), -0.5, np.float32)
+    model = redaction.RedactionGAN(g, d, redaction.DataRedactionSet(omega))
+    model.compile(lam=lam, alpha_plus=0.95, alpha_minus=0.05, jit_compile=False)
+    logs = model.train_on_batch(np.full((8, 2, 2, 1), 0.5, np.float32), return_dict=True)
+    real, omega_d, generated = _sigmoid(1.0), _sigmoid(-1.0), _sigmoid(2 * np.tanh(0.5))
+    expected = -(_ll(real, 0.95) + lam * _ll(generated, 0.05) + (1 - lam) * _ll(omega_d, 0.05))
+    assert logs["d_loss"] == pytest.approx(expected, rel=1e-5)
+    assert logs["d_real"] == pytest.approx(real, rel=1e-5)
+    assert logs["d_redaction"] == pytest.approx(omega_d, rel=1e-5)
 
 
 def test_gradients_reach_generator_through_f_only_with_guide():

@@ -8,6 +8,7 @@ import pytest
 
 from keras_redact.models import WarmupEMAAdam
 from keras_redact.redaction import (
+    ClassifierRedactionSet,
     DataRedactionSet,
     LamSchedule,
     RedactionGAN,
@@ -29,25 +30,29 @@ def test_paper_recipe_is_appendix_d_and_e():
     assert (stl.lam, stl.alpha_plus, stl.g_steps, stl.epochs) == (0.8, 0.9, 5, 40)
 
 
-def test_small_data_recipe_per_method():
-    recipe = recipes.get("small_data")
-    data = recipe.settings("data")
-    assert (data.g_steps, data.lam, data.lam_schedule) == (5, 0.625, None)
-    assert (data.g_ema_momentum, data.g_ema_start_epochs, data.g_learning_rate) == (
-        0.99, 1, 2.5e-4)
-    validity = recipe.settings("validity")
-    assert (validity.lam, validity.lam_schedule) == (0.6, (0.6, 0.65))
-    assert (validity.first_round_queries, validity.g_ema_momentum) == (5000, 0.995)
-    classifier = recipe.settings("classifier")
-    assert (classifier.g_steps, classifier.alpha_minus, classifier.tau) == (3, 0.0, 0.95)
-    assert classifier.guide_omega is False and classifier.jit_compile is False
-    assert classifier.redaction_classifier_path().is_file()
+def test_small_data_settings_reach_the_model_for_every_method():
+    recipe, paper = recipes.get("small_data"), recipes.get("paper")
+    g = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    d = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation="sigmoid")])
+    for method in recipes.METHODS:
+        s = recipe.settings(method)
+        omega = (ClassifierRedactionSet(lambda x: x[:, 0] * 0 + 1.0, tau=s.tau)
+                 if method == "classifier" else DataRedactionSet(np.ones((4, 2), np.float32)))
+        model = RedactionGAN(g, d, omega, seed=0)
+        model.compile(**s.compile_kwargs(steps_per_epoch=56))
+        assert (model.lam, model.alpha_plus, model.alpha_minus, model.g_steps) == (
+            s.lam, s.alpha_plus, s.alpha_minus, s.g_steps)
+        # G's weight average starts after g_ema_start_epochs epochs of K_G updates each.
+        assert model.g_optimizer.ema_start == s.g_ema_start_epochs * 56 * s.g_steps
+        # Small data: more generator updates per batch than the paper's recipe.
+        assert s.g_steps > paper.settings(method).g_steps
+    assert recipe.settings("classifier").redaction_classifier_path().is_file()
     assert recipe.command and recipe.measured_on
 
 
 def test_a_measured_recipe_names_its_record_and_the_rest_say_unmeasured():
     root = pathlib.Path(__file__).resolve().parents[2]
-    for name in ("small_data", "conditional"):
+    for name in ("paper", "small_data", "conditional"):
         recipe = recipes.get(name)
         assert f"--record={recipe.record}" in recipe.command
         assert (root / recipe.measured).is_file(), recipe.measured
