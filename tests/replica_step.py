@@ -36,6 +36,7 @@ from keras_redact.redaction import (  # noqa: E402
     LamSchedule,
     RedactionGAN,
     ValidityRedactionSet,
+    ValidityRounds,
 )
 
 BATCH = 8
@@ -70,6 +71,8 @@ def run(case, strategy, data, omega):
     kwargs = {} if case in ("dcgan", "data") else {"redaction_samples": omega}
     # Redaction: lam set by the callback (0.6) instead of compile's (0.85), on each replica.
     callbacks = [] if case == "dcgan" else [LamSchedule([0.6])]
+    if case == "validity":
+        callbacks.insert(0, ValidityRounds())
     history = model.fit(dataset, epochs=1, verbose=0, callbacks=callbacks, **kwargs)
     weights = [np.asarray(w) for w in model.generator.weights + model.discriminator.weights]
     return weights, {k: float(v[-1]) for k, v in history.history.items()}

@@ -47,10 +47,11 @@ from keras_redact.cli.flags import (
     run,
     scaling_values,
 )
+from keras_redact.redaction import methods
 
-_METHOD = flags.DEFINE_enum("method", "data", ["data", "validity", "classifier"],
-                            "Redaction-set description: data (Alg. 1), validity (Alg. 2), "
-                            "classifier (Alg. 3).")
+_METHOD = flags.DEFINE_enum(
+    "method", "data", list(methods.NAMES), "How Omega is described: " + ", ".join(
+        f"{m.name} ({m.algorithm}: {m.omega_given_as})" for m in methods.METHODS.values()))
 _LABELS = flags.DEFINE_list("labels", None, "Labels to redact; a comma list is a union. "
                             "Default: 0, unless a preset flag below is given.")
 _RECIPE = flags.DEFINE_string(

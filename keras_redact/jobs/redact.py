@@ -42,9 +42,11 @@ from keras_redact.redaction import (
     InvalidityMonitor,
     QualityGuard,
     RedactionGAN,
+    ValidityRounds,
     any_of,
     labels_set,
     membership,
+    methods,
     presets,
     recipes,
     scored_batches,
@@ -52,7 +54,7 @@ from keras_redact.redaction import (
     union,
 )
 
-METHODS = recipes.METHODS
+METHODS = methods.NAMES
 SHIPPED_JUDGE = PRETRAINED / "judge" / "classifier.keras"
 """The shipped independent judge (docs/pretrained.md)."""
 GUARD_SAMPLES = 2_000
@@ -197,8 +199,7 @@ class RedactConfig:
     verbose: int = 1
 
     def __post_init__(self):
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}; received {self.method!r}")
+        methods.get(self.method)  # raises for an unknown method
         if self.labels is not None and not self.labels and not self.presets:
             raise ValueError("labels must name at least one label (or give a preset: "
                              "boundary_margin, ambiguity_tau, attributes, off_condition); "
@@ -417,15 +418,22 @@ def load_data(config: RedactConfig, conditional: bool = False) -> Data:
     return Data(source, images, labels, conditional)
 
 
+def steps_per_epoch(config: RedactConfig, kept: int) -> int:
+    """Train steps an epoch: `config.steps_per_epoch`, else one pass over the `kept`
+    training samples (the one count every step of the job uses)."""
+    return config.steps_per_epoch or kept // config.batch_size
+
+
 def choose_settings(config: RedactConfig, data: Data) -> tuple[str, recipes.Settings]:
     """The recipe's name and settings: `config.recipe`, or the recommended one for the data.
 
-    The recommendation counts the steps of one pass over the whole training data, and
-    takes `conditional` for a conditional GAN.
+    The recommendation counts the steps of an epoch (`steps_per_epoch`) over the data
+    outside the redacted labels (the presets' parts of Omega need the recipe's settings,
+    so they are not counted here), and takes `conditional` for a conditional GAN.
     """
+    kept = int(np.count_nonzero(~np.isin(data.labels, config.redacted_labels or ())))
     recipe = config.recipe or recipes.recommended(
-        config.method, config.steps_per_epoch or len(data.images) // config.batch_size,
-        data.images.shape[1:], data.conditional)
+        config.method, steps_per_epoch(config, kept), data.images.shape[1:], data.conditional)
     return recipes.get(recipe).name, config.settings_of(recipe)
 
 
@@ -589,7 +597,7 @@ def kept_batches(config: RedactConfig, omega: Omega, data: Data):
     """
     repeat = config.steps_per_epoch is not None
     kept = ~omega.in_omega
-    if omega.redaction_set.kind == "classifier" and not config.freeze_discriminator:
+    if methods.of(omega.redaction_set).guided and not config.freeze_discriminator:
         with sets.progress(config.verbose, "Scoring the kept data with f"):
             return scored_batches(data.kept(omega.in_omega), omega.redaction_set,
                                   config.batch_size, seed=config.seed, repeat=repeat)
@@ -657,7 +665,7 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     Args:
         stop: Optional `CertifiedStopping` (see `stopping`).
     """
-    steps = config.steps_per_epoch or omega.kept // config.batch_size
+    steps = steps_per_epoch(config, omega.kept)
     model = RedactionGAN(models.generator, models.discriminator, omega.redaction_set,
                          seed=config.seed,
                          discriminator_output="logit" if models.from_logits else "probability")
@@ -670,7 +678,7 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
         every_batches=config.grid_every if config.freeze_discriminator else None)
     timer = kr_callbacks.TrainTime()  # first: Alg. 2's queries count, the monitor does not
     recipe_callbacks = settings.callbacks(seed=config.seed)
-    rounds = next((c for c in recipe_callbacks if hasattr(c, "first_round_queries")), None)
+    rounds = next((c for c in recipe_callbacks if isinstance(c, ValidityRounds)), None)
     state = RunState(output / BACKUP_DIR, monitor=monitor, rounds=rounds, timer=timer,
                      stop=stop)
     state.restore()  # a killed run's records, when resuming it
@@ -682,7 +690,7 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
                  # kill between the two leaves records one epoch ahead, which `restore`
                  # cuts back to the weights' epoch.
                  state, keras.callbacks.BackupAndRestore(str(output / BACKUP_DIR))]
-    redaction_samples = (None if omega.redaction_set.kind == "data"
+    redaction_samples = (None if methods.of(omega.redaction_set).fixed_buffer
                          else omega.redaction_set.initial_samples(data.samples))
     start = time.time()
     # A killed run that had certified already resumes with nothing left to train.
@@ -756,7 +764,8 @@ def _redact(config: RedactConfig, start: float, resume: bool = False,
     before_grid.set_model(models.generator)
     before_grid = before_grid.grid()
 
-    say(f"Redacting {_describe(config)} with the {omega.redaction_set.kind}-based method, "
+    method = methods.of(omega.redaction_set).name
+    say(f"Redacting {_describe(config)} with the {method}-based method, "
         f"recipe {recipe}{_unmeasured(recipe)}, for {settings.epochs} epochs on "
         f"{omega.kept} kept samples...")
     stop = stopping(config, models, omega, data, output)
@@ -805,7 +814,7 @@ def metrics_of(config, recipe, settings, omega, data, trained, before, after, ou
     model, rounds, timer = trained.model, trained.rounds, trained.timer
     parts = omega.parts
     return {
-        "method": omega.redaction_set.kind,
+        "method": methods.of(omega.redaction_set).name,
         "labels": list(config.redacted_labels),
         "presets": {"boundary_margin": config.boundary_margin,
                     "boundary_threshold": (parts["boundary"].validity_fn.threshold
@@ -819,7 +828,7 @@ def metrics_of(config, recipe, settings, omega, data, trained, before, after, ou
         "recipe": recipe,
         # The epochs run (a target run stops when it is certified).
         "epochs": len(trained.monitor.values) - 1,
-        "steps_per_epoch": config.steps_per_epoch,
+        "steps_per_epoch": steps_per_epoch(config, omega.kept),
         # The first epoch's lam; lam_schedule: each epoch's, the last one for the rest.
         "lam": settings.lam,
         "lam_schedule": list(settings.lam_schedule) if settings.lam_schedule else None,
@@ -1041,14 +1050,14 @@ def conditional_parts(config: RedactConfig, settings: recipes.Settings, classifi
     pairs = {}
     for name, part in parts.items():
         if name == "labels":
-            pairs[name] = sets.conditional_labels_set(
+            pairs[name] = presets.conditional_labels_set(
                 config.method, classifier, config.redacted_labels, config.conditions,
                 images=data.images, image_labels=data.labels, tau=settings.tau,
                 queries_per_round=settings.queries_per_round)
         else:
             pairs[name] = sets.for_every_condition(part)
     if config.off_condition:
-        pairs["off_condition"] = sets.off_condition_set(
+        pairs["off_condition"] = presets.off_condition_set(
             config.method, classifier, images=data.images, image_labels=data.labels,
             tau=settings.tau, queries_per_round=settings.queries_per_round, seed=config.seed)
     return pairs

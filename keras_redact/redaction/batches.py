@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from keras_redact import conditions as cond_lib
 from keras_redact.data import pipeline
+from keras_redact.redaction import methods
 from keras_redact.redaction import sets as sets_lib
 
 SCORES_KEY = "redaction_scores"
@@ -37,7 +38,7 @@ def scored_batches(samples, redaction_set, batch_size: int = 64, *, seed: int | 
     Raises:
         ValueError: If the set has no f, or there is not one full batch.
     """
-    if not isinstance(redaction_set, sets_lib.ClassifierRedactionSet):
+    if not methods.of(redaction_set).guided:
         raise ValueError("scored_batches needs a ClassifierRedactionSet; received "
                          f"{type(redaction_set).__name__}")
     samples = cond_lib.as_numpy(samples)

@@ -13,6 +13,7 @@ from keras_redact import conditions as cond_lib
 from keras_redact import contract as contract_lib
 from keras_redact import losses
 from keras_redact.models.gan import GANBase, features_of
+from keras_redact.redaction import methods
 from keras_redact.redaction import sets as sets_lib
 from keras_redact.redaction.batches import SCORES_KEY
 from keras_redact.redaction.recipes import get as get_recipe
@@ -38,7 +39,7 @@ class RedactionGAN(GANBase):
     * `DataRedactionSet` (Alg. 1): the buffer holds the given samples.
     * `ValidityRedactionSet` (Alg. 2): the buffer starts with the invalid training samples
       passed to `add_redaction_samples` (or `fit(..., redaction_samples=...)`) and the
-      `ValidityRounds` callback, added by `fit`, grows it before every epoch.
+      `ValidityRounds` callback, which `fit` must be given, grows it before every epoch.
     * `ClassifierRedactionSet` (Alg. 3): D's output is replaced by guide(D, f) for real,
       generated and redaction samples, in D's and G's updates; gradients reach G through f.
 
@@ -77,13 +78,14 @@ class RedactionGAN(GANBase):
                  seed=None, **kwargs):
         super().__init__(generator, discriminator, seed=seed, **kwargs)
         self.redaction_set = redaction_set
+        self.method = None if redaction_set is None else methods.of(redaction_set)
         if capacity is None:
-            if isinstance(redaction_set, sets_lib.DataRedactionSet):
+            if self.method is not None and self.method.fixed_buffer:
                 capacity = cond_lib.count(redaction_set.samples)
-            elif isinstance(redaction_set, sets_lib.ValidityRedactionSet):
+            elif self.method is not None and self.method.grows_buffer:
                 capacity = redaction_set.capacity
             else:
-                capacity = 10_000
+                capacity = methods.CAPACITY
         self.capacity = int(capacity)
         self.redaction_buffer = self.add_weight(
             shape=(self.capacity, *self.image_shape), initializer="zeros", trainable=False,
@@ -109,7 +111,7 @@ class RedactionGAN(GANBase):
             shape=(), initializer=keras.initializers.Constant(_PAPER.lam),
             trainable=False, name="lam")
         self._rng = np.random.default_rng(seed)
-        if isinstance(redaction_set, sets_lib.DataRedactionSet):
+        if self.method is not None and self.method.fixed_buffer:
             self.add_redaction_samples(redaction_set.samples)
 
     @property
@@ -130,7 +132,8 @@ class RedactionGAN(GANBase):
 
     @property
     def uses_guide(self) -> bool:
-        return isinstance(self.redaction_set, sets_lib.ClassifierRedactionSet)
+        """Whether D is read through guide(D, f) (the classifier method, eq. 6)."""
+        return self.method is not None and self.method.guided
 
     # --- The buffer of redaction samples (p_Omega) ----------------------------------
 
@@ -267,29 +270,36 @@ class RedactionGAN(GANBase):
         }
 
     def fit(self, x=None, *args, redaction_samples=None, callbacks=None, **kwargs):
-        """`keras.Model.fit`, plus Alg. 2's rounds for validity sets.
+        """`keras.Model.fit`, after checking the set can train.
 
         Args:
             x: Batches of the kept data (X minus Omega).
             redaction_samples: Optional samples to add to p_Omega first (for validity and
                 classifier sets: the training samples in Omega).
-            callbacks: Keras callbacks. For a `ValidityRedactionSet` a `ValidityRounds`
-                callback is added unless one is given.
+            callbacks: Keras callbacks. A `ValidityRedactionSet` needs a `ValidityRounds`
+                (Alg. 2's rounds): nothing is added behind the caller's back.
             *args: Passed to `keras.Model.fit`.
             **kwargs: Passed to `keras.Model.fit`.
+
+        Raises:
+            ValueError: Without a redaction set, a validity set without `ValidityRounds`,
+                or an empty data set.
         """
         from keras_redact.redaction.callbacks import ValidityRounds
 
         if redaction_samples is not None:
             self.add_redaction_samples(redaction_samples)
         callbacks = list(callbacks or [])
-        if isinstance(self.redaction_set, sets_lib.ValidityRedactionSet) and not any(
-                isinstance(c, ValidityRounds) for c in callbacks):
-            callbacks.insert(0, ValidityRounds())
         if self.redaction_set is None:
             raise ValueError("RedactionGAN needs a redaction_set to train")
-        if isinstance(self.redaction_set, sets_lib.DataRedactionSet) and int(
-                self.redaction_count.numpy()) == 0:
+        if self.method.grows_buffer and not any(isinstance(c, ValidityRounds)
+                                                for c in callbacks):
+            raise ValueError(
+                "Validity-based redaction (Alg. 2) grows Omega' by a round of queries each "
+                "epoch: pass callbacks=[redaction.ValidityRounds()] (a recipe's "
+                "settings.callbacks() include it); received callbacks "
+                f"{[type(c).__name__ for c in callbacks]}")
+        if self.method.fixed_buffer and int(self.redaction_count.numpy()) == 0:
             raise ValueError("The redaction set is empty: nothing to redact")
         self.check_real_side(self.redaction_samples())
         return super().fit(x, *args, callbacks=callbacks, **kwargs)

@@ -15,11 +15,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import tensorflow as tf
 from keras import ops
 
 from keras_redact import checks
 from keras_redact.redaction import attributes as attributes_lib
-from keras_redact.redaction import sets
+from keras_redact.redaction import methods, sets
 
 # Appendix F-A: the thresholds that leave no MNIST training image invalid.
 BOUNDARY_THRESHOLDS = {1: 4.25, 2: 10.0}
@@ -150,8 +151,8 @@ def ambiguity_set(classifier, tau: float = 0.3) -> sets.ClassifierRedactionSet:
 
 def attributes_set(expression: str, attribute_classifier, attribute_names, method: str, *,
                    images=None, image_attributes=None, tau: float = 0.5,
-                   queries_per_round: int = 1000,
-                   capacity: int = 10_000) -> sets.RedactionSet:
+                   queries_per_round: int = methods.QUERIES_PER_ROUND,
+                   capacity: int = methods.CAPACITY) -> sets.RedactionSet:
     """Omega = the samples whose attributes satisfy `expression`, for any method.
 
     Args:
@@ -179,7 +180,8 @@ def attributes_set(expression: str, attribute_classifier, attribute_names, metho
     probabilities = attributes_lib.AttributeProbabilities(attribute_classifier, attribute_names)
     parsed = attributes_lib.parse(expression, known=probabilities.names)
     membership = parsed.membership(probabilities)
-    if method == "data":
+
+    def samples():
         if images is None or image_attributes is None:
             raise ValueError("The data-based attribute set needs the training images and "
                              "their attributes")
@@ -187,10 +189,151 @@ def attributes_set(expression: str, attribute_classifier, attribute_names, metho
             {k: np.asarray(v, bool) for k, v in image_attributes.items()}))
         if not np.any(mask):
             raise ValueError(f"No training image satisfies {expression!r}: nothing to redact")
-        return sets.DataRedactionSet(np.asarray(images)[mask], membership)
-    if method == "validity":
-        return sets.ValidityRedactionSet(
-            lambda x: 1.0 - ops.cast(membership(x), "float32"), queries_per_round, capacity)
-    if method == "classifier":
-        return sets.ClassifierRedactionSet(parsed.score(probabilities), tau)
-    raise ValueError(f"method must be 'data', 'validity' or 'classifier'; received {method!r}")
+        return np.asarray(images)[mask]
+
+    return methods.get(method).build(methods.Description(
+        f"attributes {expression!r}", membership, score=parsed.score(probabilities),
+        samples=samples), tau=tau, queries_per_round=queries_per_round, capacity=capacity)
+
+
+# === Labels: sets of images, and of pairs for conditional GANs ===
+
+
+def labels_set(method: str, classifier, labels, *, images=None, image_labels=None,
+               tau: float = 0.5, queries_per_round: int = methods.QUERIES_PER_ROUND,
+               capacity: int = methods.CAPACITY) -> sets.RedactionSet:
+    """A redaction set that removes labels, described for the given method.
+
+    Args:
+        method: `"data"` (the training images with those labels), `"validity"`
+            (v = 1{argmax not in labels}) or `"classifier"` (f = 1 - p_y, threshold tau).
+        classifier: A label classifier returning logits.
+        labels: The labels to redact.
+        images: Training images in [-1, 1] (needed for `"data"`).
+        image_labels: Their labels (needed for `"data"`).
+        tau: Threshold for `"classifier"`.
+        queries_per_round: T for `"validity"`.
+        capacity: Omega' capacity for `"validity"`.
+
+    Raises:
+        ValueError: For an unknown method, labels the classifier does not know, or labels
+            absent from the data.
+    """
+    labels = sets._check_labels(labels, sets._num_classes(classifier))
+
+    def samples():
+        if images is None or image_labels is None:
+            raise ValueError("The data-based label set needs the training images and labels")
+        found = np.asarray(image_labels)
+        absent = [y for y in labels if not np.any(found == y)]
+        if absent:
+            raise ValueError(f"labels {absent} do not occur in the data; it has labels "
+                             f"{sorted(set(found.tolist()))}")
+        return np.asarray(images)[np.isin(found, labels)]
+
+    return methods.get(method).build(methods.Description(
+        f"labels {labels}", sets.label_membership(classifier, labels),
+        score=sets.label_score(classifier, labels), samples=samples),
+        tau=tau, queries_per_round=queries_per_round, capacity=capacity)
+
+
+def off_condition_set(method: str, classifier, *, images=None, image_labels=None,
+                      tau: float = 0.5, queries_per_round: int = methods.QUERIES_PER_ROUND,
+                      capacity: int = methods.CAPACITY, seed: int = 0) -> sets.RedactionSet:
+    """Off-condition samples of a conditional GAN: Omega = {(x, y): x is not a y}.
+
+    "Not a y" is the label classifier's judgement: its argmax is not y.
+
+    Args:
+        method: `"validity"` (v(x, y) = 1{argmax = y}; Omega' also starts with the
+            training images under another label than their own that v calls invalid,
+            when the images are given), `"classifier"` (f(x, y) = p_y(x), threshold tau)
+            or `"data"`: each training image paired with another label than its own,
+            drawn uniformly (pairs that are off-condition by the data's labels; p_Omega is
+            uniform over them).
+        classifier: A label classifier returning logits.
+        images: Training images in [-1, 1] (`"data"`; `"validity"`: its candidates).
+        image_labels: Their labels.
+        tau: Threshold for `"classifier"`.
+        queries_per_round: T for `"validity"`.
+        capacity: Omega' capacity for `"validity"`.
+        seed: Seed of the other labels the images are paired with.
+
+    Raises:
+        ValueError: For an unknown method, or `"data"` without images and labels.
+    """
+    given = images is not None and image_labels is not None
+
+    def other_labels():
+        if not given:
+            raise ValueError("The data-based off-condition set needs the training images "
+                             "and labels")
+        return _other_labels(classifier, images, image_labels, seed)
+
+    return methods.get(method).build(methods.Description(
+        "off-condition samples", sets.off_condition_membership(classifier),
+        score=sets.off_condition_score(classifier), samples=other_labels,
+        candidates=other_labels if given else None),
+        tau=tau, queries_per_round=queries_per_round, capacity=capacity)
+
+
+def _other_labels(classifier, images, image_labels, seed):
+    """Each image paired with another label than its own, drawn uniformly (seeded)."""
+    num_classes = sets._num_classes(classifier)
+    image_labels = np.asarray(image_labels).astype(np.int32)
+    shift = np.random.default_rng(seed).integers(1, num_classes, len(image_labels))
+    return images, ((image_labels + shift) % num_classes).astype(np.int32)
+
+
+def _under_conditions(classifier, labels, conditions, images, image_labels):
+    """The training images of `labels`, each paired with every one of `conditions`."""
+    members = labels_set("data", classifier, labels, images=images,
+                         image_labels=image_labels).samples
+    return (np.repeat(members, len(conditions), axis=0),
+            np.tile(np.asarray(conditions, np.int32), len(members)))
+
+
+def conditional_labels_set(method: str, classifier, labels, conditions=None, *,
+                           images=None, image_labels=None, tau: float = 0.5,
+                           queries_per_round: int = methods.QUERIES_PER_ROUND,
+                           capacity: int = methods.CAPACITY) -> sets.RedactionSet:
+    """Labels redacted from chosen conditions: Omega = {(x, y): x in labels, y in conditions}.
+
+    Args:
+        method: `"validity"` (v = 0 on Omega; when the images are given, Omega' also
+            starts with the pairs the data method holds that v calls invalid),
+            `"classifier"` (f(x, y) = 1 - max over the labels of p_l(x) under the
+            conditions, 1 under the others) or `"data"`: each training image with one of
+            the labels, paired with every chosen condition (all members of Omega by the
+            data's labels).
+        classifier: A label classifier returning logits.
+        labels: The labels to redact.
+        conditions: The conditions they are redacted under (None: every condition).
+        images: Training images in [-1, 1] (`"data"`; `"validity"`: its candidates).
+        image_labels: Their labels.
+        tau: Threshold for `"classifier"`.
+        queries_per_round: T for `"validity"`.
+        capacity: Omega' capacity for `"validity"`.
+
+    Raises:
+        ValueError: For an unknown method, labels or conditions the classifier does not
+            know, or labels absent from the data.
+    """
+    num_classes = sets._num_classes(classifier)
+    labels = sets._check_labels(labels, num_classes)
+    chosen = sets._check_conditions(conditions, num_classes)
+    score = sets.label_score(classifier, labels)
+    wanted = tf.constant(chosen, tf.int32)
+
+    def f(samples):
+        return ops.where(sets._condition_in(samples, wanted), score(samples[0]), 1.0)
+
+    def pairs():
+        return _under_conditions(classifier, labels, chosen, images, image_labels)
+
+    given = images is not None and image_labels is not None
+    return methods.get(method).build(methods.Description(
+        f"labels {labels} under conditions {chosen}",
+        sets.conditional_labels_membership(classifier, labels, chosen), score=f,
+        samples=pairs, candidates=pairs if given else None),
+        tau=tau, queries_per_round=queries_per_round, capacity=capacity)

@@ -35,8 +35,9 @@ import pathlib
 
 from keras_redact import checks, losses
 from keras_redact.models.optimizers import adam
+from keras_redact.redaction import methods
 
-METHODS = ("data", "validity", "classifier")
+METHODS = methods.NAMES
 
 SMALL_DATA_STEPS = 200
 """Below this many steps an epoch, `recommended` picks `small_data` (measured at 56)."""
@@ -99,8 +100,7 @@ class Settings:
     generator_loss: str = "non_saturating"
 
     def __post_init__(self):
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}; received {self.method!r}")
+        methods.get(self.method)  # raises for an unknown method
         checks.integer("epochs", self.epochs)
         losses.validate_lam(self.lam)
         if self.lam_schedule is not None:
@@ -239,8 +239,7 @@ class Recipe:
         Raises:
             ValueError: For an unknown method or a value outside its range.
         """
-        if method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}; received {method!r}")
+        methods.get(method)  # raises for an unknown method
         base = Settings(method=method, **{**self.common, **self.per_method.get(method, {})})
         return base.replace(**overrides)
 
@@ -356,8 +355,7 @@ def recommended(method: str, steps_per_epoch: int, sample_shape,
         sample_shape: One sample's shape, without the batch axis.
         conditional: Whether the GAN is conditional (its samples are pairs).
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; received {method!r}")
+    methods.get(method)  # raises for an unknown method
     if conditional:
         return "conditional"
     if steps_per_epoch < SMALL_DATA_STEPS:

@@ -18,8 +18,9 @@ Every set has `contains(samples)`, the membership test used to measure invalidit
 For a conditional GAN a sample is a pair `(x, y)` and Omega is a set of pairs
 (docs/conditional.md): a data set holds `(images, labels)`, and v, f and membership tests
 take one batch of pairs, `v((x, y))` (a Keras model with two inputs as `model([x, y])`).
-`for_every_condition` lifts a set on images to the pairs of every condition;
-`off_condition_set` and `conditional_labels_set` are the conditional presets.
+`for_every_condition` lifts a set on images to the pairs of every condition. The presets
+built from these tests (labels, off-condition pairs, labels under conditions) are in
+`presets`, each method's set made by `methods`.
 """
 
 from __future__ import annotations
@@ -178,8 +179,9 @@ class ValidityRedactionSet(RedactionSet):
 
     Omega' starts as the invalid training samples and, before each round (epoch) of
     training, grows with the invalid ones among `queries_per_round` (T) fresh samples of
-    the current generator. `RedactionGAN.fit` adds the `ValidityRounds` callback that does
-    this, so `fit(..., epochs=R)` runs R rounds. Queries to v: |X| + T * R.
+    the current generator: the `ValidityRounds` callback `RedactionGAN.fit` is given does
+    this, so `fit(..., epochs=R, callbacks=[ValidityRounds()])` runs R rounds. Queries to
+    v: |X| + T * R.
 
     Omega' is stored in a buffer of at most `capacity` samples (memory:
     `capacity * H * W * C * 4` bytes; 10,000 MNIST images take 31 MB). Past that, reservoir
@@ -403,45 +405,6 @@ def label_score(classifier, labels) -> ImageFn:
     return f
 
 
-def labels_set(method: str, classifier, labels, *, images=None, image_labels=None,
-               tau: float = 0.5, queries_per_round: int = 1000,
-               capacity: int = 10_000) -> RedactionSet:
-    """A redaction set that removes labels, described for the given method.
-
-    Args:
-        method: `"data"` (the training images with those labels), `"validity"`
-            (v = 1{argmax not in labels}) or `"classifier"` (f = 1 - p_y, threshold tau).
-        classifier: A label classifier returning logits.
-        labels: The labels to redact.
-        images: Training images in [-1, 1] (needed for `"data"`).
-        image_labels: Their labels (needed for `"data"`).
-        tau: Threshold for `"classifier"`.
-        queries_per_round: T for `"validity"`.
-        capacity: Omega' capacity for `"validity"`.
-
-    Raises:
-        ValueError: For an unknown method, labels the classifier does not know, or labels
-            absent from the data.
-    """
-    if method == "data":
-        if images is None or image_labels is None:
-            raise ValueError("The data-based label set needs the training images and labels")
-        labels = _check_labels(labels, _num_classes(classifier))
-        image_labels = np.asarray(image_labels)
-        absent = [y for y in labels if not np.any(image_labels == y)]
-        if absent:
-            raise ValueError(f"labels {absent} do not occur in the data; it has labels "
-                             f"{sorted(set(image_labels.tolist()))}")
-        mask = np.isin(image_labels, labels)
-        return DataRedactionSet(np.asarray(images)[mask], label_membership(classifier, labels))
-    if method == "validity":
-        return ValidityRedactionSet(label_validity(classifier, labels), queries_per_round,
-                                    capacity)
-    if method == "classifier":
-        return ClassifierRedactionSet(label_score(classifier, labels), tau)
-    raise ValueError(f"method must be 'data', 'validity' or 'classifier'; received {method!r}")
-
-
 # === Conditional GANs: sets of pairs (x, y) ===
 
 
@@ -516,64 +479,6 @@ def off_condition_score(classifier) -> ImageFn:
     return f
 
 
-def off_condition_set(method: str, classifier, *, images=None, image_labels=None,
-                      tau: float = 0.5, queries_per_round: int = 1000,
-                      capacity: int = 10_000, seed: int = 0) -> RedactionSet:
-    """Off-condition samples of a conditional GAN: Omega = {(x, y): x is not a y}.
-
-    "Not a y" is the label classifier's judgement: its argmax is not y.
-
-    Args:
-        method: `"validity"` (v(x, y) = 1{argmax = y}; Omega' also starts with the
-            training images under another label than their own that v calls invalid,
-            when the images are given), `"classifier"` (f(x, y) = p_y(x), threshold tau)
-            or `"data"`: each training image paired with another label than its own,
-            drawn uniformly (pairs that are off-condition by the data's labels; p_Omega is
-            uniform over them).
-        classifier: A label classifier returning logits.
-        images: Training images in [-1, 1] (`"data"`; `"validity"`: its candidates).
-        image_labels: Their labels.
-        tau: Threshold for `"classifier"`.
-        queries_per_round: T for `"validity"`.
-        capacity: Omega' capacity for `"validity"`.
-        seed: Seed of the other labels the images are paired with.
-
-    Raises:
-        ValueError: For an unknown method, or `"data"` without images and labels.
-    """
-    if method == "validity":
-        member = off_condition_membership(classifier)
-        candidates = (None if images is None or image_labels is None
-                      else _other_labels(classifier, images, image_labels, seed))
-        return ValidityRedactionSet(_validity_of(member),
-                                    queries_per_round, capacity, candidates=candidates)
-    if method == "classifier":
-        return ClassifierRedactionSet(off_condition_score(classifier), tau)
-    if method == "data":
-        if images is None or image_labels is None:
-            raise ValueError("The data-based off-condition set needs the training images "
-                             "and labels")
-        return DataRedactionSet(_other_labels(classifier, images, image_labels, seed),
-                                off_condition_membership(classifier))
-    raise ValueError(f"method must be 'data', 'validity' or 'classifier'; received {method!r}")
-
-
-def _other_labels(classifier, images, image_labels, seed):
-    """Each image paired with another label than its own, drawn uniformly (seeded)."""
-    num_classes = _num_classes(classifier)
-    image_labels = np.asarray(image_labels).astype(np.int32)
-    shift = np.random.default_rng(seed).integers(1, num_classes, len(image_labels))
-    return images, ((image_labels + shift) % num_classes).astype(np.int32)
-
-
-def _under_conditions(classifier, labels, conditions, images, image_labels):
-    """The training images of `labels`, each paired with every one of `conditions`."""
-    members = labels_set("data", classifier, labels, images=images,
-                         image_labels=image_labels).samples
-    return (np.repeat(members, len(conditions), axis=0),
-            np.tile(np.asarray(conditions, np.int32), len(members)))
-
-
 def _check_conditions(conditions, num_classes):
     if conditions is None:
         return list(range(num_classes))
@@ -591,52 +496,3 @@ def conditional_labels_membership(classifier, labels, conditions=None) -> ImageF
                                _condition_in(samples, wanted))
 
     return membership
-
-
-def conditional_labels_set(method: str, classifier, labels, conditions=None, *,
-                           images=None, image_labels=None, tau: float = 0.5,
-                           queries_per_round: int = 1000,
-                           capacity: int = 10_000) -> RedactionSet:
-    """Labels redacted from chosen conditions: Omega = {(x, y): x in labels, y in conditions}.
-
-    Args:
-        method: `"validity"` (v = 0 on Omega; when the images are given, Omega' also
-            starts with the pairs the data method holds that v calls invalid),
-            `"classifier"` (f(x, y) = 1 - max over the labels of p_l(x) under the
-            conditions, 1 under the others) or `"data"`: each training image with one of
-            the labels, paired with every chosen condition (all members of Omega by the
-            data's labels).
-        classifier: A label classifier returning logits.
-        labels: The labels to redact.
-        conditions: The conditions they are redacted under (None: every condition).
-        images: Training images in [-1, 1] (`"data"`; `"validity"`: its candidates).
-        image_labels: Their labels.
-        tau: Threshold for `"classifier"`.
-        queries_per_round: T for `"validity"`.
-        capacity: Omega' capacity for `"validity"`.
-
-    Raises:
-        ValueError: For an unknown method, labels or conditions the classifier does not
-            know, or labels absent from the data.
-    """
-    num_classes = _num_classes(classifier)
-    labels = _check_labels(labels, num_classes)
-    chosen = _check_conditions(conditions, num_classes)
-    member = conditional_labels_membership(classifier, labels, chosen)
-    if method == "validity":
-        candidates = (None if images is None or image_labels is None
-                      else _under_conditions(classifier, labels, chosen, images, image_labels))
-        return ValidityRedactionSet(_validity_of(member),
-                                    queries_per_round, capacity, candidates=candidates)
-    if method == "classifier":
-        score = label_score(classifier, labels)
-        wanted = tf.constant(chosen, tf.int32)
-
-        def f(samples):
-            return ops.where(_condition_in(samples, wanted), score(samples[0]), 1.0)
-
-        return ClassifierRedactionSet(f, tau)
-    if method == "data":
-        return DataRedactionSet(
-            _under_conditions(classifier, labels, chosen, images, image_labels), member)
-    raise ValueError(f"method must be 'data', 'validity' or 'classifier'; received {method!r}")

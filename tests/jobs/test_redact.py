@@ -107,7 +107,8 @@ def test_existing_output_dir_is_never_overwritten(paper_run, run_bin):
 
 @pytest.mark.slow
 def test_default_is_the_recommended_recipe_and_exports_into_the_run(tmp_path):
-    # mnist_5k: 78 steps a pass, under recipes.SMALL_DATA_STEPS: small_data. One epoch of
+    # mnist_5k: 56 steps a pass over the kept digits, under recipes.SMALL_DATA_STEPS:
+    # small_data. One epoch of
     # a recipe whose schedule and weight average begin later: lam 0.6, the trained G.
     out = tmp_path / "run"
     metrics = redact.redact(redact.RedactConfig(
@@ -353,3 +354,13 @@ def test_judged_figures_say_when_the_intervals_do_not_meet():
     assert "the classifier is the stricter count here" in stricter["message"]
     same, _ = judged_figures(by_judge, by_judge, images, likeness)
     assert same["disagreements"] == 0 and same["intervals_meet"]
+
+
+def test_one_count_of_steps_per_epoch_from_the_kept_data():
+    config = redact.RedactConfig(labels=(0,), verbose=0)
+    data = redact.load_data(config)
+    kept = int(np.count_nonzero(data.labels != 0))
+    assert redact.steps_per_epoch(config, kept) == kept // 64 == 56
+    assert redact.choose_settings(config, data)[0] == "small_data"
+    assert redact.steps_per_epoch(redact.RedactConfig(steps_per_epoch=900), kept) == 900
+    assert redact.choose_settings(redact.RedactConfig(steps_per_epoch=900), data)[0] == "paper"

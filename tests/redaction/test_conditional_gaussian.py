@@ -120,7 +120,8 @@ def test_conditional_redaction_removes_each_conditions_region(pretrained, method
     inside = _contains((x, y)).numpy()
     model.fit(tf.data.Dataset.from_tensor_slices((x[~inside], y[~inside])).shuffle(
         4096, seed=0).batch(128, drop_remainder=True), epochs=60, verbose=0,
-        redaction_samples=None if method == "data" else rs.initial_samples((x, y)))
+        redaction_samples=None if method == "data" else rs.initial_samples((x, y)),
+        callbacks=[redaction.ValidityRounds()] if method == "validity" else [])
     for y, mode in KEPT_MODE.items():
         x = _samples(g, y)
         mass = _omega_mass(x, y)

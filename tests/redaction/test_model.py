@@ -286,12 +286,15 @@ def test_validity_rounds_first_round_queries():
             redaction.ValidityRounds(first_round_queries=bad)
 
 
-def test_validity_set_added_callback_by_fit():
+def test_a_validity_set_trains_with_the_rounds_it_is_given():
     g, d = _models()
     rs = redaction.ValidityRedactionSet(lambda x: tf.zeros(tf.shape(x)[0]), 20, capacity=100)
     model = redaction.RedactionGAN(g, d, rs, seed=0)
     model.compile(jit_compile=False)
-    model.fit(_kept(), epochs=2, verbose=0)
+    # Nothing is added behind the caller's back: without Alg. 2's rounds, fit refuses.
+    with pytest.raises(ValueError, match=r"pass callbacks=\[redaction.ValidityRounds\(\)\]"):
+        model.fit(_kept(), epochs=2, verbose=0)
+    model.fit(_kept(), epochs=2, verbose=0, callbacks=[redaction.ValidityRounds()])
     assert int(model.redaction_count.numpy()) == 40  # all invalid: 2 rounds of T = 20
 
 
