@@ -244,19 +244,7 @@ def export_generator(generator, base_dir, version: int | None = None,
     base.mkdir(parents=True, exist_ok=True)
     remove_stale_exports(base)
 
-    meta = dict(metadata or {})
-    meta.setdefault("keras_redact_version", __version__)
-    meta.setdefault("latent_dim", int(latent_dim))
-    meta.setdefault("image_shape", [int(d) for d in generator.outputs[0].shape[1:]])
-    meta.setdefault("signatures", ["serving_default", "sample", "sample_png"])
-    meta.setdefault("max_samples", MAX_SAMPLES)
-    meta.setdefault("generator_range", generator_range.as_dict())
-    if num_classes is not None:
-        meta["num_classes"] = num_classes
-        meta["signature_inputs"] = {"serving_default": ["latents", "labels"],
-                                    "sample": ["seed", "num_samples", "label"],
-                                    "sample_png": ["seed", "num_samples", "label"]}
-
+    meta = _metadata(metadata, generator, int(latent_dim), generator_range, num_classes)
     tmp = pathlib.Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=base))
     try:
         (tmp / _OWNER).write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
@@ -272,22 +260,49 @@ def export_generator(generator, base_dir, version: int | None = None,
         tf.saved_model.save(module, str(saved), signatures={
             "serving_default": module.serve, "sample": module.sample,
             "sample_png": module.sample_png})
-        while True:
-            try:
-                if target.exists():
-                    raise FileExistsError(target)
-                os.rename(saved, target)  # atomic; fails onto a non-empty folder
-                break
-            except OSError:
-                if not automatic:  # the caller asked for this number
-                    raise FileExistsError(f"Version {version} appeared at {target} during "
-                                          "export") from None
-                # A concurrent export took the number: take the next free one.
-                version = max([version, *existing_versions(base)]) + 1
-                target = base / str(version)
+        return _publish(saved, base, version, automatic)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return target
+
+
+def _metadata(given, generator, latent_dim: int, generator_range, num_classes) -> dict:
+    """The export's metadata asset: what the caller gave, and what serving needs to know."""
+    meta = dict(given or {})
+    meta.setdefault("keras_redact_version", __version__)
+    meta.setdefault("latent_dim", latent_dim)
+    meta.setdefault("image_shape", [int(d) for d in generator.outputs[0].shape[1:]])
+    meta.setdefault("signatures", ["serving_default", "sample", "sample_png"])
+    meta.setdefault("max_samples", MAX_SAMPLES)
+    meta.setdefault("generator_range", generator_range.as_dict())
+    if num_classes is not None:
+        meta["num_classes"] = num_classes
+        meta["signature_inputs"] = {"serving_default": ["latents", "labels"],
+                                    "sample": ["seed", "num_samples", "label"],
+                                    "sample_png": ["seed", "num_samples", "label"]}
+    return meta
+
+
+def _publish(saved: pathlib.Path, base: pathlib.Path, version: int,
+             automatic: bool) -> pathlib.Path:
+    """Renames the finished SavedModel to `base/<version>` atomically; an automatic
+    version whose number a concurrent export took moves on to the next free one.
+
+    Raises:
+        FileExistsError: If the caller's own version number appeared meanwhile.
+    """
+    target = base / str(version)
+    while True:
+        try:
+            if target.exists():
+                raise FileExistsError(target)
+            os.rename(saved, target)  # atomic; fails onto a non-empty folder
+            return target
+        except OSError:
+            if not automatic:  # the caller asked for this number
+                raise FileExistsError(f"Version {version} appeared at {target} during "
+                                      "export") from None
+            version = max([version, *existing_versions(base)]) + 1
+            target = base / str(version)
 
 
 _TMP_PREFIX = ".tmp-export-"

@@ -220,6 +220,8 @@ def load_keras(path, what: str = "model"):
     """
     import keras
 
+    import keras_redact.models  # noqa: F401 (registers the package's Keras classes)
+
     path = pathlib.Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{what} {path} does not exist")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import time
 
-import keras
 import numpy as np
 
 from keras_redact import io
@@ -148,7 +147,7 @@ def delete_and_retrain(config: DeleteConfig) -> dict:
             g_steps=config.g_steps, base_filters=config.base_filters,
             jit_compile=config.jit_compile, verbose=config.verbose),
         source=kept)
-    generator = keras.saving.load_model(output / "generator.keras")
+    generator = io.load_keras(output / "generator.keras", "generator")
     say(f"Measuring the re-trained generator on {config.eval_samples} samples...")
     measured = measure(generator, classifier,
                        membership.of_labels(classifier, config.labels)["labels"],

@@ -178,26 +178,10 @@ def evaluate(config: EvaluateConfig) -> dict:
         ValueError: If the generator's images do not fit the classifier, or bad input.
     """
     start = time.time()
-    generator = load_generator(config.generator, config.trust_saved_model)
     classifier_path = config.classifier or PRETRAINED / "classifier.keras"
-    classifier = io.load_keras(classifier_path, "classifier")
+    generator, classifier, judge = _models(config, classifier_path)
+    latent_dim, _ = _shape_of(generator)
     judge_path = _judge_path(config)
-    judge = io.load_keras(judge_path, "judge") if judge_path else None
-    # Each model sees samples in its own range (keras_redact.contract): a .keras G is
-    # mapped to [-1, 1] (an export's images already are), the classifiers from there.
-    if isinstance(generator, _SavedModelGenerator):
-        g_range = contract_lib.Found(contract_lib.INTERNAL_RANGE, "an export's images")
-    else:
-        generator, g_range = contract_lib.adapt_generator(generator, seed=config.seed)
-    classifier, _ = contract_lib.adapt_classifier(classifier, g_range)
-    if judge is not None:
-        judge, _ = contract_lib.adapt_classifier(judge, g_range)
-    latent_dim, image_shape = _shape_of(generator)
-    for name, model in (("classifier", classifier), ("judge", judge)):
-        expected = None if model is None else tuple(model.inputs[0].shape[1:])
-        if expected is not None and image_shape != expected:
-            raise ValueError(f"The generator makes images of shape {image_shape} but the "
-                             f"{name} takes {expected}")
     conditional = cond_lib.is_conditional(generator)
     labels = () if config.off_condition else config.labels
     omega = dict(conditional=conditional, conditions=config.conditions,
@@ -251,6 +235,33 @@ def evaluate(config: EvaluateConfig) -> dict:
         io.write_json(out / "metrics.json", figures)
         io.write_bytes(out / "metrics.md", markdown_table(figures).encode())
     return figures
+
+
+def _models(config: EvaluateConfig, classifier_path):
+    """The generator, the classifier and the judge (or None), each on samples in its own
+    range (`keras_redact.contract`): a `.keras` G is mapped to [-1, 1] (an export's images
+    already are), the classifiers from there.
+
+    Raises:
+        ValueError: If the generator's images do not fit a classifier.
+    """
+    generator = load_generator(config.generator, config.trust_saved_model)
+    judge_path = _judge_path(config)
+    if isinstance(generator, _SavedModelGenerator):
+        g_range = contract_lib.Found(contract_lib.INTERNAL_RANGE, "an export's images")
+    else:
+        generator, g_range = contract_lib.adapt_generator(generator, seed=config.seed)
+    classifier, _ = contract_lib.adapt_classifier(
+        io.load_keras(classifier_path, "classifier"), g_range)
+    judge = (contract_lib.adapt_classifier(io.load_keras(judge_path, "judge"), g_range)[0]
+             if judge_path else None)
+    image_shape = _shape_of(generator)[1]
+    for name, model in (("classifier", classifier), ("judge", judge)):
+        expected = None if model is None else tuple(model.inputs[0].shape[1:])
+        if expected is not None and image_shape != expected:
+            raise ValueError(f"The generator makes images of shape {image_shape} but the "
+                             f"{name} takes {expected}")
+    return generator, classifier, judge
 
 
 def _judge_path(config: EvaluateConfig):

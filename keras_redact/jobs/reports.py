@@ -1,8 +1,17 @@
-"""The Markdown report of a redaction run (`report.md`)."""
+"""The record and report of a redaction run: `metrics.json`'s figures and settings
+(`metrics_of`, `judge_record`) and `report.md` (`markdown_report`)."""
 
 from __future__ import annotations
 
+from keras_redact import __version__
 from keras_redact.contract import show
+from keras_redact.evaluation import certificates
+from keras_redact.jobs.redact_config import RedactConfig, steps_per_epoch
+from keras_redact.jobs.redact_inputs import SHIPPED_JUDGE
+from keras_redact.models.optimizers import WarmupEMAAdam
+from keras_redact.redaction import (
+    methods,
+)
 
 
 def _lam_text(metrics: dict) -> str:
@@ -108,11 +117,8 @@ def _contract_lines(metrics: dict) -> list[str]:
     return [*lines, ""]
 
 
-def markdown_report(metrics: dict) -> str:
-    """A run's Markdown report: what was redacted, the figures, and the pictures."""
-    def sci(value):
-        return "-" if value is None else f"{value:.2e}"
-
+def _summary(metrics: dict) -> str:
+    """One sentence: what was redacted, by which method and recipe, with which values."""
     presets_given = {k: v for k, v in (metrics.get("presets") or {}).items()
                      if v is not None and k != "off_condition"}
     what = [f"labels {metrics['labels']}"] if metrics["labels"] else []
@@ -121,9 +127,7 @@ def markdown_report(metrics: dict) -> str:
     what += [f"{k} = {v}" for k, v in presets_given.items()]
     if (metrics.get("presets") or {}).get("off_condition"):
         what.append("off-condition samples")
-    lines = [
-        f"# Redaction run `{metrics['output_dir']}`",
-        "",
+    return (
         f"Redacted {', '.join(what)} with the {metrics['method']}-based method for "
         f"{metrics['epochs']} epochs"
         + (f", recipe {metrics['recipe']}" if metrics.get("recipe") else "")
@@ -140,7 +144,18 @@ def markdown_report(metrics: dict) -> str:
            + (f", from epoch {metrics['g_ema_start_epochs'] + 1}"
               if metrics.get("g_ema_start_epochs") else "") + ")"
            if metrics.get("g_ema_momentum") else "")
-        + f") on {metrics['dataset']}; seed {metrics['seed']}.",
+        + f") on {metrics['dataset']}; seed {metrics['seed']}.")
+
+
+def markdown_report(metrics: dict) -> str:
+    """A run's Markdown report: what was redacted, the figures, and the pictures."""
+    def sci(value):
+        return "-" if value is None else f"{value:.2e}"
+
+    lines = [
+        f"# Redaction run `{metrics['output_dir']}`",
+        "",
+        _summary(metrics),
         "",
         f"| measure ({metrics['eval_samples']} samples) | before | after |",
         "|---|---|---|",
@@ -186,3 +201,179 @@ def markdown_report(metrics: dict) -> str:
     if metrics.get("export"):
         lines += [f"Exported for TF Serving: `{metrics['export']}`.", ""]
     return "\n".join(lines)
+
+
+def metrics_of(config, recipe, settings, omega, data, trained, before, after, output,
+               distilled_f, seconds) -> dict:
+    """The figures and settings of a run, as `metrics.json` holds them."""
+    return {**_settings_record(config, recipe, settings, omega, data, trained, distilled_f),
+            **_figures_record(config, before, after),
+            **_run_record_of(config, settings, omega, data, trained, output, seconds)}
+
+
+def _settings_record(config, recipe, settings, omega, data, trained, distilled_f) -> dict:
+    """What was redacted and how: the method, Omega's parts and the recipe's values."""
+    model = trained.model
+    parts = omega.parts
+    return {
+        "method": methods.of(omega.redaction_set).name,
+        "labels": list(config.redacted_labels),
+        "presets": {"boundary_margin": config.boundary_margin,
+                    "boundary_threshold": (parts["boundary"].validity_fn.threshold
+                                           if "boundary" in parts else None),
+                    "ambiguity_tau": config.ambiguity_tau, "attributes": config.attributes,
+                    **({"off_condition": config.off_condition} if data.conditional else {})},
+        "conditional": data.conditional,
+        "conditions": (list(config.conditions) if config.conditions
+                       else None),
+        "freeze_discriminator": config.freeze_discriminator,
+        "recipe": recipe,
+        # The epochs run (a target run stops when it is certified).
+        "epochs": len(trained.monitor.values) - 1,
+        "steps_per_epoch": steps_per_epoch(config, omega.kept),
+        # The first epoch's lam; lam_schedule: each epoch's, the last one for the rest.
+        "lam": settings.lam,
+        "lam_schedule": list(settings.lam_schedule) if settings.lam_schedule else None,
+        "alpha_plus": model.alpha_plus, "alpha_minus": model.alpha_minus,
+        "g_steps": model.g_steps, "d_steps": model.d_steps, "guide_omega": model.guide_omega,
+        # What the optimizers hold (float32), to 6 significant digits: 1e-4, not 9.99e-05.
+        "g_learning_rate": float(f"{float(model.g_optimizer.learning_rate):.6g}"),
+        "d_learning_rate": float(f"{float(model.d_optimizer.learning_rate):.6g}"),
+        **_average_of(model.g_optimizer),
+        "g_ema_start_epochs": settings.g_ema_start_epochs if settings.g_ema_momentum else None,
+        "g_updates": int(model.g_optimizer.iterations.numpy()),
+        "tau": settings.tau if config.method == "classifier" else None,
+        "redaction_classifier": (str(settings.redaction_classifier_path()) if distilled_f
+                                 else None),
+        "queries_per_round": (settings.queries_per_round if config.method == "validity"
+                              else None),
+        "first_round_queries": (settings.first_round_queries if config.method == "validity"
+                                else None),
+    }
+
+
+def _figures_record(config, before, after) -> dict:
+    """The measurements before and after (`evaluation.measure`)."""
+    return {
+        "eval_samples": config.eval_samples,
+        "invalidity_before": before["invalidity"],
+        "invalidity_after": after["invalidity"],
+        "invalidity_ci_before": before["invalidity_ci"],
+        "invalidity_ci_after": after["invalidity_ci"],
+        "inception_score_before": before["inception_score"],
+        "inception_score_after": after["inception_score"],
+        # IS = classes x confidence (`quality.inception_score_parts_from_logits`).
+        "inception_score_parts_before": before["inception_score_parts"],
+        "inception_score_parts_after": after["inception_score_parts"],
+        "class_shares_before": before["class_shares"],
+        "class_shares_after": after["class_shares"],
+        "invalidity_parts_before": before.get("invalidity_parts"),
+        "invalidity_parts_after": after.get("invalidity_parts"),
+        **_conditional_figures(before, after),
+    }
+
+
+def _run_record_of(config, settings, omega, data, trained, output, seconds) -> dict:
+    """How the run went: per-epoch invalidity, queries, times, where it wrote."""
+    model, rounds, timer = trained.model, trained.rounds, trained.timer
+    return {
+        "invalidity_per_epoch": trained.monitor.values,
+        "monitor_samples": config.monitor_samples,
+        "redaction_samples": int(model.redaction_count.numpy()),
+        # v on the training data, then each round's queries.
+        "validity_queries": (len(data.images) + getattr(omega.redaction_set, "candidate_queries", 0)
+                             + sum(r["queries"] for r in rounds.history)
+                             if rounds else None),
+        "fit_seconds": round(trained.fit_seconds, 1),
+        # A resumed run: the epochs the killed run had finished (None: not resumed).
+        "resumed_from_epoch": trained.resumed_epochs or None,
+        # The epochs alone: fit without the per-epoch monitor and sample grids.
+        "train_seconds": round(timer.seconds, 1),
+        # Each epoch's share of it; the first includes tracing and compiling the step.
+        "train_epoch_seconds": [round(t, 2) for t in timer.epoch_seconds],
+        # The same epochs in the process's CPU time (all threads).
+        "train_epoch_cpu_seconds": [round(t, 2) for t in timer.epoch_cpu_seconds],
+        "seconds": round(seconds, 1),
+        "seed": config.seed,
+        "dataset": config.dataset,
+        "strategy": config.strategy,
+        "replicas": model.distribute_strategy.num_replicas_in_sync,
+        "mixed_precision": config.mixed_precision,
+        "jit_compile": settings.jit_compile,
+        "keras_redact_version": __version__,
+        "output_dir": str(output),
+        "export": None,
+        **_target_metrics(config, settings, trained.stop),
+    }
+
+
+def _target_metrics(config, settings, stop) -> dict:
+    """A target run's certificate, budget and quality against the filter."""
+    if stop is None:
+        return {"target_invalidity": None, "certificate": None}
+    delivered = next((c for c in stop.history if c["epoch"] == stop.best_epoch), None)
+    return {
+        "target_invalidity": config.target_invalidity,
+        "confidence": config.confidence,
+        "max_epochs": settings.epochs,
+        "min_quality": config.min_quality,
+        "certified": stop.certificate is not None,
+        "certificate": stop.certificate.as_dict() if stop.certificate else None,
+        "certification_samples": certificates.certification_samples(config.target_invalidity,
+                                                               config.confidence),
+        "minimum_samples": certificates.minimum_samples(config.target_invalidity,
+                                                   config.confidence),
+        "stopped_at_epoch": len(stop.history),
+        "delivered_epoch": stop.best_epoch,
+        "quality_vs_filter": ({k: delivered[k] for k in delivered
+                               if k not in ("epoch", "certificate")} if delivered else None),
+        "checks": stop.history,
+    }
+
+
+JUDGE_GRID_FILE = "judge_most_omega_like.png"
+
+
+def judge_record(config: RedactConfig, before: dict, after: dict) -> dict | None:
+    """`metrics.json`'s `judge`: the label parts counted by the classifier and the judge
+    before and after, and one line when their intervals do not meet after redaction
+    (a generator that fools the classifier: the paper's App. H)."""
+    if "judge" not in after:
+        return None
+    judged = after["judge"]
+    more = judged["invalidity"] > judged["classifier_invalidity"]
+    message = None if judged["intervals_meet"] else (
+        f"The judge counts {judged['invalidity']:.3g} of the redacted labels' samples, the "
+        f"classifier {judged['classifier_invalidity']:.3g}: their 95% intervals do not "
+        "meet; " + ("the generator may draw samples that fool the classifier (App. H)"
+                    if more else "the classifier is the stricter count here")
+        + f"; see {JUDGE_GRID_FILE}")
+    return {"judge": str(config.judge or SHIPPED_JUDGE), "before": before["judge"],
+            "after": judged, "message": message}
+
+
+def _conditional_figures(before: dict, after: dict) -> dict:
+    """A conditional G's per-label invalidity and conditional accuracy, before and after."""
+    if "invalidity_per_label" not in before:
+        return {}
+    return {f"{key}_{when}": figures[key]
+            for key in ("invalidity_per_label", "conditional_accuracy",
+                        "conditional_accuracy_per_label")
+            for when, figures in (("before", before), ("after", after))}
+
+
+def _average_of(optimizer) -> dict:
+    """The moving average of the weights G's `optimizer` keeps, as metrics.json records it.
+
+    Read back from the optimizer (inside a `LossScaleOptimizer` under mixed_float16):
+    `g_ema_momentum` (0.0 without an average; to 6 significant digits), `g_ema_warmup`
+    (whether it is a `WarmupEMAAdam`) and `g_ema_start_update` (its `ema_start`), both
+    None without an average.
+    """
+    optimizer = getattr(optimizer, "inner_optimizer", optimizer)
+    if not optimizer.use_ema:
+        return {"g_ema_momentum": 0.0, "g_ema_warmup": None, "g_ema_start_update": None}
+    warmup = isinstance(optimizer, WarmupEMAAdam)
+    return {"g_ema_momentum": float(f"{float(optimizer.ema_momentum):.6g}"),
+            "g_ema_warmup": warmup, "g_ema_start_update": optimizer.ema_start if warmup else None}
+
