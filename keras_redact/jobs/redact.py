@@ -369,9 +369,12 @@ def export_results(generator, config: RedactConfig, metrics: dict,
 
 
 def _unmeasured(recipe: str) -> str:
-    """`" (unmeasured ...)"` for a recipe with no record of what it reaches, else ""."""
-    measured = recipes.get(recipe).measured
-    return "" if measured != "unmeasured" else " (the paper's values, unmeasured on this package)"
+    """`" (unmeasured ...)"` for a shipped recipe with no record of what it reaches (the
+    paper's values for other datasets), else "" (a user's own recipe is theirs to judge)."""
+    shipped = recipes.RECIPES.get(recipe)
+    if shipped is None or shipped.measured != "unmeasured":
+        return ""
+    return " (the paper's values, unmeasured on this package)"
 
 
 def _describe(config: RedactConfig) -> str:
