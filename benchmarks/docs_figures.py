@@ -171,6 +171,11 @@ def _mean(values):
     return sum(values) / len(values)
 
 
+def _ratio(run) -> float:
+    """A run's Inception Score after, as a share of before."""
+    return run["inception_score_after"] / run["inception_score_before"]
+
+
 def _paper(table: str, value: float) -> float:
     """A figure of the paper's `table`, checked against `paper.json`."""
     if not any(math.isclose(value, v, rel_tol=1e-9) for v in load("paper")["figures"][table]):
@@ -209,7 +214,7 @@ def table_targets() -> str:
             f"| {method} | {_mean([r['invalidity_before'] for r in runs]):.1%} | "
             f"{_e(_mean([r['invalidity_per_epoch'][1] for r in runs]))} | "
             f"{_e(_mean([r['invalidity_after'] for r in runs]))} | "
-            f"{_mean([r['inception_score_after'] / r['inception_score_before'] for r in runs]):.3f}"
+            f"{_mean([_ratio(r) for r in runs]):.3f}"
             f" | {_e(_paper('TABLE XVII', PAPER_AFTER_1[method]))} / "
             f"{_e(_paper('TABLE I', PAPER_AFTER_8[method]))} |")
     train = [r["train_seconds"] for r in figures["runs"]]
@@ -236,7 +241,7 @@ def table_targets_seeds() -> str:
             f"{_e(run['invalidity_per_epoch'][1])} | {_e(run['invalidity_after'])} "
             f"[{_e(low)}, {_e(high)}] | {run['inception_score_before']:.2f} -> "
             f"{run['inception_score_after']:.2f} | "
-            f"{run['inception_score_after'] / run['inception_score_before']:.3f} | "
+            f"{_ratio(run):.3f} | "
             f"{_e(judge['invalidity']) if judge else '-'} | {run['train_seconds']:.0f} |")
     return "\n".join(lines) + "\n"
 
@@ -252,7 +257,7 @@ def table_paper_recipe() -> str:
             f"| {run['method']} | {run['invalidity_before']:.2%} | "
             f"{_e(run['invalidity_per_epoch'][1])} | {_e(run['invalidity_after'])} "
             f"[{_e(low)}, {_e(high)}] | "
-            f"{run['inception_score_after'] / run['inception_score_before']:.3f} | "
+            f"{_ratio(run):.3f} | "
             f"{run['train_seconds']:.0f} |")
     lines += ["", f"`{record['command']}`, seed {record['figures']['runs'][0]['seed']}, on "
               f"{_machine(record)}."]
@@ -321,7 +326,7 @@ def table_conditional() -> str:
         lines.append(
             f"| {what} | {run['method']} | {run['seed']} | {_e(run['invalidity_before'], 2)} | "
             f"{_e(run['invalidity_after'], 2)} | {_e(per_label[worst])} (label {worst}) | "
-            f"{run['inception_score_after'] / run['inception_score_before']:.3f} | "
+            f"{_ratio(run):.3f} | "
             f"{_mean(accuracy):.2%} | {run['train_seconds']:.0f} |")
     lines += ["", f"`{record['command']}`, {record['figures']['eval_samples']:,} samples, "
               f"conditions uniform, on {_machine(record)}."]

@@ -9,13 +9,13 @@ figure in the docs against them.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import pathlib
 import platform
 import subprocess
 import sys
+import time
 
 from absl import flags
 
@@ -101,7 +101,7 @@ def write(what: str, figures: dict, name: str | None = None) -> pathlib.Path | N
         return None
     record = {"what": what, "command": command(), "commit": STARTED_ON,
               "versions": versions(), "machine": machine(),
-              "date": datetime.date.today().isoformat(), "figures": figures}
+              "date": time.strftime("%Y-%m-%d"), "figures": figures}
     path = RESULTS / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
