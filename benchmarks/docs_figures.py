@@ -196,6 +196,19 @@ def _by_method(runs) -> dict:
     return methods
 
 
+def _table(lines, record=None, how: str = "") -> str:
+    """The table's lines, then (given the record) the command, `how` and the machine."""
+    if record is not None:
+        lines = [*lines, "", f"`{record['command']}`{how} on {_machine(record)}."]
+    return "\n".join(lines) + "\n"
+
+
+def _with_interval(run) -> str:
+    """`7.2e-4 [5.0e-4, 1.0e-3]`: invalidity after, with its 95% interval."""
+    low, high = run["invalidity_ci_after"]
+    return f"{_e(run['invalidity_after'])} [{_e(low)}, {_e(high)}]"
+
+
 def _machine(record) -> str:
     return f"{record['machine']}; commit {record['commit']}, {record['date']}"
 
@@ -224,7 +237,7 @@ def table_targets() -> str:
               "train in "
               f"{min(train) / 60:.1f}-{max(train) / 60:.1f} minutes. Measured by "
               f"`{record['command']}` on {_machine(record)}."]
-    return "\n".join(lines) + "\n"
+    return _table(lines)
 
 
 def table_targets_seeds() -> str:
@@ -234,16 +247,15 @@ def table_targets_seeds() -> str:
              "before -> after | ratio | judge, after | train s |",
              "|---|---|---|---|---|---|---|---|---|"]
     for run in figures["runs"]:
-        low, high = run["invalidity_ci_after"]
         judge = (run.get("judge") or {}).get("after")
         lines.append(
             f"| {run['method']} | {run['seed']} | {run['invalidity_before']:.2%} | "
-            f"{_e(run['invalidity_per_epoch'][1])} | {_e(run['invalidity_after'])} "
-            f"[{_e(low)}, {_e(high)}] | {run['inception_score_before']:.2f} -> "
+            f"{_e(run['invalidity_per_epoch'][1])} | {_with_interval(run)} | "
+            f"{run['inception_score_before']:.2f} -> "
             f"{run['inception_score_after']:.2f} | "
             f"{_ratio(run):.3f} | "
             f"{_e(judge['invalidity']) if judge else '-'} | {run['train_seconds']:.0f} |")
-    return "\n".join(lines) + "\n"
+    return _table(lines)
 
 
 def table_paper_recipe() -> str:
@@ -252,16 +264,12 @@ def table_paper_recipe() -> str:
     lines = ["| method | zeros before | after 1 epoch | after 8 [95% interval] | IS after / "
              "before | train s |", "|---|---|---|---|---|---|"]
     for run in record["figures"]["runs"]:
-        low, high = run["invalidity_ci_after"]
         lines.append(
             f"| {run['method']} | {run['invalidity_before']:.2%} | "
-            f"{_e(run['invalidity_per_epoch'][1])} | {_e(run['invalidity_after'])} "
-            f"[{_e(low)}, {_e(high)}] | "
+            f"{_e(run['invalidity_per_epoch'][1])} | {_with_interval(run)} | "
             f"{_ratio(run):.3f} | "
             f"{run['train_seconds']:.0f} |")
-    lines += ["", f"`{record['command']}`, seed {record['figures']['runs'][0]['seed']}, on "
-              f"{_machine(record)}."]
-    return "\n".join(lines) + "\n"
+    return _table(lines, record, f", seed {record['figures']['runs'][0]['seed']},")
 
 
 def table_certified() -> str:
@@ -282,8 +290,7 @@ def table_certified() -> str:
             f"{q['fid']:.1f} / {q['fid_filter']:.1f} | {q['inception_score']:.2f} / "
             f"{q['inception_score_filter']:.2f} | {run['validity_queries'] or '-'} | "
             f"{run['train_seconds']:.0f} | {run['seconds']:.0f} |")
-    lines += ["", f"`{record['command']}` on {_machine(record)}."]
-    return "\n".join(lines) + "\n"
+    return _table(lines, record)
 
 
 def table_xla() -> str:
@@ -293,8 +300,7 @@ def table_xla() -> str:
     for row in record["figures"]["steps"]:
         lines.append(f"| {row['step']} | {row['with_xla']:,.0f} | {row['without']:,.0f} | "
                      f"{row['speedup']:.2f}x |")
-    lines += ["", f"`{record['command']}` on {_machine(record)}."]
-    return "\n".join(lines) + "\n"
+    return _table(lines, record)
 
 
 def table_cost() -> str:
@@ -328,9 +334,8 @@ def table_conditional() -> str:
             f"{_e(run['invalidity_after'], 2)} | {_e(per_label[worst])} (label {worst}) | "
             f"{_ratio(run):.3f} | "
             f"{_mean(accuracy):.2%} | {run['train_seconds']:.0f} |")
-    lines += ["", f"`{record['command']}`, {record['figures']['eval_samples']:,} samples, "
-              f"conditions uniform, on {_machine(record)}."]
-    return "\n".join(lines) + "\n"
+    return _table(lines, record, f", {record['figures']['eval_samples']:,} samples, "
+                                 "conditions uniform,")
 
 
 def table_batch_norm() -> str:
@@ -343,7 +348,7 @@ def table_batch_norm() -> str:
         before = ", ".join(f"{r['omega_mass_before']:.3f}" for r in mine)
         after = ", ".join(_e(r["omega_mass_after"]) for r in mine)
         lines.append(f"| {name} | {before} | {after} |")
-    return "\n".join(lines) + "\n"
+    return _table(lines)
 
 
 def table_judge_methods() -> str:
@@ -359,7 +364,7 @@ def table_judge_methods() -> str:
             f"{before['invalidity']:.2%} | {_e(after['classifier_invalidity'])} | "
             f"{_e(after['invalidity'])} | {after['disagreements']} | "
             f"{run['inception_score_before']:.2f} -> {run['inception_score_after']:.2f} |")
-    return "\n".join(lines) + "\n"
+    return _table(lines)
 
 
 TABLES = {

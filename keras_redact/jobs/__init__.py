@@ -11,9 +11,27 @@ from keras_redact import (
     _quiet,  # noqa: F401 (TensorFlow without start-up lines)
     checks,
 )
+from keras_redact.data.sources import EMBEDDED
 
 PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist"
 """The shipped MNIST models: generator, discriminator and classifier `.keras` files."""
+SHIPPED_JUDGE = PRETRAINED / "judge" / "classifier.keras"
+"""The shipped independent judge (docs/pretrained.md)."""
+
+
+def is_shipped_classifier(path) -> bool:
+    """Whether a classifier path (None: the default) is the shipped MNIST classifier."""
+    return path is None or pathlib.Path(path).resolve() == PRETRAINED / "classifier.keras"
+
+
+def judge_path(judge, classifier, dataset) -> pathlib.Path | None:
+    """The independent judge a job counts with: `judge` as named (`""`: none), else the
+    shipped judge when the classifier and the data are the shipped ones (it was trained on
+    those digits, apart from that classifier), else none."""
+    if judge is not None:
+        return pathlib.Path(judge) if judge else None
+    return (SHIPPED_JUDGE if is_shipped_classifier(classifier) and dataset == EMBEDDED
+            else None)
 
 
 def check_positive_integers(config, names, *, optional: bool = False) -> None:

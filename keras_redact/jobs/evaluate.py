@@ -32,7 +32,7 @@ from keras_redact import conditions as cond_lib
 from keras_redact import contract as contract_lib
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import inception, measure, quality, sampling
-from keras_redact.jobs import PRETRAINED
+from keras_redact.jobs import PRETRAINED, judge_path
 from keras_redact.redaction import any_of, membership
 
 METRICS = ("invalidity", "is", "fid", "kid")
@@ -179,9 +179,9 @@ def evaluate(config: EvaluateConfig) -> dict:
     """
     start = time.time()
     classifier_path = config.classifier or PRETRAINED / "classifier.keras"
-    generator, classifier, judge = _models(config, classifier_path)
+    judged_by = judge_path(config.judge, config.classifier, config.dataset)
+    generator, classifier, judge = _models(config, classifier_path, judged_by)
     latent_dim, _ = _shape_of(generator)
-    judge_path = _judge_path(config)
     conditional = cond_lib.is_conditional(generator)
     labels = () if config.off_condition else config.labels
     omega = dict(conditional=conditional, conditions=config.conditions,
@@ -219,8 +219,8 @@ def evaluate(config: EvaluateConfig) -> dict:
     figures.update({k: measured[k] for k in ("class_shares", "conditional_accuracy",
                                              "conditional_accuracy_per_label", "judge")
                     if k in measured})
-    if judge_path:
-        figures["judge"] = {"judge": str(judge_path), **figures["judge"]}
+    if judged_by:
+        figures["judge"] = {"judge": str(judged_by), **figures["judge"]}
     if need_features:
         figures["reference_cached"], figures["reference_samples"] = cached, len(reference)
     if inception_model is not None:  # A second pass over the same latents (same seed).
@@ -237,24 +237,23 @@ def evaluate(config: EvaluateConfig) -> dict:
     return figures
 
 
-def _models(config: EvaluateConfig, classifier_path):
-    """The generator, the classifier and the judge (or None), each on samples in its own
-    range (`keras_redact.contract`): a `.keras` G is mapped to [-1, 1] (an export's images
-    already are), the classifiers from there.
+def _models(config: EvaluateConfig, classifier_path, judged_by):
+    """The generator, the classifier and the judge `judged_by` (or None), each on samples
+    in its own range (`keras_redact.contract`): a `.keras` G is mapped to [-1, 1] (an
+    export's images already are), the classifiers from there.
 
     Raises:
         ValueError: If the generator's images do not fit a classifier.
     """
     generator = load_generator(config.generator, config.trust_saved_model)
-    judge_path = _judge_path(config)
     if isinstance(generator, _SavedModelGenerator):
         g_range = contract_lib.Found(contract_lib.INTERNAL_RANGE, "an export's images")
     else:
         generator, g_range = contract_lib.adapt_generator(generator, seed=config.seed)
     classifier, _ = contract_lib.adapt_classifier(
         io.load_keras(classifier_path, "classifier"), g_range)
-    judge = (contract_lib.adapt_classifier(io.load_keras(judge_path, "judge"), g_range)[0]
-             if judge_path else None)
+    judge = (contract_lib.adapt_classifier(io.load_keras(judged_by, "judge"), g_range)[0]
+             if judged_by else None)
     image_shape = _shape_of(generator)[1]
     for name, model in (("classifier", classifier), ("judge", judge)):
         expected = None if model is None else tuple(model.inputs[0].shape[1:])
@@ -262,16 +261,6 @@ def _models(config: EvaluateConfig, classifier_path):
             raise ValueError(f"The generator makes images of shape {image_shape} but the "
                              f"{name} takes {expected}")
     return generator, classifier, judge
-
-
-def _judge_path(config: EvaluateConfig):
-    """The judge's file: the one named, else the shipped judge beside the shipped
-    classifier (which it was trained apart from), else none."""
-    if config.judge is not None:
-        return config.judge or None
-    shipped = config.classifier is None or (
-        pathlib.Path(config.classifier).resolve() == PRETRAINED / "classifier.keras")
-    return PRETRAINED / "judge" / "classifier.keras" if shipped else None
 
 
 def _kept_images(config: EvaluateConfig) -> np.ndarray:

@@ -25,13 +25,13 @@ from keras_redact import distribute, export, io, seeds
 from keras_redact.evaluation import measure as measure_lib
 from keras_redact.evaluation import quality
 from keras_redact.evaluation.plots import plot_invalidity
+from keras_redact.jobs import SHIPPED_JUDGE  # noqa: F401 (re-exported)
 from keras_redact.jobs.redact_config import (  # noqa: F401 (re-exported)
     CONTRACT_KEYS,
     RedactConfig,
     steps_per_epoch,
 )
 from keras_redact.jobs.redact_inputs import (  # noqa: F401 (re-exported)
-    SHIPPED_JUDGE,
     Data,
     Models,
     adapt_models,
@@ -72,7 +72,6 @@ from keras_redact.redaction import (
     recipes,
 )
 
-METHODS = methods.NAMES
 GUARD_SAMPLES = 2_000
 """The fewest samples the quality guard measures class shares on."""
 
@@ -292,7 +291,7 @@ def _redact(config: RedactConfig, start: float, resume: bool = False,
                          output, f is not models.classifier, time.time() - start)
     metrics["model_contract"] = models.contract.as_dict()
     metrics["quality_guard"] = trained.guard.as_dict() if trained.guard else None
-    metrics["judge"] = judge_record(config, before, after)
+    metrics["judge"] = judge_record(models.judge_path, before, after)
     _say_judge(metrics["judge"], config.eval_samples, say)
     write_results(models, trained, metrics, before_grid, output, judge_grid)
     _check_certified(stop, config, settings, output, say)

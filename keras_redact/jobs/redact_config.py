@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import pathlib
 
 from keras_redact import checks, distribute, export
 from keras_redact import contract as contract_lib
 from keras_redact.data import sources
 from keras_redact.evaluation import certificates
-from keras_redact.jobs import PRETRAINED, check_positive_integers
+from keras_redact.jobs import check_positive_integers, is_shipped_classifier
 from keras_redact.redaction import (
     methods,
     recipes,
@@ -100,7 +99,8 @@ class RedactConfig:
         judge: An independent label classifier `.keras` that took no part in the
             redaction: the labels (and off-condition samples) are counted under it too,
             beside the classifier's count, with the samples where the two disagree
-            (default: the shipped judge with the shipped classifier and data, else none).
+            (default: the shipped judge with the shipped classifier and data, else none;
+            `""`: none).
         model_contract: What detection cannot tell about the models, declared
             (`keras_redact.contract.adapt`'s arguments): `{"generator_range": (0, 1),
             "discriminator_output": "logit", "discriminator_real": False,
@@ -252,8 +252,7 @@ class RedactConfig:
     @property
     def shipped_classifier(self) -> bool:
         """Whether the label classifier is the shipped MNIST one."""
-        return self.classifier is None or (
-            pathlib.Path(self.classifier).resolve() == (PRETRAINED / "classifier.keras"))
+        return is_shipped_classifier(self.classifier)
 
 
 def steps_per_epoch(config: RedactConfig, kept: int) -> int:

@@ -4,6 +4,7 @@ and its training data."""
 from __future__ import annotations
 
 import dataclasses
+import pathlib
 
 import keras
 import numpy as np
@@ -13,13 +14,8 @@ from keras_redact import conditions as cond_lib
 from keras_redact import contract as contract_lib
 from keras_redact import io
 from keras_redact.data import pipeline, sources
-from keras_redact.jobs import PRETRAINED
+from keras_redact.jobs import PRETRAINED, judge_path
 from keras_redact.jobs.redact_config import RedactConfig
-
-SHIPPED_JUDGE = PRETRAINED / "judge" / "classifier.keras"
-"""The shipped independent judge (docs/pretrained.md)."""
-
-
 
 
 @dataclasses.dataclass
@@ -37,6 +33,7 @@ class Models:
     contract: contract_lib.Contract | None = None
     saved: tuple | None = None
     judge: keras.Model | None = None
+    judge_path: pathlib.Path | None = None
 
     @property
     def from_logits(self) -> bool:
@@ -73,14 +70,13 @@ class Data:
 
 def load_models(config: RedactConfig) -> Models:
     """Loads G, D, the label classifier and the judge (the shipped MNIST ones by default)."""
-    judge = config.judge or (SHIPPED_JUDGE if config.shipped_classifier
-                             and config.dataset == sources.EMBEDDED else None)
+    judge = judge_path(config.judge, config.classifier, config.dataset)
     return Models(
         io.load_keras(config.generator or PRETRAINED / "generator.keras", "generator"),
         io.load_keras(config.discriminator or PRETRAINED / "discriminator.keras",
                       "discriminator"),
         io.load_keras(config.classifier or PRETRAINED / "classifier.keras", "classifier"),
-        judge=io.load_keras(judge, "judge") if judge else None)
+        judge=io.load_keras(judge, "judge") if judge else None, judge_path=judge)
 
 
 def load_data(config: RedactConfig, conditional: bool = False) -> Data:
@@ -197,7 +193,7 @@ def adapt_models(config: RedactConfig, models: Models, f, data: Data):
         adapted.generator.num_classes = models.generator.num_classes
     return Models(adapted.generator, adapted.discriminator, adapted.classifiers[0], found,
                   (models.generator, models.discriminator),
-                  adapted.classifiers[1] if judges else None), adapted_f
+                  adapted.classifiers[1] if judges else None, models.judge_path), adapted_f
 
 
 def check_fit(models: Models, f, data: Data) -> None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from keras_redact import __version__
 from keras_redact.contract import show
 from keras_redact.evaluation import certificates
-from keras_redact.jobs.redact_config import RedactConfig, steps_per_epoch
-from keras_redact.jobs.redact_inputs import SHIPPED_JUDGE
+from keras_redact.jobs.redact_config import steps_per_epoch
 from keras_redact.models.optimizers import WarmupEMAAdam
 from keras_redact.redaction import (
     methods,
@@ -334,7 +333,7 @@ def _target_metrics(config, settings, stop) -> dict:
 JUDGE_GRID_FILE = "judge_most_omega_like.png"
 
 
-def judge_record(config: RedactConfig, before: dict, after: dict) -> dict | None:
+def judge_record(judge, before: dict, after: dict) -> dict | None:
     """`metrics.json`'s `judge`: the label parts counted by the classifier and the judge
     before and after, and one line when their intervals do not meet after redaction
     (a generator that fools the classifier: the paper's App. H)."""
@@ -348,7 +347,7 @@ def judge_record(config: RedactConfig, before: dict, after: dict) -> dict | None
         "meet; " + ("the generator may draw samples that fool the classifier (App. H)"
                     if more else "the classifier is the stricter count here")
         + f"; see {JUDGE_GRID_FILE}")
-    return {"judge": str(config.judge or SHIPPED_JUDGE), "before": before["judge"],
+    return {"judge": str(judge), "before": before["judge"],
             "after": judged, "message": message}
 
 

@@ -344,13 +344,13 @@ def test_judged_figures_say_when_the_intervals_do_not_meet():
     figures, grid = judged_figures(by_classifier, by_judge, images, likeness)
     assert figures["disagreements"] == 200 and not figures["intervals_meet"]
     assert grid.shape[0] == 64 and grid[0, 0, 0, 0] == 99  # most Omega-like first
-    record = judge_record(redact.RedactConfig(), {"judge": figures}, {"judge": figures})
+    record = judge_record(redact.SHIPPED_JUDGE, {"judge": figures}, {"judge": figures})
     assert record["message"].startswith("The judge counts 0.1 of the redacted labels' "
                                         "samples, the classifier 0: their 95% intervals do "
                                         "not meet")
     assert "fool the classifier (App. H)" in record["message"]
     fewer, _ = judged_figures(by_judge, by_classifier, images, likeness)
-    stricter = judge_record(redact.RedactConfig(), {"judge": fewer}, {"judge": fewer})
+    stricter = judge_record(redact.SHIPPED_JUDGE, {"judge": fewer}, {"judge": fewer})
     assert "the classifier is the stricter count here" in stricter["message"]
     same, _ = judged_figures(by_judge, by_judge, images, likeness)
     assert same["disagreements"] == 0 and same["intervals_meet"]
