@@ -31,6 +31,6 @@ def run_job(method: str, prefix: str, **config) -> dict:
         The job's `metrics.json` figures.
     """
     with io.claimed_dir(prefix) as output:
-        return redact.redact(redact.RedactConfig(
+        return redact.redact(redact.RedactConfig.of(
             method=method, recipe=RECIPE.value, verbose=0, export=False,
             output_dir=str(output), **config))

@@ -44,6 +44,7 @@ from keras_redact.cli.flags import (
     define_condition_flags,
     define_scaling_flags,
     parse_labels,
+    parse_list,
     run,
     scaling_values,
 )
@@ -126,21 +127,25 @@ def main(argv):
     from keras_redact.jobs import redact
 
     config = redact.RedactConfig(
-        method=_METHOD.value, labels=parse_labels(_LABELS.value), recipe=_RECIPE.value,
-        epochs=_EPOCHS.value, lam=_LAM.value, tau=_TAU.value, queries_per_round=_T.value,
-        generator=_GENERATOR.value, discriminator=_DISCRIMINATOR.value,
-        classifier=_CLASSIFIER.value, dataset=_DATASET.value,
-        output_dir=_OUTPUT_DIR.value, export=_EXPORT.value, export_dir=_EXPORT_DIR.value,
-        eval_samples=_EVAL_SAMPLES.value, seed=_SEED.value,
-        boundary_margin=_BOUNDARY_MARGIN.value, ambiguity_tau=_AMBIGUITY_TAU.value,
-        attributes=_ATTRIBUTES.value, attribute_classifier=_ATTRIBUTE_CLASSIFIER.value,
-        attribute_names=(tuple(_ATTRIBUTE_NAMES.value) if _ATTRIBUTE_NAMES.value else None),
-        **condition_values(_CONDITIONS),
-        freeze_discriminator=_FREEZE_D.value, target_invalidity=_TARGET.value,
-        confidence=_CONFIDENCE.value, max_epochs=_MAX_EPOCHS.value,
-        judge=_JUDGE.value,
-        model_contract=contract.parse_declarations(_MODEL_CONTRACT.value) or None,
-        **scaling_values(_SCALING))
+        what=redact.What(
+            method=_METHOD.value, labels=parse_labels(_LABELS.value),
+            boundary_margin=_BOUNDARY_MARGIN.value, ambiguity_tau=_AMBIGUITY_TAU.value,
+            attributes=_ATTRIBUTES.value, attribute_classifier=_ATTRIBUTE_CLASSIFIER.value,
+            attribute_names=parse_list(_ATTRIBUTE_NAMES.value, "attribute_names", str),
+            **condition_values(_CONDITIONS), freeze_discriminator=_FREEZE_D.value),
+        inputs=redact.Inputs(
+            generator=_GENERATOR.value, discriminator=_DISCRIMINATOR.value,
+            classifier=_CLASSIFIER.value, judge=_JUDGE.value, dataset=_DATASET.value,
+            model_contract=contract.parse_declarations(_MODEL_CONTRACT.value) or None),
+        training=redact.Training(
+            recipe=_RECIPE.value, epochs=_EPOCHS.value, lam=_LAM.value, tau=_TAU.value,
+            queries_per_round=_T.value, seed=_SEED.value, **scaling_values(_SCALING)),
+        target=redact.Target(
+            target_invalidity=_TARGET.value, confidence=_CONFIDENCE.value,
+            max_epochs=_MAX_EPOCHS.value),
+        output=redact.Output(
+            output_dir=_OUTPUT_DIR.value, eval_samples=_EVAL_SAMPLES.value,
+            export=_EXPORT.value, export_dir=_EXPORT_DIR.value))
     metrics = redact.redact(config)
     keys = ("method", "labels", "recipe", "epochs", "invalidity_before", "invalidity_after",
             "inception_score_before", "inception_score_after", "seconds", "output_dir",

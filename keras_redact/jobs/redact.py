@@ -28,8 +28,12 @@ from keras_redact.evaluation.plots import plot_invalidity
 from keras_redact.jobs import SHIPPED_JUDGE  # noqa: F401 (re-exported)
 from keras_redact.jobs.redact_config import (  # noqa: F401 (re-exported)
     CONTRACT_KEYS,
+    Inputs,
+    Output,
     RedactConfig,
-    steps_per_epoch,
+    Target,
+    Training,
+    What,
 )
 from keras_redact.jobs.redact_inputs import (  # noqa: F401 (re-exported)
     Data,
@@ -92,15 +96,17 @@ class Trained:
 
 
 def choose_settings(config: RedactConfig, data: Data) -> tuple[str, recipes.Settings]:
-    """The recipe's name and settings: `config.recipe`, or the recommended one for the data.
+    """The recipe's name and settings: `config.training.recipe`, or the recommended one
+    for the data.
 
     The recommendation counts the steps of an epoch (`steps_per_epoch`) over the data
     outside the redacted labels (the presets' parts of Omega need the recipe's settings,
     so they are not counted here), and takes `conditional` for a conditional GAN.
     """
-    kept = int(np.count_nonzero(~np.isin(data.labels, config.redacted_labels or ())))
-    recipe = config.recipe or recipes.recommended(
-        config.method, steps_per_epoch(config, kept), data.images.shape[1:], data.conditional)
+    kept = int(np.count_nonzero(~np.isin(data.labels, config.what.redacted_labels or ())))
+    recipe = config.training.recipe or recipes.recommended(
+        config.what.method, config.training.steps_per_epoch_of(kept), data.images.shape[1:],
+        data.conditional)
     return recipes.get(recipe).name, config.settings_of(recipe)
 
 
@@ -120,30 +126,32 @@ def stopping(config: RedactConfig, models: Models, omega: Omega, data: Data,
     The guard's filter (the pre-trained G with its Omega samples rejected) is measured
     here, so call this before training changes G.
     """
-    if config.target_invalidity is None:
+    if config.target.target_invalidity is None:
         return None
     guard = quality.QualityAgainstFilter(
         models.generator, models.classifier, omega.membership,
         data.images[~omega.in_omega], num_samples=10_000,
-        seed=seeds.derive(config.seed, "target_filter"))
+        seed=seeds.derive(config.training.seed, "target_filter"))
     return CertifiedStopping(
-        omega.membership, config.target_invalidity, config.confidence, quality=guard,
-        min_quality=config.min_quality, seed=config.seed, verbose=config.verbose,
+        omega.membership, config.target.target_invalidity, config.target.confidence,
+        quality=guard, min_quality=config.target.min_quality, seed=config.training.seed,
+        verbose=config.output.verbose,
         evaluator=f"{_describe(config)}, by the label classifier "
-                  f"{config.classifier or 'shipped with keras-redact (mnist)'}",
+                  f"{config.inputs.classifier or 'shipped with keras-redact (mnist)'}",
         state_dir=output / BACKUP_DIR)
 
 
 def quality_guard(config: RedactConfig, models: Models, omega: Omega):
     """The `QualityGuard` of a run without a target (a target run guards FID and IS), or
     None. Measures the filter now, so call it before training changes G."""
-    if config.target_invalidity is not None or config.max_class_drift is None:
+    if config.target.target_invalidity is not None or config.training.max_class_drift is None:
         return None
     # At least 2,000 samples: class shares of a few hundred move by 2x on noise alone.
     return QualityGuard(models.generator, models.classifier, omega.membership,
-                        num_samples=max(config.monitor_samples, GUARD_SAMPLES),
-                        max_ratio=config.max_class_drift,
-                        seed=seeds.derive(config.seed, "quality_guard"), verbose=config.verbose)
+                        num_samples=max(config.training.monitor_samples, GUARD_SAMPLES),
+                        max_ratio=config.training.max_class_drift,
+                        seed=seeds.derive(config.training.seed, "quality_guard"),
+                        verbose=config.output.verbose)
 
 
 class TargetNotCertified(ValueError):
@@ -157,19 +165,19 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     Args:
         stop: Optional `CertifiedStopping` (see `stopping`).
     """
-    steps = steps_per_epoch(config, omega.kept)
+    steps = config.training.steps_per_epoch_of(omega.kept)
     model = RedactionGAN(models.generator, models.discriminator, omega.redaction_set,
-                         seed=config.seed,
+                         seed=config.training.seed,
                          discriminator_output="logit" if models.from_logits else "probability")
     model.compile(**settings.compile_kwargs(
-        steps, d_steps=0 if config.freeze_discriminator else 1))
-    monitor = InvalidityMonitor(omega.membership, config.monitor_samples,
-                                seed=seeds.derive(config.seed, "monitor"))
+        steps, d_steps=0 if config.what.freeze_discriminator else 1))
+    monitor = InvalidityMonitor(omega.membership, config.training.monitor_samples,
+                                seed=seeds.derive(config.training.seed, "monitor"))
     grid = kr_callbacks.SampleGrid(
-        output / "samples", seed=config.seed,
-        every_batches=config.grid_every if config.freeze_discriminator else None)
+        output / "samples", seed=config.training.seed,
+        every_batches=config.what.grid_every if config.what.freeze_discriminator else None)
     timer = kr_callbacks.TrainTime()  # first: Alg. 2's queries count, the monitor does not
-    recipe_callbacks = settings.callbacks(seed=config.seed)
+    recipe_callbacks = settings.callbacks(seed=config.training.seed)
     rounds = next((c for c in recipe_callbacks if isinstance(c, ValidityRounds)), None)
     state = RunState(output / BACKUP_DIR, monitor=monitor, rounds=rounds, timer=timer,
                      stop=stop)
@@ -187,9 +195,9 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     start = time.time()
     # A killed run that had certified already resumes with nothing left to train.
     epochs = state.resumed_epochs if (stop and stop.certificate) else settings.epochs
-    history = model.fit(batches, epochs=epochs, verbose=config.verbose,
+    history = model.fit(batches, epochs=epochs, verbose=config.output.verbose,
                         callbacks=callbacks, redaction_samples=redaction_samples,
-                        steps_per_epoch=config.steps_per_epoch)
+                        steps_per_epoch=config.training.steps_per_epoch)
     if not history.epoch and state.resumed_epochs:  # killed after the last epoch's save
         model.finalize_averages()
     return Trained(model, monitor, timer, grid, rounds, time.time() - start,
@@ -208,14 +216,14 @@ def redact(config: RedactConfig) -> dict:
         PermissionError: If the output or export folder is not writable.
     """
     start = time.time()
-    strategy = distribute.strategy_from_name(config.strategy)
-    distribute.check_global_batch(config.batch_size, strategy)
+    strategy = distribute.strategy_from_name(config.training.strategy)
+    distribute.check_global_batch(config.training.batch_size, strategy)
     resume = check_output_dir(config)
     with RunLock() as lock:  # one writer per run folder, for the life of the job
-        if config.output_dir and pathlib.Path(config.output_dir).is_dir():
-            lock.take(config.output_dir)
+        if config.output.output_dir and pathlib.Path(config.output.output_dir).is_dir():
+            lock.take(config.output.output_dir)
             resume = check_output_dir(config)  # as the lock's last holder left it
-        with distribute.precision(config.mixed_precision), strategy.scope():
+        with distribute.precision(config.training.mixed_precision), strategy.scope():
             return _redact(config, start, resume, lock)
 
 
@@ -230,8 +238,8 @@ def prepare(config: RedactConfig, say=print):
     data = load_data(config, models.conditional)
     check_conditions(config, models, data)
     recipe, settings = choose_settings(config, data)
-    if config.target_invalidity is not None:  # the epochs are a budget
-        settings = settings.replace(epochs=config.max_epochs or 3 * settings.epochs)
+    if config.target.target_invalidity is not None:  # the epochs are a budget
+        settings = settings.replace(epochs=config.target.max_epochs or 3 * settings.epochs)
     f = omega_classifier(config, settings, models)
     check_fit(models, f, data)
     models, f = adapt_models(config, models, f, data)
@@ -245,11 +253,11 @@ def _output_folder(config: RedactConfig, resume: bool, lock: RunLock | None,
                    say=print) -> pathlib.Path:
     """The run's folder: the unfinished one a resume continues, else a new one, locked."""
     if resume:
-        output = pathlib.Path(config.output_dir)
+        output = pathlib.Path(config.output.output_dir)
         say(f"Resuming the unfinished run in {output}")
         return output
     output = (lock.folder if lock and lock.folder else
-              io.output_dir(config.output_dir, "redact"))  # the checks passed
+              io.output_dir(config.output.output_dir, "redact"))  # the checks passed
     if lock is not None:
         lock.take(output)
     io.write_json(output / RUN_FILE, _run_record(config))
@@ -260,16 +268,16 @@ def _output_folder(config: RedactConfig, resume: bool, lock: RunLock | None,
 
 def _redact(config: RedactConfig, start: float, resume: bool = False,
             lock: RunLock | None = None) -> dict:
-    say = print if config.verbose else (lambda *a, **k: None)
+    say = print if config.output.verbose else (lambda *a, **k: None)
     models, data, recipe, settings, f, omega = prepare(config, say)
     output = _output_folder(config, resume, lock, say)
-    keras.utils.set_random_seed(config.seed)
+    keras.utils.set_random_seed(config.training.seed)
 
-    say(f"Measuring the pre-trained generator on {config.eval_samples} samples...")
-    before = measure(models.generator, models.classifier, omega, config.eval_samples,
-                     config.seed, config.verbose)
+    say(f"Measuring the pre-trained generator on {config.output.eval_samples} samples...")
+    before = measure(models.generator, models.classifier, omega, config.output.eval_samples,
+                     config.training.seed, config.output.verbose)
     say(f"  invalidity {before['invalidity']:.3g}, IS {before['inception_score']:.3f}")
-    before_grid = kr_callbacks.SampleGrid(output / "samples", seed=config.seed)
+    before_grid = kr_callbacks.SampleGrid(output / "samples", seed=config.training.seed)
     before_grid.set_model(models.generator)
     before_grid = before_grid.grid()
 
@@ -281,9 +289,9 @@ def _redact(config: RedactConfig, start: float, resume: bool = False,
     trained = train(config, settings, models, omega, data,
                     kept_batches(config, omega, data), output, stop)
 
-    say(f"Measuring the redacted generator on {config.eval_samples} samples...")
-    after = measure(models.generator, models.classifier, omega, config.eval_samples,
-                    config.seed, config.verbose)
+    say(f"Measuring the redacted generator on {config.output.eval_samples} samples...")
+    after = measure(models.generator, models.classifier, omega, config.output.eval_samples,
+                    config.training.seed, config.output.verbose)
     say(f"  invalidity {after['invalidity']:.3g}, IS {after['inception_score']:.3f}")
     judge_grid = after.pop("judge_grid", None)
     before.pop("judge_grid", None)
@@ -292,10 +300,10 @@ def _redact(config: RedactConfig, start: float, resume: bool = False,
     metrics["model_contract"] = models.contract.as_dict()
     metrics["quality_guard"] = trained.guard.as_dict() if trained.guard else None
     metrics["judge"] = judge_record(models.judge_path, before, after)
-    _say_judge(metrics["judge"], config.eval_samples, say)
+    _say_judge(metrics["judge"], config.output.eval_samples, say)
     write_results(models, trained, metrics, before_grid, output, judge_grid)
     _check_certified(stop, config, settings, output, say)
-    if config.export:
+    if config.output.export:
         export_results(models.generator, config, metrics, output)
         say(f"Exported for TF Serving: {metrics['export']}")
     return metrics
@@ -322,8 +330,8 @@ def _check_certified(stop, config: RedactConfig, settings, output, say=print) ->
                    f"invalidity {best['invalidity']:.3g}, quality {best.get('quality', 1):.3f}"
                    if best else "no epoch kept quality")
         raise TargetNotCertified(
-            f"target invalidity {config.target_invalidity:g} not certified at "
-            f"{config.confidence:.0%} within {settings.epochs} epochs: {reached}; not "
+            f"target invalidity {config.target.target_invalidity:g} not certified at "
+            f"{config.target.confidence:.0%} within {settings.epochs} epochs: {reached}; not "
             f"exported; metrics.json, report.md and the generator are in {output}")
     say(f"Certified: {stop.certificate.statement}")
 
@@ -351,12 +359,12 @@ def write_results(models: Models, trained: Trained, metrics: dict, before_grid,
 
 def export_results(generator, config: RedactConfig, metrics: dict,
                    output: pathlib.Path) -> pathlib.Path:
-    """Exports G as the next version under `config.export_dir` (default `<output>/export`).
+    """Exports G as the next version under `config.output.export_dir` (default `<output>/export`).
 
     `metrics["export"]`, `metrics.json` and `report.md` then name the version. If the
     export fails, the files `write_results` wrote stay, and the error says so.
     """
-    base = pathlib.Path(config.export_dir) if config.export_dir else output / "export"
+    base = pathlib.Path(config.output.export_dir) if config.output.export_dir else output / "export"
     try:
         path = export.export_generator(generator, base, metadata=metrics)
     except (OSError, ValueError) as error:
@@ -377,17 +385,17 @@ def _unmeasured(recipe: str) -> str:
 
 
 def _describe(config: RedactConfig) -> str:
-    what = [f"labels {list(config.redacted_labels)}"] if config.redacted_labels else []
-    if what and config.conditions:
-        what[0] += f" under conditions {list(config.conditions)}"
-    if config.off_condition:
+    what = [f"labels {list(config.what.redacted_labels)}"] if config.what.redacted_labels else []
+    if what and config.what.conditions:
+        what[0] += f" under conditions {list(config.what.conditions)}"
+    if config.what.off_condition:
         what.append("off-condition samples")
-    if config.boundary_margin is not None:
-        what.append(f"boundary artifacts (margin {config.boundary_margin})")
-    if config.ambiguity_tau is not None:
-        what.append(f"ambiguous samples (tau {config.ambiguity_tau})")
-    if config.attributes is not None:
-        what.append(f"attributes {config.attributes!r}")
+    if config.what.boundary_margin is not None:
+        what.append(f"boundary artifacts (margin {config.what.boundary_margin})")
+    if config.what.ambiguity_tau is not None:
+        what.append(f"ambiguous samples (tau {config.what.ambiguity_tau})")
+    if config.what.attributes is not None:
+        what.append(f"attributes {config.what.attributes!r}")
     return " + ".join(what)
 
 

@@ -70,17 +70,17 @@ class Data:
 
 def load_models(config: RedactConfig) -> Models:
     """Loads G, D, the label classifier and the judge (the shipped MNIST ones by default)."""
-    judge = judge_path(config.judge, config.classifier, config.dataset)
+    judge = judge_path(config.inputs.judge, config.inputs.classifier, config.inputs.dataset)
     return Models(
-        io.load_keras(config.generator or PRETRAINED / "generator.keras", "generator"),
-        io.load_keras(config.discriminator or PRETRAINED / "discriminator.keras",
+        io.load_keras(config.inputs.generator or PRETRAINED / "generator.keras", "generator"),
+        io.load_keras(config.inputs.discriminator or PRETRAINED / "discriminator.keras",
                       "discriminator"),
-        io.load_keras(config.classifier or PRETRAINED / "classifier.keras", "classifier"),
+        io.load_keras(config.inputs.classifier or PRETRAINED / "classifier.keras", "classifier"),
         judge=io.load_keras(judge, "judge") if judge else None, judge_path=judge)
 
 
 def load_data(config: RedactConfig, conditional: bool = False) -> Data:
-    """Loads the training split of `config.dataset` and materialises it in [-1, 1].
+    """Loads the training split of `config.inputs.dataset` and materialises it in [-1, 1].
 
     Args:
         conditional: The samples are pairs (a conditional GAN's): the data need labels.
@@ -88,10 +88,10 @@ def load_data(config: RedactConfig, conditional: bool = False) -> Data:
     Raises:
         ValueError: If a conditional GAN's data have no labels.
     """
-    source = sources.load(config.dataset, "train", data_dir=config.data_dir)
+    source = sources.load(config.inputs.dataset, "train", data_dir=config.inputs.data_dir)
     if conditional and source.num_classes is None:
-        raise ValueError(f"A conditional GAN redacts pairs (x, y); the data {config.dataset!r} "
-                         "have no labels")
+        raise ValueError("A conditional GAN redacts pairs (x, y); the data "
+                         f"{config.inputs.dataset!r} have no labels")
     images, labels = pipeline.to_numpy(source)
     return Data(source, images, labels, conditional)
 
@@ -103,8 +103,8 @@ def check_classifiers(config: RedactConfig, models: Models, f, data: Data) -> No
     mean nothing (a 3-output model on 10-class data); it is refused before any work.
     """
     classes = data.source.num_classes
-    judged = [("judge", models.judge, config.judge)] if models.judge else []
-    for what, model, path in (("classifier", models.classifier, config.classifier),
+    judged = [("judge", models.judge, config.inputs.judge)] if models.judge else []
+    for what, model, path in (("classifier", models.classifier, config.inputs.classifier),
                               ("redaction classifier", f, None), *judged):
         outputs = tuple(model.outputs[0].shape[1:])
         if len(outputs) != 1 or outputs[0] is None or outputs[0] < 2:
@@ -112,7 +112,7 @@ def check_classifiers(config: RedactConfig, models: Models, f, data: Data) -> No
                              f"{outputs}; a label classifier gives one logit per class")
         if classes is not None and outputs[0] != classes:
             raise ValueError(f"The {what} {path or model.name} gives {outputs[0]} outputs but "
-                             f"the data {config.dataset!r} have {classes} classes "
+                             f"the data {config.inputs.dataset!r} have {classes} classes "
                              f"(labels 0..{classes - 1}); it must give one per class")
 
 
@@ -124,12 +124,12 @@ def check_conditions(config: RedactConfig, models: Models, data: Data) -> None:
     attribute, set from the data when the model has none); conditions must be labels.
     """
     if not models.conditional:
-        given = [name for name, value in (("off_condition", config.off_condition),
-                                          ("conditions", config.conditions)) if value]
+        given = [name for name, value in (("off_condition", config.what.off_condition),
+                                          ("conditions", config.what.conditions)) if value]
         if given:
             raise ValueError(f"{' and '.join(given)} apply to conditional generators "
                              "([latents, labels] inputs); the generator "
-                             f"{config.generator or 'shipped'} takes latents only")
+                             f"{config.inputs.generator or 'shipped'} takes latents only")
         return
     if not cond_lib.is_conditional(models.discriminator):
         raise ValueError("The generator is conditional ([latents, labels]) but the "
@@ -140,8 +140,8 @@ def check_conditions(config: RedactConfig, models: Models, data: Data) -> None:
         models.generator.num_classes = classes
     elif declared != classes:
         raise ValueError(f"The generator has {declared} conditions but the data "
-                         f"{config.dataset!r} have {classes} classes")
-    bad = [c for c in config.conditions or () if c >= classes]
+                         f"{config.inputs.dataset!r} have {classes} classes")
+    bad = [c for c in config.what.conditions or () if c >= classes]
     if bad:
         raise ValueError(f"conditions {bad} are not conditions of the generator; allowed: "
                          f"0..{classes - 1}")
@@ -161,9 +161,9 @@ def adapt_models(config: RedactConfig, models: Models, f, data: Data):
     Raises:
         ValueError: For models or data that break the contract, with the reason.
     """
-    declared = config.declared_contract()
+    declared = config.inputs.declared_contract()
     g_range = contract_lib.find_generator_range(
-        models.generator, declared.get("generator_range", "detect"), seed=config.seed)
+        models.generator, declared.get("generator_range", "detect"), seed=config.training.seed)
     is_uint8 = data.source.dataset.element_spec[0].dtype == tf.uint8
     mapped = contract_lib.data_to_internal(data.images, np.uint8 if is_uint8 else None,
                                            g_range.value)
@@ -179,7 +179,7 @@ def adapt_models(config: RedactConfig, models: Models, f, data: Data):
         discriminator_output=declared.get("discriminator_output"),
         discriminator_range=declared.get("discriminator_range", "detect"),
         classifier_range=declared.get("classifier_range", "detect"),
-        discriminator_real=declared.get("discriminator_real"), seed=config.seed)
+        discriminator_real=declared.get("discriminator_real"), seed=config.training.seed)
     if is_uint8:
         how = "uint8 images scaled to [-1, 1]"
     elif not was_mapped:

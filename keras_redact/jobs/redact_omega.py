@@ -60,7 +60,8 @@ def omega_classifier(config: RedactConfig, settings: recipes.Settings, models: M
     classifier describes Omega too.
     """
     path = settings.redaction_classifier_path()
-    if path is None or not config.shipped_classifier or config.dataset != sources.EMBEDDED:
+    inputs = config.inputs
+    if path is None or not inputs.shipped_classifier or inputs.dataset != sources.EMBEDDED:
         return models.classifier
     return io.load_keras(path, "redaction classifier")
 
@@ -72,25 +73,25 @@ def describe_omega(config: RedactConfig, settings: recipes.Settings, models: Mod
     Raises:
         ValueError: If fewer than one batch of training samples lie outside Omega.
     """
-    with sets.progress(config.verbose, "Describing Omega on the training data"):
+    with sets.progress(config.output.verbose, "Describing Omega on the training data"):
         parts = redaction_parts(config, settings, f, data.images, data.labels)
         if data.conditional:
             parts = conditional_parts(config, settings, f, parts, data)
         in_omega = _omega_mask(parts, config, data)
     kept = int(np.count_nonzero(~in_omega))
-    if kept < config.batch_size:
+    if kept < config.training.batch_size:
         raise ValueError(f"Only {kept} training samples remain outside the redaction set; "
-                         f"fewer than one batch of {config.batch_size}")
-    counted = membership.of_labels(models.classifier, config.redacted_labels,
-                                   conditional=data.conditional, conditions=config.conditions,
-                                   off_condition=config.off_condition)
+                         f"fewer than one batch of {config.training.batch_size}")
+    counted = membership.of_labels(models.classifier, config.what.redacted_labels,
+                                   conditional=data.conditional, conditions=config.what.conditions,
+                                   off_condition=config.what.off_condition)
     memberships = {name: counted.get(name, part.contains) for name, part in parts.items()}
     return Omega(parts, union(list(parts.values())), in_omega,
                  any_of(list(memberships.values())),
                  memberships if len(memberships) > 1 else None,
-                 membership.judged(models.classifier, models.judge, config.redacted_labels,
-                                   conditional=data.conditional, conditions=config.conditions,
-                                   off_condition=config.off_condition))
+                 membership.judged(models.classifier, models.judge, config.what.redacted_labels,
+                                   conditional=data.conditional, conditions=config.what.conditions,
+                                   off_condition=config.what.off_condition))
 
 
 def kept_batches(config: RedactConfig, omega: Omega, data: Data):
@@ -98,20 +99,21 @@ def kept_batches(config: RedactConfig, omega: Omega, data: Data):
 
     A conditional GAN's batches are `(images, labels)` pairs.
     """
-    repeat = config.steps_per_epoch is not None
+    repeat = config.training.steps_per_epoch is not None
     kept = ~omega.in_omega
-    if methods.of(omega.redaction_set).guided and not config.freeze_discriminator:
-        with sets.progress(config.verbose, "Scoring the kept data with f"):
+    if methods.of(omega.redaction_set).guided and not config.what.freeze_discriminator:
+        with sets.progress(config.output.verbose, "Scoring the kept data with f"):
             return scored_batches(data.kept(omega.in_omega), omega.redaction_set,
-                                  config.batch_size, seed=config.seed, repeat=repeat)
+                                  config.training.batch_size, seed=config.training.seed,
+                                  repeat=repeat)
     if list(omega.parts) == ["labels"] and not data.conditional:
-        return pipeline.batches(data.source, config.batch_size, seed=config.seed,
+        return pipeline.batches(data.source, config.training.batch_size, seed=config.training.seed,
                                 part="kept", repeat=repeat,
-                                predicate=pipeline.label_predicate(config.redacted_labels))
+                                predicate=pipeline.label_predicate(config.what.redacted_labels))
     # The kept samples as materialised (float32): the pipeline passes them through.
     return pipeline.batches(sources.from_arrays(data.images[kept], data.labels[kept],
                                                 name=data.source.name),
-                            config.batch_size, seed=config.seed, repeat=repeat,
+                            config.training.batch_size, seed=config.training.seed, repeat=repeat,
                             with_labels=data.conditional)
 
 
@@ -124,27 +126,28 @@ def redaction_parts(config: RedactConfig, settings: recipes.Settings, classifier
             classifiers.
     """
     parts = {}
-    labels = config.redacted_labels
+    labels = config.what.redacted_labels
     if labels:
-        parts["labels"] = labels_set(config.method, classifier, labels, images=images,
+        parts["labels"] = labels_set(config.what.method, classifier, labels, images=images,
                                      image_labels=image_labels, tau=settings.tau,
                                      queries_per_round=settings.queries_per_round)
-    if config.boundary_margin is not None:
+    if config.what.boundary_margin is not None:
         parts["boundary"] = presets.boundary_set(
-            images, config.boundary_margin, config.boundary_threshold,
+            images, config.what.boundary_margin, config.what.boundary_threshold,
             queries_per_round=settings.queries_per_round,
-            force=config.force_boundary_threshold)
-    if config.ambiguity_tau is not None:
-        parts["ambiguity"] = presets.ambiguity_set(classifier, config.ambiguity_tau)
-    if config.attributes is not None:
-        attribute_classifier = io.load_keras(config.attribute_classifier,
+            force=config.what.force_boundary_threshold)
+    if config.what.ambiguity_tau is not None:
+        parts["ambiguity"] = presets.ambiguity_set(classifier, config.what.ambiguity_tau)
+    if config.what.attributes is not None:
+        attribute_classifier = io.load_keras(config.what.attribute_classifier,
                                              "attribute classifier")
         takes = tuple(attribute_classifier.inputs[0].shape[1:])
         if takes != tuple(images.shape[1:]):
             raise ValueError(f"The attribute classifier takes images of shape {takes} but the "
                              f"data's are {tuple(images.shape[1:])}")
         parts["attributes"] = presets.attributes_set(
-            config.attributes, attribute_classifier, config.attribute_names, config.method,
+            config.what.attributes, attribute_classifier, config.what.attribute_names,
+            config.what.method,
             tau=settings.tau, queries_per_round=settings.queries_per_round)
     return parts
 
@@ -153,7 +156,7 @@ def conditional_parts(config: RedactConfig, settings: recipes.Settings, classifi
                       parts: dict, data: Data) -> dict:
     """A conditional GAN's redaction set's parts, sets of pairs (docs/conditional.md).
 
-    Labels are redacted under `config.conditions` (every condition by default), the
+    Labels are redacted under `config.what.conditions` (every condition by default), the
     presets on images under every condition, and `off_condition` adds the off-condition
     pairs.
     """
@@ -161,15 +164,16 @@ def conditional_parts(config: RedactConfig, settings: recipes.Settings, classifi
     for name, part in parts.items():
         if name == "labels":
             pairs[name] = presets.conditional_labels_set(
-                config.method, classifier, config.redacted_labels, config.conditions,
+                config.what.method, classifier, config.what.redacted_labels, config.what.conditions,
                 images=data.images, image_labels=data.labels, tau=settings.tau,
                 queries_per_round=settings.queries_per_round)
         else:
             pairs[name] = sets.for_every_condition(part)
-    if config.off_condition:
+    if config.what.off_condition:
         pairs["off_condition"] = presets.off_condition_set(
-            config.method, classifier, images=data.images, image_labels=data.labels,
-            tau=settings.tau, queries_per_round=settings.queries_per_round, seed=config.seed)
+            config.what.method, classifier, images=data.images, image_labels=data.labels,
+            tau=settings.tau, queries_per_round=settings.queries_per_round,
+            seed=config.training.seed)
     return pairs
 
 
@@ -182,9 +186,9 @@ def _omega_mask(parts: dict, config: RedactConfig, data: Data) -> np.ndarray:
     mask = np.zeros(len(data.images), bool)
     for name, part in parts.items():
         if name == "labels":
-            in_part = np.isin(data.labels, config.redacted_labels)
-            if data.conditional and config.conditions:
-                in_part &= np.isin(data.labels, config.conditions)
+            in_part = np.isin(data.labels, config.what.redacted_labels)
+            if data.conditional and config.what.conditions:
+                in_part &= np.isin(data.labels, config.what.conditions)
             mask |= in_part
         else:
             mask |= part.split_mask(data.samples)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from keras_redact import __version__
 from keras_redact.contract import show
 from keras_redact.evaluation import certificates
-from keras_redact.jobs.redact_config import steps_per_epoch
 from keras_redact.models.optimizers import WarmupEMAAdam
 from keras_redact.redaction import (
     methods,
@@ -216,20 +215,21 @@ def _settings_record(config, recipe, settings, omega, data, trained, distilled_f
     parts = omega.parts
     return {
         "method": methods.of(omega.redaction_set).name,
-        "labels": list(config.redacted_labels),
-        "presets": {"boundary_margin": config.boundary_margin,
+        "labels": list(config.what.redacted_labels),
+        "presets": {"boundary_margin": config.what.boundary_margin,
                     "boundary_threshold": (parts["boundary"].validity_fn.threshold
                                            if "boundary" in parts else None),
-                    "ambiguity_tau": config.ambiguity_tau, "attributes": config.attributes,
-                    **({"off_condition": config.off_condition} if data.conditional else {})},
+                    "ambiguity_tau": config.what.ambiguity_tau,
+                    "attributes": config.what.attributes,
+                    **({"off_condition": config.what.off_condition} if data.conditional else {})},
         "conditional": data.conditional,
-        "conditions": (list(config.conditions) if config.conditions
+        "conditions": (list(config.what.conditions) if config.what.conditions
                        else None),
-        "freeze_discriminator": config.freeze_discriminator,
+        "freeze_discriminator": config.what.freeze_discriminator,
         "recipe": recipe,
         # The epochs run (a target run stops when it is certified).
         "epochs": len(trained.monitor.values) - 1,
-        "steps_per_epoch": steps_per_epoch(config, omega.kept),
+        "steps_per_epoch": config.training.steps_per_epoch_of(omega.kept),
         # The first epoch's lam; lam_schedule: each epoch's, the last one for the rest.
         "lam": settings.lam,
         "lam_schedule": list(settings.lam_schedule) if settings.lam_schedule else None,
@@ -241,12 +241,12 @@ def _settings_record(config, recipe, settings, omega, data, trained, distilled_f
         **_average_of(model.g_optimizer),
         "g_ema_start_epochs": settings.g_ema_start_epochs if settings.g_ema_momentum else None,
         "g_updates": int(model.g_optimizer.iterations.numpy()),
-        "tau": settings.tau if config.method == "classifier" else None,
+        "tau": settings.tau if config.what.method == "classifier" else None,
         "redaction_classifier": (str(settings.redaction_classifier_path()) if distilled_f
                                  else None),
-        "queries_per_round": (settings.queries_per_round if config.method == "validity"
+        "queries_per_round": (settings.queries_per_round if config.what.method == "validity"
                               else None),
-        "first_round_queries": (settings.first_round_queries if config.method == "validity"
+        "first_round_queries": (settings.first_round_queries if config.what.method == "validity"
                                 else None),
     }
 
@@ -254,7 +254,7 @@ def _settings_record(config, recipe, settings, omega, data, trained, distilled_f
 def _figures_record(config, before, after) -> dict:
     """The measurements before and after (`evaluation.measure`)."""
     return {
-        "eval_samples": config.eval_samples,
+        "eval_samples": config.output.eval_samples,
         "invalidity_before": before["invalidity"],
         "invalidity_after": after["invalidity"],
         "invalidity_ci_before": before["invalidity_ci"],
@@ -277,7 +277,7 @@ def _run_record_of(config, settings, omega, data, trained, output, seconds) -> d
     model, rounds, timer = trained.model, trained.rounds, trained.timer
     return {
         "invalidity_per_epoch": trained.monitor.values,
-        "monitor_samples": config.monitor_samples,
+        "monitor_samples": config.training.monitor_samples,
         "redaction_samples": int(model.redaction_count.numpy()),
         # v on the training data, then each round's queries.
         "validity_queries": (len(data.images) + getattr(omega.redaction_set, "candidate_queries", 0)
@@ -293,11 +293,11 @@ def _run_record_of(config, settings, omega, data, trained, output, seconds) -> d
         # The same epochs in the process's CPU time (all threads).
         "train_epoch_cpu_seconds": [round(t, 2) for t in timer.epoch_cpu_seconds],
         "seconds": round(seconds, 1),
-        "seed": config.seed,
-        "dataset": config.dataset,
-        "strategy": config.strategy,
+        "seed": config.training.seed,
+        "dataset": config.inputs.dataset,
+        "strategy": config.training.strategy,
         "replicas": model.distribute_strategy.num_replicas_in_sync,
-        "mixed_precision": config.mixed_precision,
+        "mixed_precision": config.training.mixed_precision,
         "jit_compile": settings.jit_compile,
         "keras_redact_version": __version__,
         "output_dir": str(output),
@@ -312,16 +312,16 @@ def _target_metrics(config, settings, stop) -> dict:
         return {"target_invalidity": None, "certificate": None}
     delivered = next((c for c in stop.history if c["epoch"] == stop.best_epoch), None)
     return {
-        "target_invalidity": config.target_invalidity,
-        "confidence": config.confidence,
+        "target_invalidity": config.target.target_invalidity,
+        "confidence": config.target.confidence,
         "max_epochs": settings.epochs,
-        "min_quality": config.min_quality,
+        "min_quality": config.target.min_quality,
         "certified": stop.certificate is not None,
         "certificate": stop.certificate.as_dict() if stop.certificate else None,
-        "certification_samples": certificates.certification_samples(config.target_invalidity,
-                                                               config.confidence),
-        "minimum_samples": certificates.minimum_samples(config.target_invalidity,
-                                                   config.confidence),
+        "certification_samples": certificates.certification_samples(config.target.target_invalidity,
+                                                               config.target.confidence),
+        "minimum_samples": certificates.minimum_samples(config.target.target_invalidity,
+                                                   config.target.confidence),
         "stopped_at_epoch": len(stop.history),
         "delivered_epoch": stop.best_epoch,
         "quality_vs_filter": ({k: delivered[k] for k in delivered

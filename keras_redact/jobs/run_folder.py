@@ -8,7 +8,6 @@ resume it.
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import json
 import os
@@ -135,7 +134,7 @@ class RunState(keras.callbacks.Callback):
 
 def _run_record(config) -> dict:
     """What must match for a run folder to be resumed: every setting but the cosmetic."""
-    record = dataclasses.asdict(config)
+    record = config.flat()
     for name in ("output_dir", "verbose", "export", "export_dir"):
         record.pop(name)
     return json.loads(json.dumps(record, default=str))
@@ -152,9 +151,9 @@ def check_output_dir(config) -> bool:
         FileExistsError: If the folder is a file, holds a finished run, holds another
             run's or other files, or holds a run with other settings.
     """
-    if not config.output_dir:
+    if not config.output.output_dir:
         return False
-    path = pathlib.Path(config.output_dir)
+    path = pathlib.Path(config.output.output_dir)
     run_file = path / RUN_FILE
     if path.is_dir() and run_file.is_file():
         if (path / "metrics.json").exists():

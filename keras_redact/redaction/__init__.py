@@ -7,7 +7,7 @@ from keras_redact import _quiet  # noqa: F401 (TensorFlow without start-up lines
 from keras_redact.redaction import attributes, membership, methods, presets, recipes
 from keras_redact.redaction.attributes import parse as parse_attributes
 from keras_redact.redaction.batches import scored_batches
-from keras_redact.redaction.callbacks import (
+from keras_redact.redaction.control import (
     CertifiedStopping,
     InvalidityMonitor,
     LamSchedule,

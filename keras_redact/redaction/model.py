@@ -285,7 +285,7 @@ class RedactionGAN(GANBase):
             ValueError: Without a redaction set, a validity set without `ValidityRounds`,
                 or an empty data set.
         """
-        from keras_redact.redaction.callbacks import ValidityRounds
+        from keras_redact.redaction.control import ValidityRounds
 
         if redaction_samples is not None:
             self.add_redaction_samples(redaction_samples)

@@ -110,7 +110,7 @@ def boundary_set(training_images, margin: int = 1, threshold: float | None = Non
             f"Threshold {validity.threshold:g} at margin {validity.margin} marks {invalid} of "
             f"{len(sums)} training images invalid (their boundary sums reach "
             f"{sums.max():.2f}); use a threshold above {sums.max():.2f}, or force it "
-            "(force=True; RedactConfig(force_boundary_threshold=True))")
+            "(force=True; RedactConfig.of(force_boundary_threshold=True))")
     return sets.ValidityRedactionSet(validity, queries_per_round, capacity)
 
 

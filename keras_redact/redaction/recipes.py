@@ -185,7 +185,7 @@ class Settings:
 
     def callbacks(self, seed: int = 0) -> list:
         """The callbacks the recipe trains with: `LamSchedule`, and Alg. 2's rounds."""
-        from keras_redact.redaction.callbacks import LamSchedule, ValidityRounds
+        from keras_redact.redaction.control import LamSchedule, ValidityRounds
 
         callbacks = []
         if self.method == "validity":

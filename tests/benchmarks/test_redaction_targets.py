@@ -31,11 +31,12 @@ def test_no_recipe_flag_runs_what_bin_redact_runs(parse, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     recipe.run_job("validity", "bench", epochs=1, seed=3)
     config = seen["config"]
-    assert (config.method, config.recipe, config.epochs, config.seed) == ("validity", None, 1, 3)
-    assert config.export is False and config.verbose == 0
+    assert (config.what.method, config.training.recipe, config.training.epochs,
+            config.training.seed) == ("validity", None, 1, 3)
+    assert config.output.export is False and config.output.verbose == 0
     parse("--recipe=paper")
     recipe.run_job("data", "bench")
-    assert seen["config"].recipe == "paper"
+    assert seen["config"].training.recipe == "paper"
 
 
 def test_recipe_flag_names_the_library_recipes(parse):

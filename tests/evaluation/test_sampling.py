@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from keras_redact.evaluation import sampling
-from keras_redact.redaction.callbacks import InvalidityMonitor
+from keras_redact.redaction.control import InvalidityMonitor
 
 
 def _scaled_generator():

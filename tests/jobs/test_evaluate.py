@@ -135,6 +135,6 @@ def test_tau_out_of_range_is_refused_with_the_setting(tau):
     from keras_redact.redaction import check_tau
 
     for make in (lambda: check_tau(tau),
-                 lambda: redact.RedactConfig(method="classifier", tau=tau)):
+                 lambda: redact.RedactConfig.of(method="classifier", tau=tau)):
         with pytest.raises(ValueError, match=r"tau must be in \(0, 1\); received"):
             make()

@@ -14,7 +14,7 @@ SAMPLES = 2000
 @pytest.mark.parametrize("method", ["data", "validity", "classifier"])
 def test_evaluate_reproduces_the_runs_metrics(method, tmp_path):
     out = tmp_path / "run"
-    metrics = redact.redact(redact.RedactConfig(
+    metrics = redact.redact(redact.RedactConfig.of(
         method=method, epochs=1, steps_per_epoch=4, eval_samples=SAMPLES,
         monitor_samples=500, max_class_drift=None, seed=3, output_dir=str(out),
         export=False, verbose=0))

@@ -111,7 +111,7 @@ def test_default_is_the_recommended_recipe_and_exports_into_the_run(tmp_path):
     # small_data. One epoch of
     # a recipe whose schedule and weight average begin later: lam 0.6, the trained G.
     out = tmp_path / "run"
-    metrics = redact.redact(redact.RedactConfig(
+    metrics = redact.redact(redact.RedactConfig.of(
         method="validity", epochs=1, steps_per_epoch=3, eval_samples=500,
         monitor_samples=100, output_dir=str(out), verbose=0))
     assert metrics["recipe"] == "small_data"
@@ -141,7 +141,7 @@ def test_default_is_the_recommended_recipe_and_exports_into_the_run(tmp_path):
 ])
 def test_config_rejects_bad_values(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        redact.RedactConfig(**kwargs)
+        redact.RedactConfig.of(**kwargs)
 
 
 @pytest.mark.slow
@@ -155,7 +155,7 @@ def test_a_recipe_object_with_schedule_average_and_bigger_first_round(tmp_path):
         "lam_schedule": (0.6, 0.7), "jit_compile": False},
         per_method={"validity": {"first_round_queries": 2000, "queries_per_round": 300}})
     out = tmp_path / "run"
-    metrics = redact.redact(redact.RedactConfig(
+    metrics = redact.redact(redact.RedactConfig.of(
         method="validity", recipe=recipe, epochs=2, batch_size=512, eval_samples=500,
         monitor_samples=100, output_dir=str(out), export=False, verbose=0))
     assert metrics["recipe"] == "test-schedule"
@@ -176,17 +176,17 @@ def test_a_recipe_object_with_schedule_average_and_bigger_first_round(tmp_path):
 
 
 def test_label_absent_from_classifier_fails_before_training(tmp_path):
-    config = redact.RedactConfig(labels=(12,), output_dir=str(tmp_path / "x"), verbose=0)
+    config = redact.RedactConfig.of(labels=(12,), output_dir=str(tmp_path / "x"), verbose=0)
     with pytest.raises(ValueError, match=r"labels \[12\].*allowed: 0..9"):
         redact.redact(config)
     assert not (tmp_path / "x").exists()
 
 
 def test_labels_default_to_zero_unless_a_preset_is_given():
-    assert redact.RedactConfig().redacted_labels == (0,)
-    assert redact.RedactConfig(method="validity", boundary_margin=1).redacted_labels == ()
-    both = redact.RedactConfig(method="classifier", labels=(3,), ambiguity_tau=0.3)
-    assert both.redacted_labels == (3,) and both.presets == ("ambiguity",)
+    assert redact.RedactConfig.of().what.redacted_labels == (0,)
+    assert redact.RedactConfig.of(method="validity", boundary_margin=1).what.redacted_labels == ()
+    both = redact.RedactConfig.of(method="classifier", labels=(3,), ambiguity_tau=0.3)
+    assert both.what.redacted_labels == (3,) and both.what.presets == ("ambiguity",)
 
 
 @pytest.mark.slow
@@ -195,7 +195,7 @@ def test_union_of_presets_in_adversarial_mode(tmp_path):
     out = tmp_path / "run"
     recipe = recipes.Recipe("test-adversarial", "", common={
         "g_learning_rate": 1e-4, "d_learning_rate": 3e-4, "g_ema_momentum": 0.9})
-    metrics = redact.redact(redact.RedactConfig(
+    metrics = redact.redact(redact.RedactConfig.of(
         method="classifier", labels=(0,), ambiguity_tau=0.3, freeze_discriminator=True,
         grid_every=5, epochs=1, steps_per_epoch=12, eval_samples=1000, monitor_samples=200,
         output_dir=str(out), export=False, verbose=0, recipe=recipe))
@@ -229,7 +229,7 @@ def test_unknown_recipe_on_the_command_line(run_bin):
 
 
 def test_boundary_threshold_that_marks_training_images_is_refused(tmp_path):
-    config = redact.RedactConfig(method="validity", boundary_margin=1, boundary_threshold=0.5,
+    config = redact.RedactConfig.of(method="validity", boundary_margin=1, boundary_threshold=0.5,
                                  output_dir=str(tmp_path / "x"), verbose=0)
     with pytest.raises(ValueError, match="marks 55 of 4000 training images invalid"):
         redact.redact(config)
@@ -254,7 +254,7 @@ def test_attribute_classifier_that_does_not_fit_the_data(tmp_path):
     inputs = keras.Input((32, 32, 3))
     x = keras.layers.GlobalAveragePooling2D()(inputs)
     keras.Model(inputs, keras.layers.Dense(2, activation="sigmoid")(x)).save(clf_path)
-    config = redact.RedactConfig(method="validity", attributes="thick", verbose=0,
+    config = redact.RedactConfig.of(method="validity", attributes="thick", verbose=0,
                                  attribute_classifier=str(clf_path),
                                  attribute_names=("thick", "slanted"),
                                  output_dir=str(tmp_path / "x"))
@@ -288,7 +288,7 @@ def test_redaction_classifier_describes_omega_while_classifier_measures(tmp_path
     recipe = recipes.Recipe("test-small-f", "", per_method={"classifier": {
         "redaction_classifier": "mnist/small/classifier.keras", "tau": 0.95,
         "jit_compile": False}})
-    metrics = redact.redact(redact.RedactConfig(
+    metrics = redact.redact(redact.RedactConfig.of(
         method="classifier", recipe=recipe, epochs=1, steps_per_epoch=2, eval_samples=500,
         monitor_samples=100, output_dir=str(out), export=False, verbose=0))
     assert metrics["redaction_classifier"] == str(small)
@@ -357,10 +357,10 @@ def test_judged_figures_say_when_the_intervals_do_not_meet():
 
 
 def test_one_count_of_steps_per_epoch_from_the_kept_data():
-    config = redact.RedactConfig(labels=(0,), verbose=0)
+    config = redact.RedactConfig.of(labels=(0,), verbose=0)
     data = redact.load_data(config)
     kept = int(np.count_nonzero(data.labels != 0))
-    assert redact.steps_per_epoch(config, kept) == kept // 64 == 56
+    assert config.training.steps_per_epoch_of(kept) == kept // 64 == 56
     assert redact.choose_settings(config, data)[0] == "small_data"
-    assert redact.steps_per_epoch(redact.RedactConfig(steps_per_epoch=900), kept) == 900
-    assert redact.choose_settings(redact.RedactConfig(steps_per_epoch=900), data)[0] == "paper"
+    assert redact.RedactConfig.of(steps_per_epoch=900).training.steps_per_epoch_of(kept) == 900
+    assert redact.choose_settings(redact.RedactConfig.of(steps_per_epoch=900), data)[0] == "paper"

@@ -55,7 +55,7 @@ def test_off_condition_run_exports_conditional_signatures(off_condition_run):
 
 @pytest.mark.slow
 def test_labels_under_every_condition_pair_each_zero_with_each_condition(tmp_path):
-    metrics = redact.redact(redact.RedactConfig(
+    metrics = redact.redact(redact.RedactConfig.of(
         method="data", labels=(0,), output_dir=str(tmp_path / "r"), export=False,
         **MODELS, **QUICK))
     # 400 training zeros, each paired with the 10 conditions: p_Omega's 4,000 pairs.
@@ -64,7 +64,7 @@ def test_labels_under_every_condition_pair_each_zero_with_each_condition(tmp_pat
 
 
 def test_labels_under_chosen_conditions_keep_the_others():
-    config = redact.RedactConfig(method="data", labels=(0,), conditions=(3, 5), **MODELS,
+    config = redact.RedactConfig.of(method="data", labels=(0,), conditions=(3, 5), **MODELS,
                                  **QUICK)
     models = redact.load_models(config)
     data = redact.load_data(config, models.conditional)
@@ -79,18 +79,18 @@ def test_labels_under_chosen_conditions_keep_the_others():
 
 
 def test_conditional_settings_are_checked_before_work(tmp_path):
-    unconditional = redact.RedactConfig(method="validity", off_condition=True,
+    unconditional = redact.RedactConfig.of(method="validity", off_condition=True,
                                         output_dir=str(tmp_path / "u"), **QUICK)
     with pytest.raises(ValueError, match="off_condition apply to conditional generators"):
         redact.redact(unconditional)
     assert not (tmp_path / "u").exists()
     with pytest.raises(ValueError, match="conditions are the conditions labels are"):
-        redact.RedactConfig(off_condition=True, conditions=(1,), labels=(), **MODELS)
+        redact.RedactConfig.of(off_condition=True, conditions=(1,), labels=(), **MODELS)
     with pytest.raises(ValueError, match=r"conditions \[12\] are not conditions"):
-        redact.redact(redact.RedactConfig(labels=(0,), conditions=(12,),
+        redact.redact(redact.RedactConfig.of(labels=(0,), conditions=(12,),
                                           output_dir=str(tmp_path / "c"), **MODELS, **QUICK))
     with pytest.raises(ValueError, match="the discriminator takes images only"):
-        redact.redact(redact.RedactConfig(
+        redact.redact(redact.RedactConfig.of(
             generator=MODELS["generator"], discriminator=str(PRETRAINED / "discriminator.keras"),
             output_dir=str(tmp_path / "d"), **QUICK))
 

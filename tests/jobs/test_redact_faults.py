@@ -32,7 +32,7 @@ def _classifier(tmp_path, outputs):
     (1, r"gives outputs of shape \(1,\); a label classifier gives one logit per class"),
 ])
 def test_a_classifier_that_does_not_fit_the_data_is_refused(tmp_path, outputs, match):
-    config = redact.RedactConfig(classifier=str(_classifier(tmp_path, outputs)),
+    config = redact.RedactConfig.of(classifier=str(_classifier(tmp_path, outputs)),
                                  output_dir=str(tmp_path / "x"), verbose=0)
     with pytest.raises(ValueError, match=match):
         redact.redact(config)
@@ -57,7 +57,7 @@ def test_an_export_folder_that_is_a_file_fails_before_training(tmp_path, run_bin
 def test_an_output_folder_that_is_a_file_fails_before_any_work(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(FileExistsError, match="is a file"):
-        redact.redact(redact.RedactConfig(output_dir=str(tmp_path / "file"), verbose=0))
+        redact.redact(redact.RedactConfig.of(output_dir=str(tmp_path / "file"), verbose=0))
 
 
 @pytest.mark.slow
@@ -69,7 +69,7 @@ def test_a_failed_export_keeps_the_results_and_says_so(tmp_path, monkeypatch):
     out = tmp_path / "run"
     with pytest.raises(OSError, match=f"No space left on device \\(the run's results are "
                                       f"kept in {out}\\)"):
-        redact.redact(redact.RedactConfig(
+        redact.redact(redact.RedactConfig.of(
             recipe="paper", epochs=1, steps_per_epoch=2, eval_samples=200,
             monitor_samples=100, output_dir=str(out), verbose=0))
     metrics = json.loads((out / "metrics.json").read_text())
@@ -117,7 +117,7 @@ def test_a_second_writer_on_a_live_run_folder_stops_at_once(tmp_path):
         with pytest.raises(run_folder.FolderInUse,
                            match=rf"{folder} is in use by another run \(process "
                                  rf"{holder.pid}\)"):
-            redact.redact(redact.RedactConfig(output_dir=str(folder), verbose=0))
+            redact.redact(redact.RedactConfig.of(output_dir=str(folder), verbose=0))
         assert time.perf_counter() - start < 5  # before any model is loaded
     finally:
         holder.kill()  # kill -9: the lock dies with its holder
@@ -125,7 +125,7 @@ def test_a_second_writer_on_a_live_run_folder_stops_at_once(tmp_path):
     with run_folder.RunLock() as lock:  # a resumed run takes it
         lock.take(folder)
         assert (folder / run_folder.LOCK_FILE).read_text() == str(os.getpid())
-    assert redact.check_output_dir(redact.RedactConfig(output_dir=str(folder))) is False
+    assert redact.check_output_dir(redact.RedactConfig.of(output_dir=str(folder))) is False
 
 
 @pytest.mark.slow
@@ -177,7 +177,7 @@ def test_an_unprepared_tfds_name_offline_is_one_line_within_seconds(tmp_path, mo
     with pytest.raises(ValueError, match=rf"'cifar10' is not prepared in {tmp_path / 'tfds'} "
                                          r"and TFDS's servers cannot be reached.*tfds build "
                                          r"cifar10"):
-        redact.redact(redact.RedactConfig(dataset="cifar10", data_dir=str(tmp_path / "tfds"),
+        redact.redact(redact.RedactConfig.of(dataset="cifar10", data_dir=str(tmp_path / "tfds"),
                                           output_dir=str(tmp_path / "o"), verbose=0))
     assert time.perf_counter() - start < 30
     assert list((tmp_path / "tfds").iterdir()) == [] and not (tmp_path / "o").exists()

@@ -38,7 +38,7 @@ def keras_io_files(tmp_path_factory):
 @pytest.fixture(scope="module")
 def keras_io_run(keras_io_files, tmp_path_factory):
     out = tmp_path_factory.mktemp("own") / "run"
-    metrics = redact.redact(redact.RedactConfig(
+    metrics = redact.redact(redact.RedactConfig.of(
         generator=str(keras_io_files / "g.keras"),
         discriminator=str(keras_io_files / "d.keras"), epochs=1, steps_per_epoch=4,
         eval_samples=400, monitor_samples=400, output_dir=str(out), verbose=0))
@@ -111,7 +111,7 @@ def test_discriminators_without_a_gan_meaning_are_refused_before_any_work(
     d.save(tmp_path / "d.keras")
     out = tmp_path / "run"
     with pytest.raises(ValueError, match=match):
-        redact.redact(redact.RedactConfig(
+        redact.redact(redact.RedactConfig.of(
             generator=str(tmp_path / "g.keras"), discriminator=str(tmp_path / "d.keras"),
             output_dir=str(out), verbose=0))
     assert not out.exists()
@@ -124,7 +124,7 @@ def test_discriminators_without_a_gan_meaning_are_refused_before_any_work(
 ])
 def test_declarations_are_checked_with_the_config(declared, match):
     with pytest.raises(ValueError, match=match):
-        redact.RedactConfig(model_contract=declared)
+        redact.RedactConfig.of(model_contract=declared)
 
 
 @pytest.mark.slow
@@ -167,11 +167,11 @@ def test_float_data_follow_the_generators_range(keras_io_files):
     labels = np.arange(512) % 10
     data = redact.Data(sources.from_arrays(digits, labels), digits, labels)
     models = redact.Models(generator, discriminator, classifier)
-    adapted, f = redact.adapt_models(redact.RedactConfig(), models, classifier, data)
+    adapted, f = redact.adapt_models(redact.RedactConfig.of(), models, classifier, data)
     np.testing.assert_allclose(data.images, digits * 2 - 1, atol=1e-6)  # mapped to [-1, 1]
     assert adapted.contract.data.how == "float samples in [0, 1], mapped to [-1, 1]"
     assert f is adapted.classifier and adapted.saved == (generator, discriminator)
     wrong = redact.Data(sources.from_arrays(digits * 255, labels), digits * 255, labels)
     with pytest.raises(ValueError, match=r"lie in \[0, 255\] but the generator makes "
                                          r"samples in \[0, 1\]"):
-        redact.adapt_models(redact.RedactConfig(), models, classifier, wrong)
+        redact.adapt_models(redact.RedactConfig.of(), models, classifier, wrong)

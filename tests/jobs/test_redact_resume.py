@@ -54,10 +54,10 @@ def test_sigkill_during_epoch_2_then_resume(tmp_path):
 def test_an_unfinished_run_with_other_settings_is_not_resumed(tmp_path):
     out = tmp_path / "run"
     out.mkdir()
-    config = redact.RedactConfig(output_dir=str(out), epochs=3, verbose=0)
+    config = redact.RedactConfig.of(output_dir=str(out), epochs=3, verbose=0)
     (out / redact.RUN_FILE).write_text(json.dumps(redact._run_record(config)))
     assert redact.check_output_dir(config) is True
-    other = redact.RedactConfig(output_dir=str(out), epochs=4, verbose=0)
+    other = redact.RedactConfig.of(output_dir=str(out), epochs=4, verbose=0)
     with pytest.raises(FileExistsError, match="holds an unfinished run with other settings "
                                               r"\(epochs\)"):
         redact.check_output_dir(other)
@@ -67,4 +67,4 @@ def test_an_unfinished_run_with_other_settings_is_not_resumed(tmp_path):
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError, match="exists and is not empty"):
-        redact.check_output_dir(redact.RedactConfig(output_dir=str(tmp_path / "other")))
+        redact.check_output_dir(redact.RedactConfig.of(output_dir=str(tmp_path / "other")))

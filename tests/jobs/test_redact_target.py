@@ -29,7 +29,7 @@ def test_a_budget_that_cannot_reach_the_target_fails_in_one_line(tmp_path, run_b
 @pytest.mark.slow
 def test_a_certified_run_stops_and_the_certificate_travels_with_the_model(tmp_path):
     out = tmp_path / "run"
-    metrics = redact.redact(redact.RedactConfig(
+    metrics = redact.redact(redact.RedactConfig.of(
         recipe="paper", target_invalidity=0.3, max_epochs=3, min_quality=0.5,
         steps_per_epoch=4, eval_samples=500, monitor_samples=200, output_dir=str(out),
         verbose=0))
@@ -61,4 +61,4 @@ def test_a_certified_run_stops_and_the_certificate_travels_with_the_model(tmp_pa
 ])
 def test_target_settings_are_checked_before_any_work(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        redact.RedactConfig(**kwargs)
+        redact.RedactConfig.of(**kwargs)

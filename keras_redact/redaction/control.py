@@ -1,5 +1,6 @@
-"""Callbacks of the redaction job: Alg. 2's rounds, a lam schedule, an invalidity monitor,
-and certified stopping."""
+"""The callbacks that steer a redaction: Alg. 2's rounds, a lam schedule, an invalidity
+monitor, certified stopping and the quality guard (`keras_redact.callbacks` holds the
+general ones: sample grids and train time)."""
 
 from __future__ import annotations
 
