@@ -27,7 +27,7 @@ _MAX_EPOCHS = flags.DEFINE_integer("max_epochs", None, "Budget (default: 3x the 
 _SAMPLES = flags.DEFINE_integer("samples", 50_000, "Samples before and after.")
 RECORDED = ("stopped_at_epoch", "train_seconds", "seconds", "validity_queries", "certificate",
             "quality_vs_filter", "invalidity_before", "invalidity_after", "max_epochs",
-            "certification_history")
+            "certification_history", "phases")
 """What the record keeps of each run's `metrics.json`."""
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
+from keras_redact import calls
 from keras_redact import conditions as cond_lib
 from keras_redact.evaluation import invalidity as inv_lib
 from keras_redact.evaluation import quality, sampling
@@ -76,12 +77,12 @@ def measure(generator, classifier, membership, num_samples: int, *, seed: int = 
     conditional = cond_lib.is_conditional(generator)
     with_features = features_model is not None and reference is not None
 
-    def step(samples):
+    def step(samples):  # traced in `calls.shared()`: one pass of each network
         images = cond_lib.images_in(samples)
         if with_features:
             logits, features = features_model(images, training=False)
         else:
-            logits, features = classifier(images, training=False), tf.zeros((0,))
+            logits, features = calls.call(classifier, images), tf.zeros((0,))
         conditions = samples[1] if conditional else tf.zeros((0,), "int32")
         judge = () if judged is None else _judge_batch(judged, samples)
         return (logits, features, membership(samples), conditions, *judge,

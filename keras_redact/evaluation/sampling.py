@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import checks
+from keras_redact import calls, checks
 from keras_redact.conditions import num_classes_of
 
 
@@ -68,7 +68,8 @@ class GeneratedMap:
                 images = generator(inputs, training=False)
             else:
                 images = generator(inputs)
-            return fn((images, labels)) if conditional else fn(images)
+            with calls.shared():  # one pass of each network, however many parts of fn ask
+                return fn((images, labels)) if conditional else fn(images)
 
         self.step = step
 

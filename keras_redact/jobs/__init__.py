@@ -5,6 +5,7 @@
 (TF-GAN's `train.py` over `train_lib.py`).
 """
 
+import os
 import pathlib
 
 from keras_redact import (
@@ -17,6 +18,18 @@ PRETRAINED = pathlib.Path(__file__).resolve().parents[1] / "pretrained" / "mnist
 """The shipped MNIST models: generator, discriminator and classifier `.keras` files."""
 SHIPPED_JUDGE = PRETRAINED / "judge" / "classifier.keras"
 """The shipped independent judge (docs/pretrained.md)."""
+
+
+def cache_dir() -> pathlib.Path:
+    """Where jobs cache what they can reuse (reference features, "before" measurements):
+    `$KERAS_REDACT_CACHE`, or the user cache.
+
+    The user cache is `$XDG_CACHE_HOME/keras_redact` (default `~/.cache/keras_redact`).
+    """
+    if os.environ.get("KERAS_REDACT_CACHE"):
+        return pathlib.Path(os.environ["KERAS_REDACT_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache"
+    return pathlib.Path(base) / "keras_redact"
 
 
 def is_shipped_classifier(path) -> bool:

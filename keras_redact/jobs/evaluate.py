@@ -32,7 +32,7 @@ from keras_redact import conditions as cond_lib
 from keras_redact import contract as contract_lib
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import inception, measure, quality, sampling
-from keras_redact.jobs import PRETRAINED, judge_path
+from keras_redact.jobs import PRETRAINED, cache_dir, judge_path
 from keras_redact.redaction import any_of, membership
 
 METRICS = ("invalidity", "is", "fid", "kid")
@@ -272,17 +272,6 @@ def _kept_images(config: EvaluateConfig) -> np.ndarray:
     if config.off_condition:
         return pipeline.to_numpy(train)[0]
     return pipeline.to_numpy(train, pipeline.label_predicate(config.labels), "kept")[0]
-
-
-def cache_dir() -> pathlib.Path:
-    """Where reference features are cached: `$KERAS_REDACT_CACHE`, or the user cache.
-
-    The user cache is `$XDG_CACHE_HOME/keras_redact` (default `~/.cache/keras_redact`).
-    """
-    if os.environ.get("KERAS_REDACT_CACHE"):
-        return pathlib.Path(os.environ["KERAS_REDACT_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache"
-    return pathlib.Path(base) / "keras_redact"
 
 
 def _fingerprint(config: EvaluateConfig, classifier_path) -> str:

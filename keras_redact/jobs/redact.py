@@ -22,10 +22,12 @@ import numpy as np
 
 from keras_redact import callbacks as kr_callbacks
 from keras_redact import distribute, export, io, seeds
-from keras_redact.evaluation import measure as measure_lib
 from keras_redact.evaluation import quality
 from keras_redact.evaluation.plots import plot_invalidity
-from keras_redact.jobs import SHIPPED_JUDGE  # noqa: F401 (re-exported)
+from keras_redact.jobs import (
+    SHIPPED_JUDGE,  # noqa: F401 (re-exported)
+)
+from keras_redact.jobs.phases import Phases
 from keras_redact.jobs.redact_config import (  # noqa: F401 (re-exported)
     CONTRACT_KEYS,
     Inputs,
@@ -44,6 +46,11 @@ from keras_redact.jobs.redact_inputs import (  # noqa: F401 (re-exported)
     check_fit,
     load_data,
     load_models,
+)
+from keras_redact.jobs.redact_measure import (  # noqa: F401 (re-exported)
+    before_cache_key,
+    measure,
+    measure_before,
 )
 from keras_redact.jobs.redact_omega import (  # noqa: F401 (re-exported)
     Omega,
@@ -108,15 +115,6 @@ def choose_settings(config: RedactConfig, data: Data) -> tuple[str, recipes.Sett
         config.what.method, config.training.steps_per_epoch_of(kept), data.images.shape[1:],
         data.conditional)
     return recipes.get(recipe).name, config.settings_of(recipe)
-
-
-def measure(generator, classifier, omega: Omega, num_samples: int, seed: int,
-            verbose: int = 0) -> dict:
-    """The generator's figures (`evaluation.measure`): invalidity with its 95% interval,
-    each part's, the IS, the class shares and the judge's count."""
-    return measure_lib.measure(generator, classifier, omega.membership, num_samples,
-                               seed=seed, parts=omega.part_memberships, judged=omega.judged,
-                               progress=bool(verbose))
 
 
 def stopping(config: RedactConfig, models: Models, omega: Omega, data: Data,
@@ -269,44 +267,62 @@ def _output_folder(config: RedactConfig, resume: bool, lock: RunLock | None,
 def _redact(config: RedactConfig, start: float, resume: bool = False,
             lock: RunLock | None = None) -> dict:
     say = print if config.output.verbose else (lambda *a, **k: None)
-    models, data, recipe, settings, f, omega = prepare(config, say)
-    output = _output_folder(config, resume, lock, say)
+    phases = Phases()
+    with phases("load"):
+        models, data, recipe, settings, f, omega = prepare(config, say)
+        output = _output_folder(config, resume, lock, say)
     keras.utils.set_random_seed(config.training.seed)
 
     say(f"Measuring the pre-trained generator on {config.output.eval_samples} samples...")
-    before = measure(models.generator, models.classifier, omega, config.output.eval_samples,
-                     config.training.seed, config.output.verbose)
-    say(f"  invalidity {before['invalidity']:.3g}, IS {before['inception_score']:.3f}")
-    before_grid = kr_callbacks.SampleGrid(output / "samples", seed=config.training.seed)
-    before_grid.set_model(models.generator)
-    before_grid = before_grid.grid()
+    with phases("measure_before"):
+        before = measure_before(config, models, omega, settings)
+        before_grid = kr_callbacks.SampleGrid(output / "samples", seed=config.training.seed)
+        before_grid.set_model(models.generator)
+        before_grid = before_grid.grid()
+    say(f"  invalidity {before['invalidity']:.3g}, IS {before['inception_score']:.3f}"
+        + (" (measured before, cached)" if before.get("cached") else ""))
 
     method = methods.of(omega.redaction_set).name
     say(f"Redacting {_describe(config)} with the {method}-based method, "
         f"recipe {recipe}{_unmeasured(recipe)}, for {settings.epochs} epochs on "
         f"{omega.kept} kept samples...")
-    stop = stopping(config, models, omega, data, output)
-    trained = train(config, settings, models, omega, data,
-                    kept_batches(config, omega, data), output, stop)
+    with phases("train"):
+        stop = stopping(config, models, omega, data, output)
+        trained = train(config, settings, models, omega, data,
+                        kept_batches(config, omega, data), output, stop)
 
     say(f"Measuring the redacted generator on {config.output.eval_samples} samples...")
-    after = measure(models.generator, models.classifier, omega, config.output.eval_samples,
-                    config.training.seed, config.output.verbose)
+    with phases("measure_after"):
+        after = measure(models.generator, models.classifier, omega,
+                        config.output.eval_samples, config.training.seed,
+                        config.output.verbose)
     say(f"  invalidity {after['invalidity']:.3g}, IS {after['inception_score']:.3f}")
     judge_grid = after.pop("judge_grid", None)
-    before.pop("judge_grid", None)
-    metrics = metrics_of(config, recipe, settings, omega, data, trained, before, after,
-                         output, f is not models.classifier, time.time() - start)
-    metrics["model_contract"] = models.contract.as_dict()
-    metrics["quality_guard"] = trained.guard.as_dict() if trained.guard else None
-    metrics["judge"] = judge_record(models.judge_path, before, after)
-    _say_judge(metrics["judge"], config.output.eval_samples, say)
-    write_results(models, trained, metrics, before_grid, output, judge_grid)
+    with phases("write"):
+        metrics = metrics_of(config, recipe, settings, omega, data, trained, before, after,
+                             output, f is not models.classifier, time.time() - start)
+        metrics["model_contract"] = models.contract.as_dict()
+        metrics["quality_guard"] = trained.guard.as_dict() if trained.guard else None
+        metrics["judge"] = judge_record(models.judge_path, before, after)
+        _say_judge(metrics["judge"], config.output.eval_samples, say)
+        write_results(models, trained, metrics, before_grid, output, judge_grid)
+    metrics["phases"] = _phase_record(phases, trained)
+    io.write_json(output / "metrics.json", metrics)
     _check_certified(stop, config, settings, output, say)
     if config.output.export:
-        export_results(models.generator, config, metrics, output)
+        export_results(models.generator, config, metrics, output, phases)
         say(f"Exported for TF Serving: {metrics['export']}")
     return metrics
+
+
+def _phase_record(phases: Phases, trained: Trained) -> dict:
+    """`metrics.json`'s `phases`: each phase's seconds, the training split into its
+    epochs (the first with the step's compilation) and the per-epoch callbacks' work."""
+    record = phases.as_dict()
+    record["train_epochs"] = round(trained.timer.seconds, 2)
+    record["train_first_epoch"] = round(next(iter(trained.timer.epoch_seconds), 0.0), 2)
+    record["train_callbacks"] = round(trained.fit_seconds - trained.timer.seconds, 2)
+    return record
 
 
 def _say_judge(record: dict | None, samples: int, say=print) -> None:
@@ -358,18 +374,22 @@ def write_results(models: Models, trained: Trained, metrics: dict, before_grid,
 
 
 def export_results(generator, config: RedactConfig, metrics: dict,
-                   output: pathlib.Path) -> pathlib.Path:
+                   output: pathlib.Path, phases: Phases | None = None) -> pathlib.Path:
     """Exports G as the next version under `config.output.export_dir` (default `<output>/export`).
 
     `metrics["export"]`, `metrics.json` and `report.md` then name the version. If the
     export fails, the files `write_results` wrote stay, and the error says so.
     """
     base = pathlib.Path(config.output.export_dir) if config.output.export_dir else output / "export"
+    phases = phases or Phases()
     try:
-        path = export.export_generator(generator, base, metadata=metrics)
+        with phases("export"):
+            path = export.export_generator(generator, base, metadata=metrics)
     except (OSError, ValueError) as error:
         raise type(error)(f"{error} (the run's results are kept in {output})") from error
     metrics["export"] = str(path)
+    if "phases" in metrics:
+        metrics["phases"]["export"] = phases.as_dict()["export"]
     io.write_json(output / "metrics.json", metrics)
     io.write_bytes(output / "report.md", markdown_report(metrics).encode())
     return path

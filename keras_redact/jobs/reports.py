@@ -257,6 +257,7 @@ def _figures_record(config, before, after) -> dict:
         "eval_samples": config.output.eval_samples,
         "invalidity_before": before["invalidity"],
         "invalidity_after": after["invalidity"],
+        "before_cached": bool(before.get("cached")),
         "invalidity_ci_before": before["invalidity_ci"],
         "invalidity_ci_after": after["invalidity_ci"],
         "inception_score_before": before["inception_score"],

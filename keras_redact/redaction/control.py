@@ -13,7 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import checks, conditions, io, losses, seeds
+from keras_redact import calls, checks, conditions, io, losses, seeds
 from keras_redact.callbacks import delivered_generator
 from keras_redact.evaluation import certificates, sampling
 from keras_redact.evaluation.invalidity import Invalidity
@@ -198,8 +198,8 @@ class CertifiedStopping(keras.callbacks.Callback):
        IS of G / IS of the filter), the filter being the pre-trained G with its Omega
        samples rejected), which must be at least `min_quality`: the guard;
     3. if the guard holds and the invalidity is at most `trigger` x the target (0.7), a
-       certification
-       on other fresh samples (`evaluation.certify`), at confidence
+       certification on other fresh samples (`evaluation.certify`: a sequential test that
+       draws only what it needs, its first bets guided by the check), at confidence
        `1 - (1 - confidence) / attempts` with `attempts` the epochs of the run, so that
        however many epochs try, a false certificate has probability at most
        `1 - confidence`. Certified: training stops.
@@ -212,9 +212,9 @@ class CertifiedStopping(keras.callbacks.Callback):
         contains: `samples -> bool` membership test of Omega.
         epsilon: The target invalidity, in (0, 1).
         confidence: The certificate's confidence, in (0, 1).
-        check_samples: Samples of the per-epoch check (default: `20 / epsilon`, at most
+        check_samples: Samples of the per-epoch check (default: `10 / epsilon`, at most
             50,000: the check only decides when to try a certification).
-        certify_samples: Samples of a certification (default:
+        certify_samples: The budget of a certification (default:
             `certificates.certification_samples(epsilon, confidence)`).
         quality: Optional `generator -> {"quality": float, ...}`.
         min_quality: The guard's bound on `quality` (None: no guard).
@@ -243,7 +243,7 @@ class CertifiedStopping(keras.callbacks.Callback):
         certificates._check_confidence(confidence)
         self.contains, self.epsilon, self.confidence = contains, float(epsilon), confidence
         self.check_samples = checks.integer("check_samples", check_samples, optional=True) \
-            or min(int(math.ceil(20.0 / epsilon)), 50_000)
+            or min(int(math.ceil(10.0 / epsilon)), 50_000)
         self.certify_samples = checks.integer("certify_samples", certify_samples,
                                               optional=True)
         if min_quality is not None:
@@ -312,7 +312,9 @@ class CertifiedStopping(keras.callbacks.Callback):
                 cert = certificates.certify(
                     generator, self.contains, self.epsilon, self.confidence,
                     num_samples=self.certify_samples, attempts=self.attempts,
-                    seed=seeds.derive(self.seed, "certification", epoch), evaluator=self.evaluator)
+                    seed=seeds.derive(self.seed, "certification", epoch),
+                    evaluator=self.evaluator, guess=record["invalidity"],
+                    flags_of=self._flags)
                 record["certificate"] = cert.as_dict()
                 if cert.certified:
                     self.certificate = cert
@@ -386,7 +388,7 @@ class QualityGuard(keras.callbacks.Callback):
         self._best = None  # (invalidity, epoch, G weights, D weights)
 
     def _measure(self, samples):
-        logits = self.classifier(conditions.images_in(samples), training=False)
+        logits = calls.call(self.classifier, conditions.images_in(samples))  # shared
         return tf.argmax(logits, axis=-1, output_type=tf.int32), self.contains(samples)
 
     def _shares(self, labels, inside) -> np.ndarray:

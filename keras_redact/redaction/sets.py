@@ -34,18 +34,16 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_redact import checks
+from keras_redact import calls, checks
 from keras_redact import conditions as cond_lib
 
 ImageFn = Callable[[tf.Tensor], tf.Tensor]
 
 
 def _call(fn, samples):
-    """`fn` on one batch of samples: images, or the pair `(images, labels)`."""
-    if isinstance(fn, keras.Model):
-        pair = isinstance(samples, (tuple, list))
-        return fn(list(samples) if pair else samples, training=False)
-    return fn(samples)
+    """`fn` on one batch of samples: images, or the pair `(images, labels)` (a Keras
+    model's pass shared with the other functions of the batch: `keras_redact.calls`)."""
+    return calls.call(fn, samples)
 
 
 def _flat(values, what: str = "the function"):

@@ -364,3 +364,41 @@ def test_one_count_of_steps_per_epoch_from_the_kept_data():
     assert redact.choose_settings(config, data)[0] == "small_data"
     assert redact.RedactConfig.of(steps_per_epoch=900).training.steps_per_epoch_of(kept) == 900
     assert redact.choose_settings(redact.RedactConfig.of(steps_per_epoch=900), data)[0] == "paper"
+
+
+@pytest.mark.slow
+def test_phases_are_timed_and_the_before_measurement_is_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_REDACT_CACHE", str(tmp_path / "cache"))
+    settings = dict(epochs=1, steps_per_epoch=2, eval_samples=500, monitor_samples=100,
+                    export=False, verbose=0)
+    first = redact.redact(redact.RedactConfig.of(output_dir=str(tmp_path / "a"), **settings))
+    again = redact.redact(redact.RedactConfig.of(output_dir=str(tmp_path / "b"), **settings))
+    assert not first["before_cached"] and again["before_cached"]
+    for key in ("invalidity_before", "invalidity_ci_before", "inception_score_before",
+                "class_shares_before", "inception_score_parts_before"):
+        assert again[key] == first[key], key
+    assert again["judge"]["before"] == first["judge"]["before"]
+    phases = first["phases"]
+    assert list(phases)[:5] == ["load", "measure_before", "train", "measure_after", "write"]
+    assert phases["train_epochs"] + phases["train_callbacks"] <= phases["train"]
+    assert phases["train_first_epoch"] <= phases["train_epochs"]
+    saved = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert saved["phases"] == again["phases"] and saved["before_cached"]
+
+
+def test_the_before_cache_key_changes_with_what_the_figures_depend_on(tmp_path):
+    config = redact.RedactConfig.of(verbose=0)
+    models = redact.load_models(config)
+    settings = config.settings_of("small_data")
+    key = redact.before_cache_key(config, models, settings)
+    assert key == redact.before_cache_key(redact.RedactConfig.of(epochs=3, verbose=0),
+                                          models, settings)  # training does not count
+    for changed in (dict(seed=1), dict(eval_samples=49_999), dict(labels=(0, 1)),
+                    dict(judge="")):
+        other = redact.RedactConfig.of(verbose=0, **changed)
+        assert redact.before_cache_key(other, redact.load_models(other), settings) != key, \
+            changed
+    copy = tmp_path / "g.keras"
+    copy.write_bytes((PRETRAINED / "generator.keras").read_bytes())
+    same_bytes = redact.RedactConfig.of(generator=str(copy), verbose=0)
+    assert redact.before_cache_key(same_bytes, models, settings) == key

@@ -38,7 +38,8 @@ def test_a_certified_run_stops_and_the_certificate_travels_with_the_model(tmp_pa
     assert metrics["certified"] and metrics["stopped_at_epoch"] == 1
     assert metrics["epochs"] == 1 and metrics["delivered_epoch"] == 1
     assert cert["certified"] and cert["bound"] <= 0.3 and cert["confidence"] == 0.95
-    assert cert["attempts"] == 3 and cert["num_samples"] == 667  # 200 / 0.3
+    # The budget is 200 / 0.3 samples; the first chunk, cut to it, decides.
+    assert cert["attempts"] == 3 and cert["budget"] == cert["num_samples"] == 667
     assert "labels [0], by the label classifier" in cert["evaluator"]
     q = metrics["quality_vs_filter"]
     assert set(q) >= {"quality", "fid", "fid_filter", "inception_score",
