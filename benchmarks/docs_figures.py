@@ -367,6 +367,38 @@ def table_judge_methods() -> str:
     return _table(lines)
 
 
+def table_main_job() -> str:
+    """`bin/redact` with nothing set, phase by phase (`main_job`)."""
+    record = load("main_job")
+    lines = ["| run | before | job s | load | measure before | train: epochs (first) / "
+             "per-epoch checks | measure after | write + export | invalidity | IS |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for k, run in enumerate(record["figures"]["runs"], 1):
+        p = run["phases"]
+        lines.append(
+            f"| {k} | {'cached' if run['before_cached'] else 'measured'} | "
+            f"{run['seconds'] + p.get('write', 0) + p.get('export', 0):.0f} | "
+            f"{p['load']:.1f} | {p['measure_before']:.1f} | {p['train_epochs']:.1f} "
+            f"({p['train_first_epoch']:.1f}) / {p['train_callbacks']:.1f} | "
+            f"{p['measure_after']:.1f} | {p.get('write', 0) + p.get('export', 0):.1f} | "
+            f"{run['invalidity_before']:.4f} -> {_e(run['invalidity_after'])} | "
+            f"{run['inception_score_before']:.2f} -> {run['inception_score_after']:.2f} |")
+    return _table(lines, record)
+
+
+def table_sequential() -> str:
+    """The sequential certification on simulated generators (`sequential_certification`)."""
+    record = load("sequential_certification")
+    figures = record["figures"]
+    lines = ["| invalidity / target | certified | median samples drawn | mean |",
+             "|---|---|---|---|"]
+    for row in figures["rows"]:
+        lines.append(f"| {row['share']:g} | {row['certified']:.1%} | "
+                     f"{row['median_samples']:,.0f} | {row['mean_samples']:,} |")
+    return _table(lines, record, f" ({figures['runs']} runs a rate, target "
+                                 f"{figures['target']:g}, budget {figures['budget']:,})")
+
+
 TABLES = {
     "targets": table_targets,
     "targets-seeds": table_targets_seeds,
@@ -377,6 +409,8 @@ TABLES = {
     "conditional": table_conditional,
     "batch-norm": table_batch_norm,
     "judge-methods": table_judge_methods,
+    "main-job": table_main_job,
+    "sequential": table_sequential,
 }
 """How each table is rendered: `NAME -> markdown`, from the records."""
 

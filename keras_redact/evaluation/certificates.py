@@ -293,12 +293,29 @@ def certify(generator, contains, epsilon: float, confidence: float = 0.95, *,
 
 
 def _hopeless(test: RateBound, epsilon: float, budget: int) -> bool:
-    """Whether to give up: the budget cannot reach the target, or 20 / epsilon samples
-    show a rate at or above it. Giving up never certifies, so it cannot make a false
-    certificate."""
-    if not test.reachable(epsilon, budget - test.num_samples):
+    """Whether to give up (which never certifies, so it cannot make a false certificate).
+
+    Gives up when the budget cannot reach the target even with every sample valid, or,
+    after `10 / epsilon` samples, when it cannot even at an optimistic rate (the observed
+    count less one standard deviation): the log-wealth grows at most like KL(rate ||
+    epsilon) a sample, so a generator near the target stops long before the budget.
+    """
+    remaining = budget - test.num_samples
+    if not test.reachable(epsilon, remaining):
         return True
-    return test.num_samples >= 20.0 / epsilon and test.invalid >= epsilon * test.num_samples
+    if test.num_samples < 10.0 / epsilon:
+        return False
+    optimistic = max(test.invalid - math.sqrt(test.invalid), 0.0) / test.num_samples
+    if optimistic >= epsilon:
+        return True
+    gain = remaining * _kl_bernoulli(optimistic, epsilon)
+    return test.log_wealth(epsilon) + gain < test.threshold
+
+
+def _kl_bernoulli(p: float, q: float) -> float:
+    """KL(Bernoulli(p) || Bernoulli(q)) in nats."""
+    first = p * math.log(p / q) if p > 0 else 0.0
+    return first + (1.0 - p) * math.log((1.0 - p) / (1.0 - q))
 
 
 def _check_epsilon(epsilon):

@@ -193,7 +193,9 @@ class CertifiedStopping(keras.callbacks.Callback):
     After each epoch, on samples of the G the run would deliver then:
 
     1. invalidity on `check_samples` fresh samples (new latents every epoch);
-    2. quality, when `quality` is given: a function of the generator returning
+    2. for an epoch that could be delivered (its check beats the best guarded epoch's, or
+       would try a certification), quality, when `quality` is given: a function of the
+       generator returning
        `{"quality": q, ...}` (the redact job's is q = min(FID of the filter / FID of G,
        IS of G / IS of the filter), the filter being the pre-trained G with its Omega
        samples rejected), which must be at least `min_quality`: the guard;
@@ -301,10 +303,15 @@ class CertifiedStopping(keras.callbacks.Callback):
             flags = self._flags(self.check_samples,
                                 seed=seeds.derive(self.seed, "target_check", epoch))
             record["invalidity"] = Invalidity.from_flags(flags).value
-            if self.quality is not None:
+            # Quality decides only for an epoch that could be delivered: one that would
+            # try a certification or beat the best guarded epoch so far.
+            candidate = (self._best is None or record["invalidity"] < self._best[0]
+                         or record["invalidity"] <= self.trigger * self.epsilon)
+            if self.quality is not None and candidate:
                 record.update(self.quality(generator))
-            record["guard"] = (self.min_quality is None or "quality" not in record
-                               or record["quality"] >= self.min_quality)
+            record["guard"] = candidate and (self.min_quality is None
+                                             or "quality" not in record
+                                             or record["quality"] >= self.min_quality)
             if record["guard"] and (self._best is None or
                                     record["invalidity"] < self._best[0]):
                 self._keep_best(record["invalidity"], epoch + 1)

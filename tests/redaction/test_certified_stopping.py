@@ -71,6 +71,22 @@ def test_the_guard_blocks_certification_and_the_best_guarded_epoch_is_delivered(
     assert stop.best_epoch == 3 and model.bias == pytest.approx(0.8)
 
 
+def test_quality_is_measured_only_for_an_epoch_that_could_be_delivered():
+    measured = []
+
+    def quality(generator):
+        measured.append(generator)
+        return {"quality": 0.95}
+
+    # b = 1 (2.3%), then b = 2 (16%: worse than the best guarded epoch, and far from the
+    # 1e-2 target), then b = 0.5 (0.6%: the best so far).
+    stop, model = _run([1.0, 2.0, 0.5], quality=quality, min_quality=0.91, epsilon=1e-3)
+    assert len(measured) == 2
+    assert ["quality" in c for c in stop.history] == [True, False, True]
+    assert [c["guard"] for c in stop.history] == [True, False, True]
+    assert stop.best_epoch == 3 and model.bias == pytest.approx(0.5)
+
+
 def test_nothing_certified_and_nothing_guarded_leaves_the_last_weights():
     stop, model = _run([2.0], quality=lambda g: {"quality": 0.1}, min_quality=0.91)
     assert stop.certificate is None and stop.best_epoch is None
