@@ -1,0 +1,249 @@
+"""Auditing a redacted generator: the library behind `bin/audit`.
+
+Two attacks by whoever holds the weights (`keras_redact.evaluation.audit`), on the
+generator under audit and, as references, on the pre-trained G0 and the post-hoc filter
+(G0 with the label classifier's Omega samples rejected):
+
+- latent search: `starts` random starts, `steps` Adam steps on the label classifier's
+  probability of the redacted labels through G, latents kept typical; success when the
+  independent judge (the shipped one with the shipped classifier) counts G(z) in Omega.
+  Against the filter kept in place, success also needs the classifier not to reject it.
+- fine-tuning revival: `revival_epochs` epochs of plain GAN training (`DCGAN`, the paper's
+  pre-training step) from (G, D) on the kept data, and on the kept data with k Omega
+  samples added (`omega_counts`), measuring the invalidity of fresh samples after each
+  epoch, and the epochs until it is back at 10% and 50% of G0's. The filter's weights are
+  G0's: whoever holds them removes the filter, so its revival is G0's.
+
+Writes `audit.json` and `audit.md` (and `audit_found.png`, the samples the search found
+in G).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from keras_redact import checks, contract, io, seeds
+from keras_redact.conditions import is_conditional
+from keras_redact.data import pipeline, sources
+from keras_redact.evaluation import audit
+from keras_redact.jobs import PRETRAINED, judge_path
+from keras_redact.redaction import membership, sets
+
+SHARES = (0.1, 0.5)
+"""The shares of G0's invalidity whose return the revival reports."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditConfig:
+    """One audit.
+
+    Attributes:
+        generator: The generator under audit (`.keras`, default: the shipped G0).
+        discriminator: Its discriminator (default: `discriminator.keras` beside the
+            generator when there is one, else the shipped D).
+        pretrained_generator: G0, the reference (default: the shipped MNIST DCGAN).
+        pretrained_discriminator: G0's discriminator (default: the shipped one).
+        classifier: The label classifier: the search's score and the filter (default:
+            the shipped one).
+        judge: The independent judge of success (default: the shipped judge with the
+            shipped classifier and data; `""`: the classifier judges).
+        labels: The redacted labels.
+        dataset: The training data (the kept part fine-tunes; Omega samples come from it).
+        data_dir: TFDS data folder.
+        starts: Latent-search starts.
+        steps: Adam steps a start.
+        learning_rate: Adam's learning rate on the latents.
+        revival_epochs: Fine-tuning epochs.
+        steps_per_epoch: Fine-tuning steps an epoch (default: one pass over the data).
+        omega_counts: How many Omega samples are added to the kept data, one revival each
+            (0: the kept data alone, a downstream user who fine-tunes).
+        eval_samples: Fresh samples measured after each fine-tuning epoch.
+        seed: Seed of the starts, the fine-tuning and the samples.
+        output_dir: Where `audit.json` and `audit.md` go (default `runs/audit-<time>`).
+        verbose: 1: progress lines; 0: quiet.
+    """
+
+    generator: str | None = None
+    discriminator: str | None = None
+    pretrained_generator: str | None = None
+    pretrained_discriminator: str | None = None
+    classifier: str | None = None
+    judge: str | None = None
+    labels: tuple[int, ...] = (0,)
+    dataset: str = sources.EMBEDDED
+    data_dir: str | None = None
+    starts: int = 1000
+    steps: int = 100
+    learning_rate: float = 0.05
+    revival_epochs: int = 5
+    steps_per_epoch: int | None = None
+    omega_counts: tuple[int, ...] = (0, 10, 100)
+    eval_samples: int = 5000
+    seed: int = 0
+    output_dir: str | None = None
+    verbose: int = 1
+
+    def __post_init__(self):
+        if not self.labels:
+            raise ValueError("labels must name at least one label; received none")
+        for name in ("starts", "steps", "revival_epochs", "eval_samples"):
+            checks.integer(name, getattr(self, name), minimum=0 if name == "steps" else 1)
+        for count in self.omega_counts:
+            checks.integer("omega_counts", count, minimum=0)
+        checks.integer("steps_per_epoch", self.steps_per_epoch, optional=True)
+        checks.number("learning_rate", self.learning_rate, 0.0, float("inf"))
+        checks.integer("seed", self.seed, minimum=0)
+
+    def discriminator_path(self) -> pathlib.Path:
+        """D: as named, else the run's `discriminator.keras` beside G, else the shipped."""
+        if self.discriminator:
+            return pathlib.Path(self.discriminator)
+        beside = pathlib.Path(self.generator or "").parent / "discriminator.keras"
+        return beside if self.generator and beside.is_file() else \
+            PRETRAINED / "discriminator.keras"
+
+
+def audit_generator(config: AuditConfig) -> dict:
+    """Runs the audit; returns the figures written to `audit.json`.
+
+    Each (G, D) pair is read against the model contract first (`keras_redact.contract`:
+    G's range, D's output and side), so a sigmoid G or a logit D is audited as it is.
+    """
+    start = time.time()
+    say = print if config.verbose else (lambda *a, **k: None)
+    for path in (config.generator, config.pretrained_generator):
+        if path and is_conditional(io.load_keras(path, "generator")):
+            raise ValueError(f"bin/audit audits unconditional generators; received the "
+                             f"conditional generator {path} ([latents, labels] inputs)")
+    classifier = io.load_keras(config.classifier or PRETRAINED / "classifier.keras",
+                               "classifier")
+    judge_file = judge_path(config.judge, config.classifier, config.dataset)
+    judge = io.load_keras(judge_file, "judge") if judge_file else classifier
+    images, labels = _data(config)
+    inside = np.isin(labels, config.labels)
+    kept, omega = images[~inside], images[inside]
+    pairs = {"audited": (config.generator or PRETRAINED / "generator.keras",
+                         config.discriminator_path()),
+             "pre-trained": (config.pretrained_generator or PRETRAINED / "generator.keras",
+                             config.pretrained_discriminator
+                             or PRETRAINED / "discriminator.keras")}
+    output = io.output_dir(config.output_dir, "audit")  # after every check
+    rows = {}
+    for name, (g_path, d_path) in pairs.items():
+        adapted = contract.adapt(io.load_keras(g_path, "generator"),
+                                 io.load_keras(d_path, "discriminator"),
+                                 [classifier, judge], real_samples=kept[:512],
+                                 seed=config.seed)
+        rows[name], found = _attacks(config, adapted, kept, omega, say, name)
+        if name == "audited" and len(found):
+            io.write_png(output / "audit_found.png", io.image_grid(found, columns=8))
+        if name == "pre-trained":
+            score, by_classifier, by_judge = _counts(config, *adapted.classifiers)
+            filtered, _ = _search(config, adapted.generator, score,
+                                  _past_filter(by_classifier, by_judge))
+            rows["filter"] = {
+                "latent_search": filtered.as_dict(), "revival": "pre-trained",
+                "note": "the filter kept in place: success needs the judge's Omega past "
+                        "the classifier; its weights are G0's, so with the filter removed "
+                        "both attacks are G0's"}
+    reference = rows["pre-trained"]["revival"]["0"]["curve"][0] if \
+        "0" in rows["pre-trained"]["revival"] else \
+        next(iter(rows["pre-trained"]["revival"].values()))["curve"][0]
+    for name in pairs:
+        for run in rows[name]["revival"].values():
+            run["epochs_to"] = {f"{share:g}": audit.epochs_until(run["curve"],
+                                                                 share * reference)
+                                for share in SHARES}
+    figures = {"labels": list(config.labels), "judge": str(judge_file or "the classifier"),
+               "starts": config.starts, "steps": config.steps,
+               "revival_epochs": config.revival_epochs, "eval_samples": config.eval_samples,
+               "seed": config.seed, "pre-trained_invalidity": reference, "rows": rows,
+               "seconds": round(time.time() - start, 1), "output_dir": str(output)}
+    io.write_json(output / "audit.json", figures)
+    io.write_bytes(output / "audit.md", markdown(figures).encode())
+    return figures
+
+
+def _counts(config: AuditConfig, classifier, judge):
+    """The search's score (the classifier's probability of the labels) and Omega as the
+    classifier and the judge count it."""
+    label_score = sets.label_score(classifier, config.labels)
+    return ((lambda samples: 1.0 - label_score(samples)),
+            membership.of_labels(classifier, config.labels)["labels"],
+            membership.of_labels(judge, config.labels)["labels"])
+
+
+def _past_filter(by_classifier, by_judge):
+    """The judge's Omega that the filter (the classifier's rejection) lets through."""
+    def inside(samples):
+        return tf.logical_and(tf.cast(by_judge(samples), tf.bool),
+                              tf.logical_not(tf.cast(by_classifier(samples), tf.bool)))
+    return inside
+
+
+def _attacks(config: AuditConfig, adapted, kept, omega, say, name: str):
+    """Both attacks on one adapted (G, D): its row of the table, and the found samples."""
+    score, by_classifier, by_judge = _counts(config, *adapted.classifiers)
+    say(f"Latent search on the {name} generator ({config.starts} starts, "
+        f"{config.steps} steps)...")
+    search, found = _search(config, adapted.generator, score, by_judge)
+    say(f"  {search.successes} of {search.starts} found Omega")
+    say(f"Fine-tuning the {name} generator ({config.revival_epochs} epochs a run)...")
+    revivals = {}
+    rng = np.random.default_rng(config.seed)
+    for count in config.omega_counts:
+        added = omega[rng.choice(len(omega), min(count, len(omega)), replace=False)]
+        revivals[str(count)] = {"curve": audit.revival(
+            adapted.generator, adapted.discriminator,
+            np.concatenate([kept, added]) if count else kept, by_classifier,
+            epochs=config.revival_epochs, steps_per_epoch=config.steps_per_epoch,
+            samples=config.eval_samples,
+            seed=seeds.derive(config.seed, "fresh"),
+            discriminator_output="logit" if adapted.from_logits else "probability")}
+    return {"latent_search": search.as_dict(), "revival": revivals}, found
+
+
+def _data(config: AuditConfig) -> tuple[np.ndarray, np.ndarray]:
+    train = sources.load(config.dataset, "train", data_dir=config.data_dir)
+    images, labels = pipeline.to_numpy(train)
+    return images, labels
+
+
+def _search(config, generator, score, judge):
+    return audit.latent_search(generator, score, judge, starts=config.starts,
+                               steps=config.steps, learning_rate=config.learning_rate,
+                               seed=seeds.derive(config.seed, "measure"))
+
+
+def markdown(figures: dict) -> str:
+    """The audit as a Markdown page: one table of both attacks on each generator."""
+    counts = list(figures["rows"]["audited"]["revival"])
+    lines = [f"# Audit: labels {figures['labels']}", "",
+             f"Latent search: {figures['starts']} starts, {figures['steps']} Adam steps, "
+             f"success judged by {figures['judge']}. Revival: {figures['revival_epochs']} "
+             f"epochs of GAN training on the kept data with k Omega samples added; epochs "
+             f"until the invalidity is back at 10% / 50% of G0's "
+             f"({figures['pre-trained_invalidity']:.3g}).", "",
+             "| generator | search success [95% CI] | median steps | "
+             + " | ".join(f"revival k={k}: after | epochs to 10% / 50%" for k in counts)
+             + " |",
+             "|---|---|---|" + "---|---|" * len(counts)]
+    for name, row in figures["rows"].items():
+        s = row["latent_search"]
+        cells = [name, f"{s['rate']:.3g} [{s['rate_ci'][0]:.2g}, {s['rate_ci'][1]:.2g}]",
+                 "-" if s["median_steps"] is None else f"{s['median_steps']:g}"]
+        for k in counts:
+            if isinstance(row["revival"], str):
+                cells += [f"as {row['revival']}", ""]
+                continue
+            run = row["revival"][k]
+            to = run["epochs_to"]
+            cells += [f"{run['curve'][-1]:.3g}",
+                      " / ".join("-" if v is None else str(v) for v in to.values())]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
