@@ -399,6 +399,34 @@ def table_sequential() -> str:
                                  f"{figures['target']:g}, budget {figures['budget']:,})")
 
 
+def table_audit() -> str:
+    """`bin/audit` on a default redaction's G, with G0 and the filter (`audit_data`)."""
+    record = load("audit_data")
+    figures = record["figures"]
+    counts = list(figures["rows"]["audited"]["revival"])
+    lines = ["| generator | latent search: success [95% CI] | median steps | "
+             + " | ".join(f"fine-tuning, k={k}: after {figures['revival_epochs']} epochs "
+                          "(epochs to 10% / 50% of G0's)" for k in counts) + " |",
+             "|---|---|---|" + "---|" * len(counts)]
+    names = {"audited": f"redacted ({figures['made_by']['method']}, default recipe)",
+             "pre-trained": "pre-trained G0", "filter": "post-hoc filter (kept in place)"}
+    for name, row in figures["rows"].items():
+        search = row["latent_search"]
+        low, high = search["rate_ci"]
+        cells = [names[name], f"{search['rate']:.1%} [{low:.1%}, {high:.1%}]",
+                 "-" if search["median_steps"] is None else f"{search['median_steps']:g}"]
+        for k in counts:
+            if isinstance(row["revival"], str):
+                cells.append("as G0 (its weights)")
+                continue
+            run = row["revival"][k]
+            to = " / ".join("-" if v is None else str(v) for v in run["epochs_to"].values())
+            cells.append(f"{_e(run['curve'][-1])} ({to})")
+        lines.append("| " + " | ".join(cells) + " |")
+    return _table(lines, record, f" ({figures['starts']} starts of {figures['steps']} "
+                                 f"steps; G0 makes {figures['pre-trained_invalidity']:.1%})")
+
+
 TABLES = {
     "targets": table_targets,
     "targets-seeds": table_targets_seeds,
@@ -411,6 +439,7 @@ TABLES = {
     "judge-methods": table_judge_methods,
     "main-job": table_main_job,
     "sequential": table_sequential,
+    "audit": table_audit,
 }
 """How each table is rendered: `NAME -> markdown`, from the records."""
 
