@@ -90,9 +90,10 @@ MAX_BET = 0.8
 class RateBound:
     """An anytime-valid upper confidence sequence for a Bernoulli rate, by betting.
 
-    Feed it counts chunk by chunk (`update`); at any time `wealth(p0)` is the test
-    martingale of "rate >= p0", `rejects(p0)` whether it has reached `1 / (1 -
-    confidence)`, and `bound()` the smallest rate not yet rejected. Valid under optional
+    Feed it counts chunk by chunk (`update`); at any time `log_wealth(p0)` is the log of
+    the test martingale of "rate >= p0", `rejects(p0)` whether the martingale has reached
+    `1 / (1 - confidence)`, and `bound()` the smallest rate from which every rate is
+    rejected. Valid under optional
     stopping: the chance that the true rate is ever rejected is at most `1 - confidence`.
 
     Args:
