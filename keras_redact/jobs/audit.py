@@ -133,12 +133,13 @@ def audit_generator(config: AuditConfig) -> dict:
                              config.pretrained_discriminator
                              or PRETRAINED / "discriminator.keras")}
     output = io.output_dir(config.output_dir, "audit")  # after every check
-    rows = {}
+    rows, contracts = {}, {}
     for name, (g_path, d_path) in pairs.items():
         adapted = contract.adapt(io.load_keras(g_path, "generator"),
                                  io.load_keras(d_path, "discriminator"),
                                  [classifier, judge], real_samples=kept[:512],
                                  seed=config.seed)
+        contracts[name] = adapted.contract.as_dict()
         rows[name], found = _attacks(config, adapted, kept, omega, say, name)
         if name == "audited" and len(found):
             io.write_png(output / "audit_found.png", io.image_grid(found, columns=8))
@@ -163,6 +164,7 @@ def audit_generator(config: AuditConfig) -> dict:
                "starts": config.starts, "steps": config.steps,
                "revival_epochs": config.revival_epochs, "eval_samples": config.eval_samples,
                "seed": config.seed, "pre-trained_invalidity": reference, "rows": rows,
+               "model_contracts": contracts,
                "seconds": round(time.time() - start, 1), "output_dir": str(output)}
     io.write_json(output / "audit.json", figures)
     io.write_bytes(output / "audit.md", markdown(figures).encode())

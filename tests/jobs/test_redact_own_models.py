@@ -175,3 +175,21 @@ def test_float_data_follow_the_generators_range(keras_io_files):
     with pytest.raises(ValueError, match=r"lie in \[0, 255\] but the generator makes "
                                          r"samples in \[0, 1\]"):
         redact.adapt_models(redact.RedactConfig.of(), models, classifier, wrong)
+
+
+@pytest.mark.slow
+def test_the_audit_reads_a_keras_io_gan_as_it_is(keras_io_files, tmp_path):
+    from keras_redact.jobs import audit
+
+    figures = audit.audit_generator(audit.AuditConfig(
+        generator=str(keras_io_files / "g.keras"),
+        discriminator=str(keras_io_files / "d.keras"), starts=8, steps=2,
+        revival_epochs=1, steps_per_epoch=2, omega_counts=(0,), eval_samples=300,
+        output_dir=str(tmp_path / "audit"), verbose=0))
+    found = figures["model_contracts"]["audited"]
+    assert found["generator_range"]["value"] == [0.0, 1.0]
+    assert found["discriminator_output"]["value"] == "logit"
+    assert found["discriminator_real"]["value"] is False  # keras-io: fake = 1
+    assert figures["model_contracts"]["pre-trained"]["discriminator_output"]["value"] == \
+        "probability"
+    assert len(figures["rows"]["audited"]["revival"]["0"]["curve"]) == 2
