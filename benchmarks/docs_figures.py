@@ -400,20 +400,24 @@ def table_sequential() -> str:
 
 
 def table_audit() -> str:
-    """`bin/audit` on a default redaction's G, with G0 and the filter (`audit_data`)."""
-    record = load("audit_data")
-    figures = record["figures"]
-    counts = list(figures["rows"]["audited"]["revival"])
+    """`bin/audit` on the default redaction of each method, with G0 and the filter
+    (`audit_data`, `audit_validity`, `audit_classifier`)."""
+    found = [load(name) for name in ("audit_data", "audit_validity", "audit_classifier")
+             if (RESULTS / f"{name}.json").is_file()]
+    first = found[0]["figures"]
+    counts = list(first["rows"]["audited"]["revival"])
     lines = ["| generator | latent search: success [95% CI] | median steps | "
-             + " | ".join(f"fine-tuning, k={k}: after {figures['revival_epochs']} epochs "
+             + " | ".join(f"fine-tuning, k={k}: after {first['revival_epochs']} epochs "
                           "(epochs to 10% / 50% of G0's)" for k in counts) + " |",
              "|---|---|---|" + "---|" * len(counts)]
-    names = {"audited": f"redacted ({figures['made_by']['method']}, default recipe)",
-             "pre-trained": "pre-trained G0", "filter": "post-hoc filter (kept in place)"}
-    for name, row in figures["rows"].items():
+    rows = [(f"redacted ({r['figures']['made_by']['method']}, default recipe)",
+             r["figures"]["rows"]["audited"]) for r in found]
+    rows += [("post-hoc filter (kept in place)", first["rows"]["filter"]),
+             ("pre-trained G0", first["rows"]["pre-trained"])]
+    for label, row in rows:
         search = row["latent_search"]
         low, high = search["rate_ci"]
-        cells = [names[name], f"{search['rate']:.1%} [{low:.1%}, {high:.1%}]",
+        cells = [label, f"{search['rate']:.1%} [{low:.1%}, {high:.1%}]",
                  "-" if search["median_steps"] is None else f"{search['median_steps']:g}"]
         for k in counts:
             if isinstance(row["revival"], str):
@@ -423,8 +427,11 @@ def table_audit() -> str:
             to = " / ".join("-" if v is None else str(v) for v in run["epochs_to"].values())
             cells.append(f"{_e(run['curve'][-1])} ({to})")
         lines.append("| " + " | ".join(cells) + " |")
-    return _table(lines, record, f" ({figures['starts']} starts of {figures['steps']} "
-                                 f"steps; G0 makes {figures['pre-trained_invalidity']:.1%})")
+    commands = "; ".join(f"`{r['command']}` (commit {r['commit']})" for r in found)
+    return "\n".join([*lines, "", f"{commands}: {first['starts']} starts of "
+                      f"{first['steps']} steps, G0 makes "
+                      f"{first['pre-trained_invalidity']:.1%}; on {found[0]['machine']}, "
+                      f"{found[0]['date']}."]) + "\n"
 
 
 TABLES = {

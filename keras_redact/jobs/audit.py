@@ -152,9 +152,8 @@ def audit_generator(config: AuditConfig) -> dict:
                 "note": "the filter kept in place: success needs the judge's Omega past "
                         "the classifier; its weights are G0's, so with the filter removed "
                         "both attacks are G0's"}
-    reference = rows["pre-trained"]["revival"]["0"]["curve"][0] if \
-        "0" in rows["pre-trained"]["revival"] else \
-        next(iter(rows["pre-trained"]["revival"].values()))["curve"][0]
+    # G0's invalidity before fine-tuning (every revival of G0 starts from it).
+    reference = next(iter(rows["pre-trained"]["revival"].values()))["curve"][0]
     for name in pairs:
         for run in rows[name]["revival"].values():
             run["epochs_to"] = {f"{share:g}": audit.epochs_until(run["curve"],
