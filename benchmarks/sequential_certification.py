@@ -4,9 +4,9 @@
         [--runs=1000] [--record=NAME]
 
 For generators whose invalidity is a given share of the target (0.3 to 1.2), draws the
-certification's chunks (`certificates.chunk_sizes`) from a binomial at that rate and runs
-`certify`'s stopping rule at one attempt's confidence of `--attempts` (a default target
-run's budget: 24 epochs): the share of runs certified and the median and mean samples
+certification's chunks from a binomial at that rate through `certify`'s own test
+(`certificates.sequential_test`) at one attempt's confidence of `--attempts` (a default
+target run's budget: 24 epochs): the share of runs certified and the median and mean samples
 drawn, against the fixed 200 / target of a Clopper-Pearson certificate. No network is
 run; the figures depend only on the test.
 """
@@ -30,11 +30,8 @@ def simulate(rate: float, target: float, attempts: int, runs: int, seed: int = 0
     confidence = 1.0 - 0.05 / attempts
     drawn, certified = [], 0
     for _ in range(runs):
-        test = certificates.RateBound(confidence)
-        for size in certificates.chunk_sizes(target, budget):
-            test.update(int(rng.binomial(size, rate)), size)
-            if test.rejects(target) or certificates._hopeless(test, target, budget):
-                break
+        test = certificates.sequential_test(lambda j, size: int(rng.binomial(size, rate)),
+                                            target, budget, confidence)
         drawn.append(test.num_samples)
         certified += test.rejects(target)
     return certified / runs, float(np.median(drawn)), float(np.mean(drawn))

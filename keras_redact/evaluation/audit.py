@@ -210,11 +210,11 @@ def revival(generator, discriminator, data, in_omega: Callable, *, epochs: int =
     curve = [float(np.mean(flags(samples, seed=seed)))]
     gan = DCGAN(g, d, seed=seed, discriminator_output=discriminator_output)
     gan.compile(**(compile_kwargs or {}))
+    size = len(data[0]) if isinstance(data, tuple) else len(data)
     dataset = tf.data.Dataset.from_tensor_slices(data).shuffle(
-        len(data[0]) if isinstance(data, tuple) else len(data), seed=seed,
-        reshuffle_each_iteration=True).repeat().batch(batch_size, drop_remainder=True)
-    steps = steps_per_epoch or max((len(data[0]) if isinstance(data, tuple)
-                                    else len(data)) // batch_size, 1)
+        size, seed=seed, reshuffle_each_iteration=True).repeat().batch(
+            batch_size, drop_remainder=True)
+    steps = steps_per_epoch or max(size // batch_size, 1)
     for epoch in range(epochs):
         gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
         curve.append(float(np.mean(flags(samples, seed=seed + 1 + epoch))))

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import numpy as np
 from scipy import stats
@@ -236,6 +237,29 @@ def chunk_sizes(epsilon: float, budget: int, first: int | None = None) -> list[i
     return sizes
 
 
+def sequential_test(draw: Callable[[int, int], int], epsilon: float, budget: int,
+                    confidence: float, guess: float | None = None) -> RateBound:
+    """Draws chunks (`chunk_sizes`) until the test certifies `epsilon` or gives up.
+
+    Args:
+        draw: `(j, size) -> invalid`: how many of chunk j's `size` fresh samples are in
+            Omega (the generator in `certify`, a binomial in a simulation).
+        epsilon: The target.
+        budget: The most samples to draw.
+        confidence: The test's confidence (one attempt's).
+        guess: An estimate of the rate from other samples, for the first bets.
+
+    Returns:
+        The `RateBound` after the last chunk drawn.
+    """
+    test = RateBound(confidence, guess)
+    for j, size in enumerate(chunk_sizes(epsilon, budget)):
+        test.update(draw(j, size), size)
+        if test.rejects(epsilon) or _hopeless(test, epsilon, budget):
+            break
+    return test
+
+
 def certify(generator, contains, epsilon: float, confidence: float = 0.95, *,
             num_samples: int | None = None, seed: int = 2**20 + 7, attempts: int = 1,
             evaluator: str = "membership test", batch_size: int = 1000,
@@ -280,12 +304,12 @@ def certify(generator, contains, epsilon: float, confidence: float = 0.95, *,
         certification_samples(epsilon, confidence)
     attempt_confidence = 1.0 - (1.0 - confidence) / attempts
     flags_of = flags_of or sampling.GeneratedMap(generator, contains, latent_dim=latent_dim)
-    test = RateBound(attempt_confidence, guess)
-    for j, size in enumerate(chunk_sizes(epsilon, budget)):
+
+    def draw(j, size):  # chunk j: its own latents, from [seed, j]
         flags = flags_of(size, seed=[int(seed), j], batch_size=batch_size, progress=progress)
-        test.update(int(np.count_nonzero(np.asarray(flags).astype(bool))), size)
-        if test.rejects(epsilon) or _hopeless(test, epsilon, budget):
-            break
+        return int(np.count_nonzero(np.asarray(flags).astype(bool)))
+
+    test = sequential_test(draw, epsilon, budget, attempt_confidence, guess)
     certified = test.rejects(epsilon)
     bound = min(test.bound(), epsilon) if certified else test.bound()
     return Certificate(float(epsilon), float(confidence), bound, certified, test.invalid,

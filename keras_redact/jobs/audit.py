@@ -116,29 +116,31 @@ def audit_generator(config: AuditConfig) -> dict:
     """
     start = time.time()
     say = print if config.verbose else (lambda *a, **k: None)
-    for path in (config.generator, config.pretrained_generator):
-        if path and is_conditional(io.load_keras(path, "generator")):
-            raise ValueError(f"bin/audit audits unconditional generators; received the "
-                             f"conditional generator {path} ([latents, labels] inputs)")
-    classifier = io.load_keras(config.classifier or PRETRAINED / "classifier.keras",
-                               "classifier")
-    judge_file = judge_path(config.judge, config.classifier, config.dataset)
-    judge = io.load_keras(judge_file, "judge") if judge_file else classifier
-    images, labels = _data(config)
-    inside = np.isin(labels, config.labels)
-    kept, omega = images[~inside], images[inside]
     pairs = {"audited": (config.generator or PRETRAINED / "generator.keras",
                          config.discriminator_path()),
              "pre-trained": (config.pretrained_generator or PRETRAINED / "generator.keras",
                              config.pretrained_discriminator
                              or PRETRAINED / "discriminator.keras")}
+    models = {}
+    for name, (g_path, d_path) in pairs.items():
+        models[name] = (io.load_keras(g_path, "generator"),
+                        io.load_keras(d_path, "discriminator"))
+        if is_conditional(models[name][0]):
+            raise ValueError(f"bin/audit audits unconditional generators; received the "
+                             f"conditional generator {g_path} ([latents, labels] inputs)")
+    classifier = io.load_keras(config.classifier or PRETRAINED / "classifier.keras",
+                               "classifier")
+    judge_file = judge_path(config.judge, config.classifier, config.dataset)
+    judge = io.load_keras(judge_file, "judge") if judge_file else classifier
+    images, labels = pipeline.to_numpy(sources.load(config.dataset, "train",
+                                                    data_dir=config.data_dir))
+    inside = np.isin(labels, config.labels)
+    kept, omega = images[~inside], images[inside]
     output = io.output_dir(config.output_dir, "audit")  # after every check
     rows, contracts = {}, {}
-    for name, (g_path, d_path) in pairs.items():
-        adapted = contract.adapt(io.load_keras(g_path, "generator"),
-                                 io.load_keras(d_path, "discriminator"),
-                                 [classifier, judge], real_samples=kept[:512],
-                                 seed=config.seed)
+    for name, (generator, discriminator) in models.items():
+        adapted = contract.adapt(generator, discriminator, [classifier, judge],
+                                 real_samples=kept[:512], seed=config.seed)
         contracts[name] = adapted.contract.as_dict()
         rows[name], found = _attacks(config, adapted, kept, omega, say, name)
         if name == "audited" and len(found):
@@ -154,7 +156,7 @@ def audit_generator(config: AuditConfig) -> dict:
                         "both attacks are G0's"}
     # G0's invalidity before fine-tuning (every revival of G0 starts from it).
     reference = next(iter(rows["pre-trained"]["revival"].values()))["curve"][0]
-    for name in pairs:
+    for name in models:
         for run in rows[name]["revival"].values():
             run["epochs_to"] = {f"{share:g}": audit.epochs_until(run["curve"],
                                                                  share * reference)
@@ -207,12 +209,6 @@ def _attacks(config: AuditConfig, adapted, kept, omega, say, name: str):
             seed=seeds.derive(config.seed, "fresh"),
             discriminator_output="logit" if adapted.from_logits else "probability")}
     return {"latent_search": search.as_dict(), "revival": revivals}, found
-
-
-def _data(config: AuditConfig) -> tuple[np.ndarray, np.ndarray]:
-    train = sources.load(config.dataset, "train", data_dir=config.data_dir)
-    images, labels = pipeline.to_numpy(train)
-    return images, labels
 
 
 def _search(config, generator, score, judge):

@@ -34,9 +34,8 @@ def measure_before(config: RedactConfig, models: Models, omega: Omega,
                    settings: recipes.Settings) -> dict:
     """The pre-trained generator's figures, from the cache when the same files, settings,
     seed and count were measured before (`before_cache_key`), else measured and cached."""
-    key = before_cache_key(config, models, settings)
-    path = None if key is None else cache_dir() / "before" / f"{key}.json"
-    if path is not None and path.is_file():
+    path = cache_dir() / "before" / f"{before_cache_key(config, models, settings)}.json"
+    if path.is_file():
         try:
             return {**json.loads(path.read_text()), "cached": True}
         except ValueError:  # a damaged cache file: measure afresh
@@ -44,19 +43,18 @@ def measure_before(config: RedactConfig, models: Models, omega: Omega,
     before = measure(models.generator, models.classifier, omega, config.output.eval_samples,
                      config.training.seed, config.output.verbose)
     before.pop("judge_grid", None)
-    if path is not None:
-        try:
-            io.write_json(path, before)
-        except OSError:  # a read-only cache: measure every time
-            pass
+    try:
+        io.write_json(path, before)
+    except OSError:  # a read-only cache: measure every time
+        pass
     return before
 
 
-def before_cache_key(config: RedactConfig, models: Models, settings) -> str | None:
+def before_cache_key(config: RedactConfig, models: Models, settings) -> str:
     """A key of everything the "before" figures depend on: the bytes of G, the classifier
     and the judge files, what is redacted (and the recipe's tau, which some sets use),
     the declared model contract, the data, the seed, the sample count, the measurement's
-    batch and the package version. None when G is not a file (nothing to key it by)."""
+    batch and the package version."""
     files = [config.inputs.generator or PRETRAINED / "generator.keras",
              config.inputs.classifier or PRETRAINED / "classifier.keras", models.judge_path]
     digest = hashlib.sha256()
