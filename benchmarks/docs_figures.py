@@ -303,6 +303,17 @@ def table_xla() -> str:
     return _table(lines, record)
 
 
+def table_step_vs_pytorch() -> str:
+    """The pre-training step in Keras variants and in PyTorch (`step_vs_pytorch`)."""
+    record = load("step_vs_pytorch")
+    lines = ["| step | precision | images/s | / PyTorch, same precision |", "|---|---|---|---|"]
+    for row in record["figures"]["rows"]:
+        ratio = "" if row["over_pytorch"] is None else f"{row['over_pytorch']:.2f}x"
+        lines.append(f"| {row['variant']} | {row['precision']} | {row['images_per_s']:,.0f} | "
+                     f"{ratio} |")
+    return _table(lines, record)
+
+
 def table_cost() -> str:
     """One redaction job against the pre-training (`redaction_cost_data`)."""
     record = load("redaction_cost_data")
@@ -440,6 +451,7 @@ TABLES = {
     "paper-recipe": table_paper_recipe,
     "certified": table_certified,
     "xla": table_xla,
+    "step-vs-pytorch": table_step_vs_pytorch,
     "cost": table_cost,
     "conditional": table_conditional,
     "batch-norm": table_batch_norm,

@@ -169,8 +169,14 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
                          discriminator_output="logit" if models.from_logits else "probability")
     model.compile(**settings.compile_kwargs(
         steps, d_steps=0 if config.what.freeze_discriminator else 1))
+    guard = quality_guard(config, models, omega)
+    # One pass of G and the classifier per epoch serves the monitor and the guard.
+    shared = guard is not None and guard.num_samples == config.training.monitor_samples
     monitor = InvalidityMonitor(omega.membership, config.training.monitor_samples,
-                                seed=seeds.derive(config.training.seed, "monitor"))
+                                seed=seeds.derive(config.training.seed, "monitor"),
+                                also=guard.classes if shared else None)
+    if shared:
+        guard.read_from(monitor)
     grid = kr_callbacks.SampleGrid(
         output / "samples", seed=config.training.seed,
         every_batches=config.what.grid_every if config.what.freeze_discriminator else None)
@@ -180,7 +186,6 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     state = RunState(output / BACKUP_DIR, monitor=monitor, rounds=rounds, timer=timer,
                      stop=stop)
     state.restore()  # a killed run's records, when resuming it
-    guard = quality_guard(config, models, omega)
     callbacks = [timer, *recipe_callbacks, monitor, *([stop] if stop else []),
                  *([guard] if guard else []), grid,
                  keras.callbacks.CSVLogger(str(output / "history.csv"), append=True),

@@ -208,7 +208,9 @@ class Training:
             `"tpu"` (see `keras_redact.distribute`); `batch_size` is the global batch.
         mixed_precision: Keras dtype policy: `"float32"`, `"mixed_float16"` or
             `"mixed_bfloat16"`.
-        monitor_samples: Samples for the invalidity measured after each epoch.
+        monitor_samples: Samples for the invalidity measured after each epoch (also the
+            quality guard's, in the same pass, when it is at least 2,000:
+            `jobs.redact.GUARD_SAMPLES`).
         max_class_drift: The quality guard of a run without a target
             (`redaction.QualityGuard`): each kept class's share of G's samples must stay
             within this factor of the post-hoc filter's, else the run stops and keeps its
@@ -228,7 +230,7 @@ class Training:
     seed: int = 0
     strategy: str = "default"
     mixed_precision: str = "float32"
-    monitor_samples: int = 5_000
+    monitor_samples: int = 2_000
     max_class_drift: float | None = 2.0
 
     def __post_init__(self):

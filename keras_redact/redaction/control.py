@@ -154,27 +154,37 @@ class InvalidityMonitor(keras.callbacks.Callback):
         contains: `images -> bool` membership test of Omega.
         num_samples: Samples per measurement.
         seed: Seed of the latents (the same every epoch).
+        also: Optional function of the same samples, computed in the same pass (one
+            generator and classifier pass per epoch for every callback that reads it,
+            such as `QualityGuard(..., monitor=...)`); its values are `self.also_values`.
     """
 
-    def __init__(self, contains, num_samples: int = 10_000, seed: int = 0):
+    def __init__(self, contains, num_samples: int = 10_000, seed: int = 0, also=None):
         super().__init__()
         self.contains = contains
         self.num_samples = int(num_samples)
         self.seed = int(seed)
+        self.also = also
         self.values: list[float] = []
+        self.flags = self.also_values = None  # the last measurement's
+
+    def _measure(self, samples):
+        inside = self.contains(samples)
+        return inside if self.also is None else (inside, self.also(samples))
 
     def set_model(self, model):
         super().set_model(model)
         # Traced once per fit, not once per epoch.
-        self._flags = sampling.GeneratedMap(model.generator, self.contains,
-                                            num_classes=getattr(model, "num_classes", None))
+        self._map = sampling.GeneratedMap(model.generator, self._measure,
+                                          num_classes=getattr(model, "num_classes", None))
 
     def measure(self) -> float:
         """Invalidity of the generator the run would deliver now (with `use_ema` on G's
         optimizer: its averaged weights, `GANBase.averaged_generator`)."""
         with delivered_generator(self.model):
-            flags = self._flags(self.num_samples, seed=self.seed)
-        return Invalidity.from_flags(flags).value
+            outputs = self._map(self.num_samples, seed=self.seed)
+        self.flags, self.also_values = (outputs, None) if self.also is None else outputs
+        return Invalidity.from_flags(self.flags).value
 
     def on_train_begin(self, logs=None):
         if not self.values:
@@ -364,8 +374,12 @@ class QualityGuard(keras.callbacks.Callback):
         max_ratio: The bound on each kept class's share against the filter's (2: between
             0.5x and 2x).
         floor: Added to every share before the ratio (0.005: half a percent).
-        seed: Latent seed (the filter's; each epoch's is `seed + 1`).
+        seed: Latent seed (the filter's; each epoch's is derived from it).
         verbose: Print the line when the guard breaks.
+        monitor: Optional `InvalidityMonitor` built with `also=guard.classes` and the same
+            `num_samples`, listed before the guard: each epoch's classes and membership
+            are then the monitor's pass (its latents), not a second pass of G and the
+            classifier.
 
     Attributes:
         history: Each epoch's `{"epoch", "invalidity", "drift", "worst_class", "guard"}`
@@ -379,7 +393,7 @@ class QualityGuard(keras.callbacks.Callback):
 
     def __init__(self, reference, classifier, contains, *, num_samples: int = 5_000,
                  max_ratio: float = 2.0, floor: float = 0.005, seed: int = 0,
-                 verbose: int = 0):
+                 verbose: int = 0, monitor: InvalidityMonitor | None = None):
         super().__init__()
         self.num_samples = checks.integer("num_samples", num_samples)
         self.max_ratio = checks.number("max_ratio", max_ratio, 1.0, math.inf)
@@ -387,6 +401,9 @@ class QualityGuard(keras.callbacks.Callback):
         self.seed, self.verbose = int(seed), verbose
         self.classifier, self.contains = classifier, contains
         self.num_classes = int(classifier.outputs[0].shape[-1])
+        self.monitor = None
+        if monitor is not None:
+            self.read_from(monitor)
         labels, inside = sampling.map_generated(reference, self._measure, self.num_samples,
                                                 seed=self.seed)
         self.filter_shares = self._shares(labels, inside)
@@ -394,9 +411,22 @@ class QualityGuard(keras.callbacks.Callback):
         self.stopped_epoch = self.best_epoch = self.message = None
         self._best = None  # (invalidity, epoch, G weights, D weights)
 
+    def classes(self, samples):
+        """The classifier's argmax label of each sample (shared with `contains`' pass)."""
+        logits = calls.call(self.classifier, conditions.images_in(samples))
+        return tf.argmax(logits, axis=-1, output_type=tf.int32)
+
     def _measure(self, samples):
-        logits = calls.call(self.classifier, conditions.images_in(samples))  # shared
-        return tf.argmax(logits, axis=-1, output_type=tf.int32), self.contains(samples)
+        return self.classes(samples), self.contains(samples)
+
+    def read_from(self, monitor: InvalidityMonitor) -> None:
+        """Takes each epoch's classes and membership from `monitor`'s pass."""
+        if monitor.also != self.classes or monitor.num_samples != self.num_samples:
+            raise ValueError(
+                "QualityGuard reads a monitor's pass only when the monitor was built with "
+                f"also=guard.classes and num_samples={self.num_samples}; received "
+                f"also={monitor.also!r}, num_samples={monitor.num_samples}")
+        self.monitor = monitor
 
     def _shares(self, labels, inside) -> np.ndarray:
         outside = np.asarray(labels)[~np.asarray(inside).astype(bool)]
@@ -405,8 +435,15 @@ class QualityGuard(keras.callbacks.Callback):
 
     def set_model(self, model):
         super().set_model(model)
-        self._map = sampling.GeneratedMap(model.generator, self._measure,
-                                          num_classes=getattr(model, "num_classes", None))
+        if self.monitor is None:
+            self._map = sampling.GeneratedMap(
+                model.generator, self._measure, num_classes=getattr(model, "num_classes", None))
+
+    def _epoch_measurement(self):
+        if self.monitor is not None:  # measured by the monitor, just before
+            return self.monitor.also_values, self.monitor.flags
+        with delivered_generator(self.model):
+            return self._map(self.num_samples, seed=seeds.derive(self.seed, "fresh"))
 
 
     def on_train_begin(self, logs=None):
@@ -414,18 +451,18 @@ class QualityGuard(keras.callbacks.Callback):
             self._best = (math.inf, 0, *gan_weights(self.model))
 
     def on_epoch_end(self, epoch, logs=None):
-        with delivered_generator(self.model):
-            labels, inside = self._map(self.num_samples, seed=seeds.derive(self.seed, "fresh"))
-            shares = self._shares(labels, inside)
-            ratios = (shares + self.floor) / (self.filter_shares + self.floor)
-            ratios = np.maximum(ratios, 1.0 / ratios)
-            worst = int(np.argmax(ratios))
-            record = {"epoch": epoch + 1, "invalidity": float(np.mean(inside)),
-                      "drift": round(float(ratios[worst]), 4), "worst_class": worst,
-                      "share": round(float(shares[worst]), 4),
-                      "filter_share": round(float(self.filter_shares[worst]), 4),
-                      "guard": bool(ratios[worst] <= self.max_ratio)}
-            if record["guard"] and record["invalidity"] <= self._best[0]:
+        labels, inside = self._epoch_measurement()
+        shares = self._shares(labels, inside)
+        ratios = (shares + self.floor) / (self.filter_shares + self.floor)
+        ratios = np.maximum(ratios, 1.0 / ratios)
+        worst = int(np.argmax(ratios))
+        record = {"epoch": epoch + 1, "invalidity": float(np.mean(inside)),
+                  "drift": round(float(ratios[worst]), 4), "worst_class": worst,
+                  "share": round(float(shares[worst]), 4),
+                  "filter_share": round(float(self.filter_shares[worst]), 4),
+                  "guard": bool(ratios[worst] <= self.max_ratio)}
+        if record["guard"] and record["invalidity"] <= self._best[0]:
+            with delivered_generator(self.model):  # the weights the run would deliver
                 self._best = (record["invalidity"], epoch + 1, *gan_weights(self.model))
         self.history.append(record)
         if logs is not None:

@@ -72,7 +72,9 @@ class Settings:
         queries_per_round: Validity method: T, samples of G queried per round (epoch).
         first_round_queries: Validity method: T of the first round (`ValidityRounds`);
             `None`: `queries_per_round`.
-        jit_compile: XLA-compile the train step.
+        jit_compile: XLA-compile the train step: True, False, or `"auto"` (Keras': XLA
+            where a GPU or TPU is, not on a CPU-only machine, where it does not pay:
+            `benchmarks/xla_speedup.py`).
         redaction_classifier: Validity and classifier methods: a classifier, as a path
             under `keras_redact/pretrained/`, that describes Omega (v, f) instead of the
             label classifier that measures. `jobs.redact` uses it only when the label
@@ -95,7 +97,7 @@ class Settings:
     tau: float = 0.5
     queries_per_round: int = 1000
     first_round_queries: int | None = None
-    jit_compile: bool = True
+    jit_compile: bool | str = "auto"
     redaction_classifier: str | None = None
     generator_loss: str = "non_saturating"
 
@@ -122,7 +124,10 @@ class Settings:
             raise ValueError("g_ema_start_epochs delays the moving average of G's weights: "
                              "it needs g_ema_momentum above 0; received "
                              f"g_ema_start_epochs={start}, g_ema_momentum=0")
-        for name in ("guide_omega", "jit_compile"):
+        if not isinstance(self.jit_compile, bool) and self.jit_compile != "auto":
+            raise ValueError("jit_compile must be True, False or 'auto'; received "
+                             f"{self.jit_compile!r}")
+        for name in ("guide_omega",):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False; received "
                                  f"{getattr(self, name)!r}")

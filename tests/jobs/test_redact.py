@@ -129,7 +129,7 @@ def test_default_is_the_recommended_recipe_and_exports_into_the_run(tmp_path):
     ({"tau": 0.0}, r"tau must be in \(0, 1\)"),
     ({"epochs": 0}, "epochs must be a positive integer; received 0"),
     ({"queries_per_round": -3}, "queries_per_round must be a positive integer"),
-    ({"jit_compile": "no"}, "jit_compile must be True or False; received 'no'"),
+    ({"jit_compile": "no"}, "jit_compile must be True, False or 'auto'; received 'no'"),
     ({"recipe": "fast"}, "recipe must be one of .*received 'fast'"),
     ({"method": "magic"}, "method must be one of"),
     ({"labels": ()}, "at least one label"),

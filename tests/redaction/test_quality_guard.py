@@ -101,3 +101,28 @@ def test_guard_holds_within_the_bound_and_checks_its_arguments():
     assert guard.history[0]["guard"] and guard.stopped_epoch is None and guard.message is None
     with pytest.raises(ValueError, match="max_ratio"):
         redaction.QualityGuard(generator, _classifier(), _contains, max_ratio=0.5)
+
+
+def test_guard_reads_the_monitors_pass_one_generator_pass_an_epoch():
+    generator, dense = _generator()
+    _set_bias(dense, [0.0, 0.0, 0.0, 0.0])
+    guard = redaction.QualityGuard(generator, _classifier(), _contains, num_samples=2000)
+    monitor = redaction.InvalidityMonitor(_contains, 2000, seed=5, also=guard.classes)
+    guard.read_from(monitor)
+    run = _Run(generator, keras.Sequential([keras.Input((CLASSES,)), keras.layers.Dense(1)]))
+    for callback in (monitor, guard):
+        callback.set_model(run)
+        callback.on_train_begin()
+    _set_bias(dense, [-9.0, 4.0, -9.0, -9.0])  # class 1 takes over: the guard breaks
+    logs = {}
+    for callback in (monitor, guard):
+        callback.on_epoch_end(0, logs)
+    # The guard's epoch figures are the monitor's: its invalidity, its samples' classes.
+    assert guard.history[0]["invalidity"] == logs["invalidity"] == monitor.values[-1]
+    assert np.mean(np.asarray(monitor.also_values) == 1) > 0.99
+    assert not guard.history[0]["guard"] and guard.stopped_epoch == 1
+    assert not hasattr(guard, "_map")  # no pass of its own
+    with pytest.raises(ValueError, match="also=guard.classes and num_samples=2000"):
+        guard.read_from(redaction.InvalidityMonitor(_contains, 500, also=guard.classes))
+    with pytest.raises(ValueError, match="also=guard.classes"):
+        guard.read_from(redaction.InvalidityMonitor(_contains, 2000))

@@ -104,7 +104,7 @@ def test_overrides_replace_the_recipes_values():
     ({"g_ema_start_epochs": -1}, "g_ema_start_epochs must be a non-negative integer"),
     ({"g_ema_start_epochs": 1}, "needs g_ema_momentum above 0"),
     ({"guide_omega": False}, "applies to the classifier method only; received method='data'"),
-    ({"jit_compile": "yes"}, "jit_compile must be True or False; received 'yes'"),
+    ({"jit_compile": "yes"}, "jit_compile must be True, False or 'auto'; received 'yes'"),
     ({"first_round_queries": 5000}, "applies to the validity method only"),
     ({"queries_per_round": 0}, "queries_per_round must be a positive integer; received 0"),
     ({"generator_loss": "hinge"}, "generator_loss must be one of"),
