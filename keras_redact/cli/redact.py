@@ -79,6 +79,10 @@ _DATASET = flags.DEFINE_string("dataset", "mnist_5k", "Training data: mnist_5k (
 _OUTPUT_DIR = flags.DEFINE_string("output_dir", None, "Output folder (default: "
                                   "runs/redact-<timestamp>); must be new or empty.")
 _EXPORT = flags.DEFINE_bool("export", True, "Export the redacted generator for TF Serving.")
+_AUDIT = flags.DEFINE_bool(
+    "audit", False, "After redaction, audit the redacted generator as bin/audit does "
+    "(latent search, fine-tuning revival; G0 and the filter as references) into "
+    "<output_dir>/audit, metrics.json, report.md and the export; adds minutes.")
 _EXPORT_DIR = flags.DEFINE_string("export_dir", None, "TF Serving model base path (default: "
                                   "<output_dir>/export); adds the next version.")
 _EVAL_SAMPLES = flags.DEFINE_integer("eval_samples", 50_000, "Samples for invalidity and IS "
@@ -145,14 +149,17 @@ def main(argv):
             max_epochs=_MAX_EPOCHS.value),
         output=redact.Output(
             output_dir=_OUTPUT_DIR.value, eval_samples=_EVAL_SAMPLES.value,
-            export=_EXPORT.value, export_dir=_EXPORT_DIR.value))
+            export=_EXPORT.value, export_dir=_EXPORT_DIR.value, audit=_AUDIT.value))
     metrics = redact.redact(config)
     keys = ("method", "labels", "recipe", "epochs", "invalidity_before", "invalidity_after",
             "inception_score_before", "inception_score_after", "seconds", "output_dir",
             "export", "certificate")
     judge = (metrics.get("judge") or {}).get("after") or {}
+    search = {name: row["latent_search"]["rate"]
+              for name, row in (metrics.get("audit") or {}).get("rows", {}).items()}
     print(json.dumps({**{k: metrics.get(k) for k in keys},
-                      "judge_invalidity_after": judge.get("invalidity")}, indent=2))
+                      "judge_invalidity_after": judge.get("invalidity"),
+                      **({"latent_search_success": search} if search else {})}, indent=2))
 
 
 def entry():

@@ -108,6 +108,26 @@ class AuditConfig:
             PRETRAINED / "discriminator.keras"
 
 
+RUN_SETTINGS = ("generator", "discriminator", "pretrained_generator",
+                "pretrained_discriminator", "classifier", "judge", "labels", "dataset",
+                "data_dir", "seed", "output_dir", "verbose")
+"""The `AuditConfig` settings a redaction run gives its audit (`bin/redact --audit`)."""
+
+
+def check_run_settings(settings: dict) -> dict:
+    """Checks the audit settings a redaction run takes (`Output.audit` as a dict): the
+    other `AuditConfig` settings, each checked by `AuditConfig` itself; returns them."""
+    fields = {f.name for f in dataclasses.fields(AuditConfig)}
+    allowed = sorted(fields - set(RUN_SETTINGS))
+    bad = sorted(set(settings) - set(allowed))
+    if bad:
+        raise ValueError(f"audit settings {bad} are not the audit's to set in a redaction "
+                         f"run (the run gives its models, data, labels and seed); allowed: "
+                         f"{allowed}")
+    AuditConfig(**settings)  # each value checked
+    return settings
+
+
 def audit_generator(config: AuditConfig) -> dict:
     """Runs the audit; returns the figures written to `audit.json`.
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import pathlib
+import shutil
 import time
 
 import keras
@@ -27,6 +28,7 @@ from keras_redact.evaluation.plots import plot_invalidity
 from keras_redact.jobs import (
     SHIPPED_JUDGE,  # noqa: F401 (re-exported)
 )
+from keras_redact.jobs import audit as audit_lib
 from keras_redact.jobs.phases import Phases
 from keras_redact.jobs.redact_config import (  # noqa: F401 (re-exported)
     CONTRACT_KEYS,
@@ -238,6 +240,9 @@ def prepare(config: RedactConfig, say=print):
         `(models, data, recipe, settings, f, omega)`.
     """
     models = load_models(config)
+    if config.output.audit and models.conditional:
+        raise ValueError("audit audits unconditional generators (latents in, samples out); "
+                         "received a conditional generator ([latents, labels] inputs)")
     data = load_data(config, models.conditional)
     check_conditions(config, models, data)
     recipe, settings = choose_settings(config, data)
@@ -314,6 +319,13 @@ def _redact(config: RedactConfig, start: float, resume: bool = False,
     metrics["phases"] = _phase_record(phases, trained)
     io.write_json(output / "metrics.json", metrics)
     _check_certified(stop, config, settings, output, say)
+    if config.output.audit:
+        say("Auditing the redacted generator (latent search, fine-tuning revival)...")
+        with phases("audit"):
+            metrics["audit"] = audit_run(config, output)
+        metrics["phases"]["audit"] = phases.as_dict()["audit"]
+        rewrite_results(metrics, output)
+        say(audit_summary(metrics["audit"]))
     if config.output.export:
         export_results(models.generator, config, metrics, output, phases)
         say(f"Exported for TF Serving: {metrics['export']}")
@@ -395,9 +407,41 @@ def export_results(generator, config: RedactConfig, metrics: dict,
     metrics["export"] = str(path)
     if "phases" in metrics:
         metrics["phases"]["export"] = phases.as_dict()["export"]
+    rewrite_results(metrics, output)
+    return path
+
+
+def rewrite_results(metrics: dict, output: pathlib.Path) -> None:
+    """Writes `metrics.json` and `report.md` again, after a later phase added to them."""
     io.write_json(output / "metrics.json", metrics)
     io.write_bytes(output / "report.md", markdown_report(metrics).encode())
-    return path
+
+
+def audit_run(config: RedactConfig, output: pathlib.Path) -> dict:
+    """Audits the run's redacted generator (`jobs.audit` with `bin/audit`'s defaults)
+    against the pre-trained one and the filter, into `<output>/audit/`; its figures."""
+    folder = output / "audit"
+    if folder.exists():  # a killed run's unfinished audit: this run's own folder
+        shutil.rmtree(folder)
+    return audit_lib.audit_generator(audit_lib.AuditConfig(
+        generator=str(output / "generator.keras"),
+        discriminator=str(output / "discriminator.keras"),
+        pretrained_generator=config.inputs.generator,
+        pretrained_discriminator=config.inputs.discriminator,
+        classifier=config.inputs.classifier, judge=config.inputs.judge,
+        labels=config.what.redacted_labels, dataset=config.inputs.dataset,
+        data_dir=config.inputs.data_dir, seed=config.training.seed,
+        output_dir=str(folder), verbose=config.output.verbose,
+        **(config.output.audit if isinstance(config.output.audit, dict) else {})))
+
+
+def audit_summary(figures: dict) -> str:
+    """One line: the latent search's success on each generator of the audit."""
+    rates = ", ".join(
+        f"{name} {row['latent_search']['rate']:.3g} "
+        f"[{row['latent_search']['rate_ci'][0]:.2g}, {row['latent_search']['rate_ci'][1]:.2g}]"
+        for name, row in figures["rows"].items())
+    return f"  latent search finds the labels' samples: {rates} (audit/audit.md)"
 
 
 def _unmeasured(recipe: str) -> str:

@@ -20,6 +20,7 @@ from keras_redact import checks, distribute, export
 from keras_redact import contract as contract_lib
 from keras_redact.data import sources
 from keras_redact.evaluation import certificates
+from keras_redact.jobs import audit as audit_job
 from keras_redact.jobs import check_positive_integers, is_shipped_classifier
 from keras_redact.redaction import methods, recipes
 
@@ -302,6 +303,13 @@ class Output:
         export_dir: Its TF Serving model base path (default `<output_dir>/export`, so each
             run is its own model); each export adds the next integer version.
         verbose: 1: progress bars and messages; 0: quiet.
+        audit: After redaction, audit the redacted generator (`jobs.audit`, `bin/audit`'s
+            defaults: latent search and fine-tuning revival, with G0 and the post-hoc
+            filter as references) into `<output_dir>/audit/`, `metrics.json["audit"]`,
+            `report.md` and the export's metadata. Label redaction of an unconditional
+            generator; adds minutes. A dict audits with those `jobs.audit.AuditConfig`
+            settings (`starts`, `steps`, `revival_epochs`, `omega_counts`, ...), the run
+            giving the rest.
     """
 
     output_dir: str | None = None
@@ -309,9 +317,15 @@ class Output:
     export: bool = True
     export_dir: str | None = None
     verbose: int = 1
+    audit: bool | dict = False
 
     def __post_init__(self):
         check_positive_integers(self, ("eval_samples",))
+        if isinstance(self.audit, dict):
+            audit_job.check_run_settings(self.audit)
+        elif not isinstance(self.audit, bool):
+            raise ValueError("audit must be True, False or a dict of audit settings; "
+                             f"received {self.audit!r}")
         if self.export and self.export_dir:
             export.check_base(self.export_dir)
 
@@ -343,6 +357,11 @@ class RedactConfig:
                                 f"{type(getattr(self, name)).__name__}")
         # The overrides are checked here, before any work, by the recipes' own checks.
         self.settings_of(self.training.recipe or "paper")
+        if self.output.audit and (self.what.presets or self.what.conditions):
+            raise ValueError(
+                "audit audits label redaction (the latent search looks for the labels' "
+                "samples); received presets "
+                f"{list(self.what.presets)} and conditions {self.what.conditions}")
         if self.target.target_invalidity is not None and self.training.epochs is not None:
             raise ValueError("with target_invalidity the run stops when the target is "
                              "certified, within max_epochs; received epochs="

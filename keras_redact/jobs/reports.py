@@ -6,6 +6,7 @@ from __future__ import annotations
 from keras_redact import __version__
 from keras_redact.contract import show
 from keras_redact.evaluation import certificates
+from keras_redact.jobs import audit
 from keras_redact.models.optimizers import WarmupEMAAdam
 from keras_redact.redaction import (
     methods,
@@ -189,6 +190,7 @@ def markdown_report(metrics: dict) -> str:
         *_judge_lines(metrics),
         *_guard_lines(metrics),
         *_contract_lines(metrics),
+        *_audit_lines(metrics),
         "Before (left) and after (right), same latents:",
         "",
         "![before and after](before_after.png)",
@@ -199,6 +201,18 @@ def markdown_report(metrics: dict) -> str:
     if metrics.get("export"):
         lines += [f"Exported for TF Serving: `{metrics['export']}`.", ""]
     return "\n".join(lines)
+
+
+def _audit_lines(metrics: dict) -> list[str]:
+    """The audit's table (`jobs.audit.markdown`) under a heading of the report's level."""
+    figures = metrics.get("audit")
+    if not figures:
+        return []
+    table = audit.markdown(figures).splitlines()
+    return [f"## {table[0].lstrip('# ')}", *table[1:], "",
+            "The certificate and the invalidity cover random latents; the audit measures an "
+            "attacker who holds the weights (`docs/redaction.md`). Found samples: "
+            "`audit/audit_found.png`.", ""]
 
 
 def metrics_of(config, recipe, settings, omega, data, trained, before, after, output,
@@ -299,7 +313,7 @@ def _run_record_of(config, settings, omega, data, trained, output, seconds) -> d
         "strategy": config.training.strategy,
         "replicas": model.distribute_strategy.num_replicas_in_sync,
         "mixed_precision": config.training.mixed_precision,
-        "jit_compile": settings.jit_compile,
+        "jit_compile": bool(model.jit_compile),  # "auto" as Keras resolved it
         "keras_redact_version": __version__,
         "output_dir": str(output),
         "export": None,

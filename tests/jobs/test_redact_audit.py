@@ -1,0 +1,58 @@
+"""`bin/redact --audit`: the audit of the redacted generator in the run's records."""
+
+import json
+
+import pytest
+
+from keras_redact import export
+from keras_redact.jobs import PRETRAINED, redact
+
+SMALL_AUDIT = {"starts": 8, "steps": 2, "revival_epochs": 1, "steps_per_epoch": 2,
+               "omega_counts": (0,), "eval_samples": 300}
+
+
+@pytest.mark.slow
+def test_audit_after_redaction_lands_in_metrics_report_and_export(tmp_path):
+    out = tmp_path / "run"
+    metrics = redact.redact(redact.RedactConfig.of(
+        epochs=1, steps_per_epoch=2, eval_samples=500, monitor_samples=100,
+        output_dir=str(out), audit=SMALL_AUDIT, verbose=0))
+    figures = metrics["audit"]
+    assert figures == json.loads((out / "audit" / "audit.json").read_text())
+    assert set(figures["rows"]) == {"audited", "pre-trained", "filter"}
+    assert figures["labels"] == [0] and figures["seed"] == 0 and figures["starts"] == 8
+    # The audited generator is the run's, its references the pre-trained ones.
+    assert figures["model_contracts"]["audited"] and figures["model_contracts"]["pre-trained"]
+    assert metrics["phases"]["audit"] > 0
+    saved = json.loads((out / "metrics.json").read_text())
+    assert saved["audit"]["rows"]["audited"]["latent_search"] == \
+        figures["rows"]["audited"]["latent_search"]
+    report = (out / "report.md").read_text()
+    assert "## Audit: labels [0]" in report and "| audited |" in report
+    # The export carries the latent-search figure beside the run's other figures.
+    meta = export.read_metadata(metrics["export"])
+    assert meta["audit"]["rows"]["audited"]["latent_search"]["rate"] == \
+        figures["rows"]["audited"]["latent_search"]["rate"]
+
+
+def test_audit_settings_are_checked_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="audit audits label redaction"):
+        redact.RedactConfig.of(method="validity", boundary_margin=1, audit=True)
+    with pytest.raises(ValueError, match=r"audit settings \['generator'\] are not the audit's"):
+        redact.RedactConfig.of(audit={"generator": "G.keras"})
+    with pytest.raises(ValueError, match="starts must be a positive integer"):
+        redact.RedactConfig.of(audit={"starts": 0})
+    with pytest.raises(ValueError, match="audit must be True, False or a dict"):
+        redact.RedactConfig.of(audit="yes")
+    conditional = PRETRAINED.parent / "mnist_conditional"
+    with pytest.raises(ValueError, match="audit audits unconditional generators"):
+        redact.redact(redact.RedactConfig.of(
+            generator=str(conditional / "generator.keras"),
+            discriminator=str(conditional / "discriminator.keras"), audit=True,
+            output_dir=str(tmp_path / "run"), verbose=0))
+    assert not (tmp_path / "run").exists()
+
+
+def test_audit_flag_reaches_the_config(run_bin):
+    result = run_bin("redact", "--audit", "--method=validity", "--boundary_margin=1")
+    assert result.returncode != 0 and "audit audits label redaction" in result.stderr
