@@ -62,13 +62,15 @@ def versions() -> dict:
 
 
 def commit() -> str:
-    """The checked-out commit, with `+changes` when the tree differs from it."""
+    """The checked-out commit, with `+changes` when the tree differs from it (records
+    under `benchmarks/results/`, which measure nothing, aside)."""
     def git(*args):
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True,
                               text=True).stdout.strip()
     head = git("rev-parse", "--short", "HEAD") or "unknown"
-    return head + ("+changes" if git("status", "--porcelain", "--untracked-files=no")
-                   else "")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".",
+                  ":(exclude)benchmarks/results")
+    return head + ("+changes" if changed else "")
 
 
 STARTED_ON = commit()
