@@ -128,7 +128,11 @@ class TorchSide:
 
 
 def torch_available(python) -> bool:
-    return subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0
+    """Whether `python` runs and imports PyTorch."""
+    try:
+        return subprocess.run([python, "-c", "import torch"], capture_output=True).returncode == 0
+    except OSError:  # no such Python
+        return False
 
 
 def main(argv):

@@ -11,6 +11,7 @@ feed what can be read in one place:
 | `target_filter` | the post-hoc filter a target run's quality is judged against | seed + 3 |
 | `quality_guard` | the quality guard's filter and class shares (`QualityGuard`) | seed + 5 |
 | `contract` | the samples that read G's range and D's kind (`keras_redact.contract`) | seed + 7 |
+| `audit_omega` | the audit's off-condition pairs: real samples' wrong conditions | seed + 11 |
 | `validity_rounds` | Alg. 2's queries in epoch e | seed x 100,003 + e |
 | `target_check` | a target run's per-epoch check in epoch e | seed x 7,919 + 1,000 + e |
 | `certification` | a certificate's fresh samples after epoch e | seed x 7,919 + 2,000,000 + e |
@@ -28,6 +29,7 @@ STREAMS = {
     "target_filter": (1, 3),
     "quality_guard": (1, 5),
     "contract": (1, 7),
+    "audit_omega": (1, 11),
     "validity_rounds": (100_003, 0),
     "target_check": (7_919, 1_000),
     "certification": (7_919, 2_000_000),

@@ -64,6 +64,8 @@ class SearchResult:
         at_start: Starts already in Omega before any step (random latents' invalidity).
         norms: The found latents' norms (`median`, `min`, `max`) and the typical interval
             (`typical`) they were kept in.
+        by_condition: Conditional generators: for each condition (as a string), its
+            starts, successes, rate and 95% interval; None for unconditional ones.
     """
 
     starts: int
@@ -74,6 +76,7 @@ class SearchResult:
     median_steps: float | None
     at_start: int
     norms: dict
+    by_condition: dict | None = None
 
     def as_dict(self) -> dict:
         return {**dataclasses.asdict(self), "rate_ci": list(self.rate_ci)}
@@ -102,8 +105,9 @@ def latent_search(generator, score: Callable, in_omega: Callable, *, starts: int
         keep: How many found samples to return (the first successes).
 
     Returns:
-        The `SearchResult` and up to `keep` found samples (images; for a conditional
-        generator, the images of the found pairs).
+        The `SearchResult` (with each condition's figures for a conditional generator)
+        and up to `keep` found samples (images; for a conditional generator, the images
+        of the found pairs).
     """
     starts = checks.integer("starts", starts)
     steps = checks.integer("steps", steps, minimum=0)
@@ -113,7 +117,7 @@ def latent_search(generator, score: Callable, in_omega: Callable, *, starts: int
     num_classes = num_classes_of(generator)
     low, high = typical_norms(latent_dim, mass)
     rng = np.random.default_rng(seed)
-    first_success, found, norms = [], [], []
+    first_success, conditions, found, norms = [], [], [], []
     for begin in range(0, starts, batch_size):
         n = min(batch_size, starts - begin)
         z0 = rng.standard_normal((n, latent_dim)).astype(np.float32)
@@ -122,6 +126,8 @@ def latent_search(generator, score: Callable, in_omega: Callable, *, starts: int
         first, samples, z = _search_batch(generator, score, in_omega, z0, labels, steps,
                                           learning_rate, low, high)
         first_success.append(first)
+        if labels is not None:
+            conditions.append(labels)
         hit = first >= 0
         found.append(samples[hit][:keep])
         norms.append(np.linalg.norm(z[hit], axis=-1))
@@ -135,8 +141,23 @@ def latent_search(generator, score: Callable, in_omega: Callable, *, starts: int
         {"median": float(np.median(found_norms)) if hits.size else None,
          "min": float(found_norms.min()) if hits.size else None,
          "max": float(found_norms.max()) if hits.size else None,
-         "typical": [low, high]})
+         "typical": [low, high]},
+        _by_condition(first >= 0, np.concatenate(conditions), num_classes)
+        if num_classes is not None else None)
     return result, np.concatenate(found)[:keep]
+
+
+def _by_condition(success, conditions, num_classes: int) -> dict:
+    """Each condition's starts, successes, rate and 95% interval."""
+    figures = {}
+    for c in range(num_classes):
+        hits = success[conditions == c]
+        if not hits.size:
+            continue
+        measured = inv_lib.Invalidity.from_flags(hits)
+        figures[str(c)] = {"starts": int(hits.size), "successes": int(hits.sum()),
+                           "rate": measured.value, "rate_ci": list(measured.ci)}
+    return figures
 
 
 def _search_batch(generator, score, in_omega, z0, labels, steps, learning_rate, low, high):
@@ -205,10 +226,12 @@ def revival(generator, discriminator, data, in_omega: Callable, *, epochs: int =
     from keras_redact.models import DCGAN  # models sit above evaluation's own maths
 
     epochs = checks.integer("epochs", epochs)
+    num_classes = num_classes_of(generator)  # read before copying: a copy has no attribute
     g, d = _copy(generator), _copy(discriminator)
-    flags = sampling.GeneratedMap(g, in_omega, num_classes=num_classes_of(g))
+    flags = sampling.GeneratedMap(g, in_omega, num_classes=num_classes)
     curve = [float(np.mean(flags(samples, seed=seed)))]
-    gan = DCGAN(g, d, seed=seed, discriminator_output=discriminator_output)
+    gan = DCGAN(g, d, seed=seed, num_classes=num_classes,
+                discriminator_output=discriminator_output)
     gan.compile(**(compile_kwargs or {}))
     size = len(data[0]) if isinstance(data, tuple) else len(data)
     dataset = tf.data.Dataset.from_tensor_slices(data).shuffle(

@@ -14,6 +14,12 @@ generator under audit and, as references, on the pre-trained G0 and the post-hoc
   epoch, and the epochs until it is back at 10% and 50% of G0's. The filter's weights are
   G0's: whoever holds them removes the filter, so its revival is G0's.
 
+Conditional generators (`[latents, labels]`) are audited the same way, Omega being the
+labels under every condition and/or the off-condition pairs (`off_condition`: samples the
+classifier does not call their condition); each start keeps a random condition, and the
+search's success is also reported per condition. Their Omega samples for the revival are
+the data's pairs of the labels and, off-condition, real samples given a wrong condition.
+
 Writes `audit.json` and `audit.md` (and `audit_found.png`, the samples the search found
 in G).
 """
@@ -27,12 +33,15 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import checks, contract, io, seeds
+from keras_redact import checks, conditions, contract, io, seeds
 from keras_redact.conditions import is_conditional
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import audit
 from keras_redact.jobs import PRETRAINED, judge_path
 from keras_redact.redaction import membership, sets
+
+CONDITIONAL = PRETRAINED.parent / "mnist_conditional"
+"""The shipped conditional MNIST models: the conditional generator's default G0."""
 
 SHARES = (0.1, 0.5)
 """The shares of G0's invalidity whose return the revival reports."""
@@ -46,13 +55,15 @@ class AuditConfig:
         generator: The generator under audit (`.keras`, default: the shipped G0).
         discriminator: Its discriminator (default: `discriminator.keras` beside the
             generator when there is one, else the shipped D).
-        pretrained_generator: G0, the reference (default: the shipped MNIST DCGAN).
-        pretrained_discriminator: G0's discriminator (default: the shipped one).
+        pretrained_generator: G0, the reference (default: the shipped MNIST DCGAN, or the
+            shipped conditional one for a conditional generator).
+        pretrained_discriminator: G0's discriminator (default: the shipped one beside it).
         classifier: The label classifier: the search's score and the filter (default:
             the shipped one).
         judge: The independent judge of success (default: the shipped judge with the
             shipped classifier and data; `""`: the classifier judges).
-        labels: The redacted labels.
+        labels: The redacted labels (conditional generators: under every condition).
+        off_condition: Conditional generators: Omega holds the off-condition pairs.
         dataset: The training data (the kept part fine-tunes; Omega samples come from it).
         data_dir: TFDS data folder.
         starts: Latent-search starts.
@@ -75,6 +86,7 @@ class AuditConfig:
     classifier: str | None = None
     judge: str | None = None
     labels: tuple[int, ...] = (0,)
+    off_condition: bool = False
     dataset: str = sources.EMBEDDED
     data_dir: str | None = None
     starts: int = 1000
@@ -89,8 +101,9 @@ class AuditConfig:
     verbose: int = 1
 
     def __post_init__(self):
-        if not self.labels:
-            raise ValueError("labels must name at least one label; received none")
+        if not self.labels and not self.off_condition:
+            raise ValueError("labels must name at least one label (or off_condition be "
+                             "set, for a conditional generator); received none")
         for name in ("starts", "steps", "revival_epochs", "eval_samples"):
             checks.integer(name, getattr(self, name), minimum=0 if name == "steps" else 1)
         for count in self.omega_counts:
@@ -106,6 +119,16 @@ class AuditConfig:
         beside = pathlib.Path(self.generator or "").parent / "discriminator.keras"
         return beside if self.generator and beside.is_file() else \
             PRETRAINED / "discriminator.keras"
+
+    def pretrained_paths(self, conditional: bool) -> tuple[pathlib.Path, pathlib.Path]:
+        """G0 and its D: as named (D, else beside G0), else the shipped pair of the
+        audited generator's kind (conditional or not)."""
+        shipped = CONDITIONAL if conditional else PRETRAINED
+        g0 = pathlib.Path(self.pretrained_generator or shipped / "generator.keras")
+        if self.pretrained_discriminator:
+            return g0, pathlib.Path(self.pretrained_discriminator)
+        beside = g0.parent / "discriminator.keras"
+        return g0, beside if beside.is_file() else shipped / "discriminator.keras"
 
 
 RUN_SETTINGS = ("generator", "discriminator", "pretrained_generator",
@@ -136,37 +159,39 @@ def audit_generator(config: AuditConfig) -> dict:
     """
     start = time.time()
     say = print if config.verbose else (lambda *a, **k: None)
-    pairs = {"audited": (config.generator or PRETRAINED / "generator.keras",
-                         config.discriminator_path()),
-             "pre-trained": (config.pretrained_generator or PRETRAINED / "generator.keras",
-                             config.pretrained_discriminator
-                             or PRETRAINED / "discriminator.keras")}
-    models = {}
-    for name, (g_path, d_path) in pairs.items():
-        models[name] = (io.load_keras(g_path, "generator"),
-                        io.load_keras(d_path, "discriminator"))
-        if is_conditional(models[name][0]):
-            raise ValueError(f"bin/audit audits unconditional generators; received the "
-                             f"conditional generator {g_path} ([latents, labels] inputs)")
+    g_path = pathlib.Path(config.generator or PRETRAINED / "generator.keras")
+    models = {"audited": (io.load_keras(g_path, "generator"),
+                          io.load_keras(config.discriminator_path(), "discriminator"))}
+    conditional = is_conditional(models["audited"][0])
+    g0_path, d0_path = config.pretrained_paths(conditional)
+    models["pre-trained"] = (io.load_keras(g0_path, "pre-trained generator"),
+                             io.load_keras(d0_path, "pre-trained discriminator"))
+    if is_conditional(models["pre-trained"][0]) != conditional:
+        raise ValueError(f"The audited generator {g_path} is "
+                         f"{'' if conditional else 'un'}conditional but the pre-trained "
+                         f"generator {g0_path} is not; audit a pair of the same kind")
+    if config.off_condition and not conditional:
+        raise ValueError("off_condition audits a conditional generator ([latents, labels] "
+                         f"inputs); received the unconditional generator {g_path}")
     classifier = io.load_keras(config.classifier or PRETRAINED / "classifier.keras",
                                "classifier")
     judge_file = judge_path(config.judge, config.classifier, config.dataset)
     judge = io.load_keras(judge_file, "judge") if judge_file else classifier
     images, labels = pipeline.to_numpy(sources.load(config.dataset, "train",
                                                     data_dir=config.data_dir))
-    inside = np.isin(labels, config.labels)
-    kept, omega = images[~inside], images[inside]
+    kept, omega = _split(config, images, labels, conditional)
     output = io.output_dir(config.output_dir, "audit")  # after every check
     rows, contracts = {}, {}
     for name, (generator, discriminator) in models.items():
         adapted = contract.adapt(generator, discriminator, [classifier, judge],
-                                 real_samples=kept[:512], seed=config.seed)
+                                 real_samples=_take(kept, 512), seed=config.seed)
         contracts[name] = adapted.contract.as_dict()
         rows[name], found = _attacks(config, adapted, kept, omega, say, name)
         if name == "audited" and len(found):
             io.write_png(output / "audit_found.png", io.image_grid(found, columns=8))
         if name == "pre-trained":
-            score, by_classifier, by_judge = _counts(config, *adapted.classifiers)
+            score, by_classifier, by_judge = _counts(config, *adapted.classifiers,
+                                                     conditional)
             filtered, _ = _search(config, adapted.generator, score,
                                   _past_filter(by_classifier, by_judge))
             rows["filter"] = {
@@ -181,7 +206,8 @@ def audit_generator(config: AuditConfig) -> dict:
             run["epochs_to"] = {f"{share:g}": audit.epochs_until(run["curve"],
                                                                  share * reference)
                                 for share in SHARES}
-    figures = {"labels": list(config.labels), "judge": str(judge_file or "the classifier"),
+    figures = {"labels": list(config.labels), "off_condition": config.off_condition,
+               "conditional": conditional, "judge": str(judge_file or "the classifier"),
                "starts": config.starts, "steps": config.steps,
                "revival_epochs": config.revival_epochs, "eval_samples": config.eval_samples,
                "seed": config.seed, "pre-trained_invalidity": reference, "rows": rows,
@@ -192,13 +218,53 @@ def audit_generator(config: AuditConfig) -> dict:
     return figures
 
 
-def _counts(config: AuditConfig, classifier, judge):
-    """The search's score (the classifier's probability of the labels) and Omega as the
-    classifier and the judge count it."""
-    label_score = sets.label_score(classifier, config.labels)
-    return ((lambda samples: 1.0 - label_score(samples)),
-            membership.of_labels(classifier, config.labels)["labels"],
-            membership.of_labels(judge, config.labels)["labels"])
+def _counts(config: AuditConfig, classifier, judge, conditional: bool = False):
+    """The search's score (the classifier's probability of Omega: of the labels, and of
+    not being its condition) and Omega as the classifier and the judge count it."""
+    scores = []
+    if config.labels:
+        label_score = sets.label_score(classifier, config.labels)
+        scores.append(lambda samples: 1.0 - label_score(conditions.images_in(samples)))
+    if config.off_condition:
+        on_condition = sets.off_condition_score(classifier)
+        scores.append(lambda samples: 1.0 - on_condition(samples))
+
+    def score(samples):
+        return tf.reduce_max(tf.stack([s(samples) for s in scores]), axis=0)
+
+    def omega(model):
+        return sets.any_of(list(membership.of_labels(
+            model, config.labels, conditional=conditional,
+            off_condition=config.off_condition).values()))
+
+    return score, omega(classifier), omega(judge)
+
+
+def _split(config: AuditConfig, images, labels, conditional: bool):
+    """The kept data and the Omega samples the revival adds: images, or for a conditional
+    GAN `(images, labels)` pairs (Omega's: the labels' pairs and, off-condition, real
+    images given a wrong condition)."""
+    inside = np.isin(labels, config.labels)
+    if not conditional:
+        return images[~inside], images[inside]
+    kept = (images[~inside], labels[~inside].astype(np.int32))
+    omega = [(images[inside], labels[inside].astype(np.int32))]
+    if config.off_condition:
+        rng = np.random.default_rng(seeds.derive(config.seed, "audit_omega"))
+        classes = int(labels.max()) + 1
+        wrong = (labels + rng.integers(1, classes, labels.shape)) % classes
+        omega.append((images, wrong.astype(np.int32)))
+    return kept, tuple(np.concatenate(parts) for parts in zip(*omega))
+
+
+def _take(samples, n):
+    """The first `n` samples (of a pair, both parts)."""
+    return tuple(s[:n] for s in samples) if isinstance(samples, tuple) else samples[:n]
+
+
+def _join(a, b):
+    return (tuple(np.concatenate(parts) for parts in zip(a, b)) if isinstance(a, tuple)
+            else np.concatenate([a, b]))
 
 
 def _past_filter(by_classifier, by_judge):
@@ -211,7 +277,8 @@ def _past_filter(by_classifier, by_judge):
 
 def _attacks(config: AuditConfig, adapted, kept, omega, say, name: str):
     """Both attacks on one adapted (G, D): its row of the table, and the found samples."""
-    score, by_classifier, by_judge = _counts(config, *adapted.classifiers)
+    score, by_classifier, by_judge = _counts(config, *adapted.classifiers,
+                                             isinstance(kept, tuple))
     say(f"Latent search on the {name} generator ({config.starts} starts, "
         f"{config.steps} steps)...")
     search, found = _search(config, adapted.generator, score, by_judge)
@@ -219,11 +286,14 @@ def _attacks(config: AuditConfig, adapted, kept, omega, say, name: str):
     say(f"Fine-tuning the {name} generator ({config.revival_epochs} epochs a run)...")
     revivals = {}
     rng = np.random.default_rng(config.seed)
+    available = len(_take(omega, None)[0]) if isinstance(omega, tuple) else len(omega)
     for count in config.omega_counts:
-        added = omega[rng.choice(len(omega), min(count, len(omega)), replace=False)]
+        chosen = rng.choice(available, min(count, available), replace=False)
+        added = (tuple(s[chosen] for s in omega) if isinstance(omega, tuple)
+                 else omega[chosen])
         revivals[str(count)] = {"curve": audit.revival(
             adapted.generator, adapted.discriminator,
-            np.concatenate([kept, added]) if count else kept, by_classifier,
+            _join(kept, added) if count else kept, by_classifier,
             epochs=config.revival_epochs, steps_per_epoch=config.steps_per_epoch,
             samples=config.eval_samples,
             seed=seeds.derive(config.seed, "fresh"),
@@ -240,7 +310,9 @@ def _search(config, generator, score, judge):
 def markdown(figures: dict) -> str:
     """The audit as a Markdown page: one table of both attacks on each generator."""
     counts = list(figures["rows"]["audited"]["revival"])
-    lines = [f"# Audit: labels {figures['labels']}", "",
+    what = [f"labels {figures['labels']}"] if figures["labels"] else []
+    what += ["off-condition samples"] if figures.get("off_condition") else []
+    lines = [f"# Audit: {' and '.join(what)}", "",
              f"Latent search: {figures['starts']} starts, {figures['steps']} Adam steps, "
              f"success judged by {figures['judge']}. Revival: {figures['revival_epochs']} "
              f"epochs of GAN training on the kept data with k Omega samples added; epochs "
@@ -263,4 +335,20 @@ def markdown(figures: dict) -> str:
             cells += [f"{run['curve'][-1]:.3g}",
                       " / ".join("-" if v is None else str(v) for v in to.values())]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _condition_table(figures["rows"])) + "\n"
+
+
+def _condition_table(rows: dict) -> list[str]:
+    """Conditional generators: the search's success under each condition, per row."""
+    by = {name: row["latent_search"].get("by_condition") for name, row in rows.items()}
+    if not any(by.values()):
+        return []
+    conditions = sorted({c for figures in by.values() if figures for c in figures}, key=int)
+    lines = ["", "Latent search success per condition (starts keep a random condition):", "",
+             "| condition | " + " | ".join(by) + " |", "|---|" + "---|" * len(by)]
+    for c in conditions:
+        cells = [c] + ["-" if not (by[name] or {}).get(c) else
+                       f"{by[name][c]['rate']:.3g} ({by[name][c]['successes']}/"
+                       f"{by[name][c]['starts']})" for name in by]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines

@@ -240,9 +240,6 @@ def prepare(config: RedactConfig, say=print):
         `(models, data, recipe, settings, f, omega)`.
     """
     models = load_models(config)
-    if config.output.audit and models.conditional:
-        raise ValueError("audit audits unconditional generators (latents in, samples out); "
-                         "received a conditional generator ([latents, labels] inputs)")
     data = load_data(config, models.conditional)
     check_conditions(config, models, data)
     recipe, settings = choose_settings(config, data)
@@ -429,7 +426,8 @@ def audit_run(config: RedactConfig, output: pathlib.Path) -> dict:
         pretrained_generator=config.inputs.generator,
         pretrained_discriminator=config.inputs.discriminator,
         classifier=config.inputs.classifier, judge=config.inputs.judge,
-        labels=config.what.redacted_labels, dataset=config.inputs.dataset,
+        labels=config.what.redacted_labels, off_condition=config.what.off_condition,
+        dataset=config.inputs.dataset,
         data_dir=config.inputs.data_dir, seed=config.training.seed,
         output_dir=str(folder), verbose=config.output.verbose,
         **(config.output.audit if isinstance(config.output.audit, dict) else {})))

@@ -306,10 +306,10 @@ class Output:
         audit: After redaction, audit the redacted generator (`jobs.audit`, `bin/audit`'s
             defaults: latent search and fine-tuning revival, with G0 and the post-hoc
             filter as references) into `<output_dir>/audit/`, `metrics.json["audit"]`,
-            `report.md` and the export's metadata. Label redaction of an unconditional
-            generator; adds minutes. A dict audits with those `jobs.audit.AuditConfig`
-            settings (`starts`, `steps`, `revival_epochs`, `omega_counts`, ...), the run
-            giving the rest.
+            `report.md` and the export's metadata. Label redaction (under every condition,
+            for a conditional generator) and off-condition redaction; adds minutes. A dict
+            audits with those `jobs.audit.AuditConfig` settings (`starts`, `steps`,
+            `revival_epochs`, `omega_counts`, ...), the run giving the rest.
     """
 
     output_dir: str | None = None
@@ -357,11 +357,12 @@ class RedactConfig:
                                 f"{type(getattr(self, name)).__name__}")
         # The overrides are checked here, before any work, by the recipes' own checks.
         self.settings_of(self.training.recipe or "paper")
-        if self.output.audit and (self.what.presets or self.what.conditions):
+        presets = [p for p in self.what.presets if p != "off_condition"]
+        if self.output.audit and (presets or self.what.conditions):
             raise ValueError(
-                "audit audits label redaction (the latent search looks for the labels' "
-                "samples); received presets "
-                f"{list(self.what.presets)} and conditions {self.what.conditions}")
+                "audit audits the redaction of labels (under every condition, for a "
+                "conditional GAN) and of off-condition samples; received presets "
+                f"{presets} and conditions {self.what.conditions}")
         if self.target.target_invalidity is not None and self.training.epochs is not None:
             raise ValueError("with target_invalidity the run stops when the target is "
                              "certified, within max_epochs; received epochs="

@@ -37,10 +37,34 @@ def test_audit_writes_both_attacks_for_each_generator(tmp_path):
 def test_audit_refuses_bad_settings_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="labels must name at least one label"):
         audit.AuditConfig(labels=())
+    audit.AuditConfig(labels=(), off_condition=True)  # a conditional GAN's Omega
     with pytest.raises(ValueError, match="starts must be a positive integer"):
         audit.AuditConfig(starts=0)
-    conditional = PRETRAINED.parent / "mnist_conditional" / "generator.keras"
-    with pytest.raises(ValueError, match="audits unconditional generators"):
-        audit.audit_generator(audit.AuditConfig(generator=str(conditional),
+    with pytest.raises(ValueError, match="audit a pair of the same kind"):
+        audit.audit_generator(audit.AuditConfig(
+            generator=str(audit.CONDITIONAL / "generator.keras"),
+            pretrained_generator=str(PRETRAINED / "generator.keras"),
+            output_dir=str(tmp_path / "a"), verbose=0))
+    with pytest.raises(ValueError, match="off_condition audits a conditional generator"):
+        audit.audit_generator(audit.AuditConfig(off_condition=True,
                                                 output_dir=str(tmp_path / "a"), verbose=0))
     assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.slow
+def test_a_conditional_generator_is_audited_per_condition(tmp_path):
+    figures = audit.audit_generator(audit.AuditConfig(
+        generator=str(audit.CONDITIONAL / "generator.keras"), labels=(), off_condition=True,
+        starts=40, steps=3, revival_epochs=1, steps_per_epoch=2, omega_counts=(0, 10),
+        eval_samples=300, output_dir=str(tmp_path / "a"), verbose=0))
+    assert figures["conditional"] and figures["off_condition"]
+    search = figures["rows"]["pre-trained"]["latent_search"]
+    by = search["by_condition"]
+    assert sum(c["starts"] for c in by.values()) == 40
+    assert sum(c["successes"] for c in by.values()) == search["successes"]
+    # G0 is the conditional G here (the default for a conditional audited G).
+    assert figures["rows"]["audited"]["latent_search"] == search
+    assert all(len(run["curve"]) == 2 for run in figures["rows"]["audited"]["revival"].values())
+    table = (tmp_path / "a" / "audit.md").read_text()
+    assert table.startswith("# Audit: off-condition samples")
+    assert "| condition | audited | pre-trained | filter |" in table

@@ -35,8 +35,8 @@ def test_audit_after_redaction_lands_in_metrics_report_and_export(tmp_path):
         figures["rows"]["audited"]["latent_search"]["rate"]
 
 
-def test_audit_settings_are_checked_before_any_work(tmp_path):
-    with pytest.raises(ValueError, match="audit audits label redaction"):
+def test_audit_settings_are_checked_before_any_work():
+    with pytest.raises(ValueError, match=r"audit audits the redaction of labels.*\['boundary'\]"):
         redact.RedactConfig.of(method="validity", boundary_margin=1, audit=True)
     with pytest.raises(ValueError, match=r"audit settings \['generator'\] are not the audit's"):
         redact.RedactConfig.of(audit={"generator": "G.keras"})
@@ -44,15 +44,30 @@ def test_audit_settings_are_checked_before_any_work(tmp_path):
         redact.RedactConfig.of(audit={"starts": 0})
     with pytest.raises(ValueError, match="audit must be True, False or a dict"):
         redact.RedactConfig.of(audit="yes")
+    with pytest.raises(ValueError, match=r"and conditions \(3,\)"):
+        redact.RedactConfig.of(labels=(0,), conditions=(3,), audit=True)
+
+
+@pytest.mark.slow
+def test_audit_of_an_off_condition_redaction_reports_each_condition(tmp_path):
     conditional = PRETRAINED.parent / "mnist_conditional"
-    with pytest.raises(ValueError, match="audit audits unconditional generators"):
-        redact.redact(redact.RedactConfig.of(
-            generator=str(conditional / "generator.keras"),
-            discriminator=str(conditional / "discriminator.keras"), audit=True,
-            output_dir=str(tmp_path / "run"), verbose=0))
-    assert not (tmp_path / "run").exists()
+    out = tmp_path / "run"
+    metrics = redact.redact(redact.RedactConfig.of(
+        generator=str(conditional / "generator.keras"),
+        discriminator=str(conditional / "discriminator.keras"), off_condition=True,
+        epochs=1, steps_per_epoch=2, eval_samples=500, monitor_samples=100,
+        output_dir=str(out), export=False, audit={**SMALL_AUDIT, "starts": 40}, verbose=0))
+    figures = metrics["audit"]
+    assert figures["conditional"] and figures["off_condition"] and figures["labels"] == []
+    for name in ("audited", "pre-trained", "filter"):
+        by = figures["rows"][name]["latent_search"]["by_condition"]
+        assert sum(c["starts"] for c in by.values()) == 40
+        assert set(by) <= {str(c) for c in range(10)}
+    report = (out / "report.md").read_text()
+    assert "## Audit: off-condition samples" in report
+    assert "Latent search success per condition" in report
 
 
 def test_audit_flag_reaches_the_config(run_bin):
     result = run_bin("redact", "--audit", "--method=validity", "--boundary_margin=1")
-    assert result.returncode != 0 and "audit audits label redaction" in result.stderr
+    assert result.returncode != 0 and "audit audits the redaction of labels" in result.stderr
