@@ -80,9 +80,11 @@ from keras_redact.redaction import (
     InvalidityMonitor,
     QualityGuard,
     RedactionGAN,
+    SearchFeed,
     ValidityRounds,
     methods,
     recipes,
+    sets,
 )
 
 GUARD_SAMPLES = 2_000
@@ -102,6 +104,7 @@ class Trained:
     resumed_epochs: int = 0
     stop: object = None
     guard: object = None
+    feed: object = None  # the SearchFeed, when the recipe feeds the search's finds
 
 
 def choose_settings(config: RedactConfig, data: Data) -> tuple[str, recipes.Settings]:
@@ -184,6 +187,12 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
         every_batches=config.what.grid_every if config.what.freeze_discriminator else None)
     timer = kr_callbacks.TrainTime()  # first: Alg. 2's queries count, the monitor does not
     recipe_callbacks = settings.callbacks(seed=config.training.seed)
+    feed = None
+    if settings.search_feed:
+        label_score = sets.label_score(models.classifier, config.what.redacted_labels)
+        feed = SearchFeed(lambda samples: 1.0 - label_score(samples), omega.membership,
+                          starts=settings.search_feed, seed=config.training.seed)
+        recipe_callbacks.append(feed)
     rounds = next((c for c in recipe_callbacks if isinstance(c, ValidityRounds)), None)
     state = RunState(output / BACKUP_DIR, monitor=monitor, rounds=rounds, timer=timer,
                      stop=stop)
@@ -206,7 +215,7 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     if not history.epoch and state.resumed_epochs:  # killed after the last epoch's save
         model.finalize_averages()
     return Trained(model, monitor, timer, grid, rounds, time.time() - start,
-                   state.resumed_epochs, stop, guard)
+                   state.resumed_epochs, stop, guard, feed)
 
 
 def redact(config: RedactConfig) -> dict:
@@ -243,6 +252,11 @@ def prepare(config: RedactConfig, say=print):
     data = load_data(config, models.conditional)
     check_conditions(config, models, data)
     recipe, settings = choose_settings(config, data)
+    if settings.search_feed and (models.conditional or config.what.presets):
+        raise ValueError(
+            "search_feed searches for the redacted labels' samples: label redaction of an "
+            f"unconditional generator; received presets {list(config.what.presets)} and a "
+            f"{'conditional' if models.conditional else 'unconditional'} generator")
     if config.target.target_invalidity is not None:  # the epochs are a budget
         settings = settings.replace(epochs=config.target.max_epochs or 3 * settings.epochs)
     f = omega_classifier(config, settings, models)

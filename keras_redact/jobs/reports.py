@@ -262,6 +262,8 @@ def _settings_record(config, recipe, settings, omega, data, trained, distilled_f
                               else None),
         "first_round_queries": (settings.first_round_queries if config.what.method == "validity"
                                 else None),
+        "search_feed": settings.search_feed,
+        "search_feed_finds": trained.feed.finds if trained.feed else None,
     }
 
 

@@ -12,6 +12,7 @@ from keras_redact.redaction.control import (
     InvalidityMonitor,
     LamSchedule,
     QualityGuard,
+    SearchFeed,
     ValidityRounds,
 )
 from keras_redact.redaction.model import RedactionGAN
@@ -47,7 +48,8 @@ __all__ = ["AmbiguityScore", "CertifiedStopping", "BoundaryValidity", "ambiguity
            "attributes_set", "boundary_set", "membership", "methods", "parse_attributes", "presets",
            "ClassifierRedactionSet", "DataRedactionSet", "InvalidityMonitor", "Recipe",
            "Settings", "recipes",
-           "LamSchedule", "QualityGuard", "RedactionGAN", "RedactionSet", "ValidityRedactionSet",
+           "LamSchedule", "QualityGuard", "SearchFeed", "RedactionGAN", "RedactionSet",
+           "ValidityRedactionSet",
            "ValidityRounds", "any_of", "check_tau", "label_membership", "label_score",
            "label_validity", "labels_set", "scored_batches", "union",
            "conditional_labels_membership", "conditional_labels_set", "for_every_condition",

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from keras_redact import calls, checks, conditions, io, losses, seeds
 from keras_redact.callbacks import delivered_generator
-from keras_redact.evaluation import certificates, sampling
+from keras_redact.evaluation import audit, certificates, sampling
 from keras_redact.evaluation.invalidity import Invalidity
 
 
@@ -352,6 +352,47 @@ class CertifiedStopping(keras.callbacks.Callback):
         if self._best is None:
             return
         set_gan_weights(self.model, *self._best[1:])
+
+
+class SearchFeed(keras.callbacks.Callback):
+    """After each epoch, searches G's latents for Omega and feeds the finds into p_Omega.
+
+    The latent search of `evaluation.audit` (an attacker's, `bin/audit`), run by the
+    redaction itself: `starts` typical latents, `steps` Adam steps each on `score` through
+    G, and the samples `contains` puts in Omega join the redaction buffer
+    (`RedactionGAN.add_redaction_samples`; past its capacity, a uniform sample of all).
+    They are G's own samples in Omega, what Alg. 2 collects from random latents, taken
+    where an attacker would look. Unconditional generators.
+
+    Args:
+        score: `samples -> (N,)` in (0, 1], higher inside Omega (the classifier's
+            probability of the redacted labels).
+        contains: `samples -> bool`, Omega as the redaction describes it.
+        starts: Starts a search.
+        steps: Adam steps a start.
+        seed: Seed of the starts (epoch e's: derived from it and e).
+
+    Attributes:
+        finds: Each epoch's number of starts that reached Omega.
+    """
+
+    def __init__(self, score, contains, *, starts: int = 200, steps: int = 20, seed: int = 0):
+        super().__init__()
+        self.score, self.contains = score, contains
+        self.starts = checks.integer("starts", starts)
+        self.steps = checks.integer("steps", steps)
+        self.seed = int(seed)
+        self.finds: list[int] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        result, found = audit.latent_search(
+            self.model.generator, self.score, self.contains, starts=self.starts,
+            steps=self.steps, seed=seeds.derive(self.seed, "fresh") + epoch,
+            keep=self.starts)
+        self.model.add_redaction_samples(found)
+        self.finds.append(result.successes)
+        if logs is not None:
+            logs["search_finds"] = result.successes
 
 
 class QualityGuard(keras.callbacks.Callback):

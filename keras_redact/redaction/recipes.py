@@ -80,6 +80,10 @@ class Settings:
             label classifier that measures. `jobs.redact` uses it only when the label
             classifier is the shipped one it was distilled from.
         generator_loss: `"non_saturating"` or `"minimax"`.
+        search_feed: Starts of a latent search on G after each epoch (`SearchFeed`: 20
+            Adam steps a start on the label classifier's probability of the labels,
+            latents kept typical); the samples it finds in Omega, G's own, join p_Omega.
+            0: off. Label redaction of an unconditional G; not in the paper.
     """
 
     method: str
@@ -100,6 +104,7 @@ class Settings:
     jit_compile: bool | str = "auto"
     redaction_classifier: str | None = None
     generator_loss: str = "non_saturating"
+    search_feed: int = 0
 
     def __post_init__(self):
         methods.get(self.method)  # raises for an unknown method
@@ -136,6 +141,7 @@ class Settings:
                              f"to the classifier method only; received method={self.method!r}")
         checks.number("tau", self.tau, 0.0, 1.0)
         checks.integer("queries_per_round", self.queries_per_round)
+        checks.integer("search_feed", self.search_feed, minimum=0)
         checks.integer("first_round_queries", self.first_round_queries, optional=True)
         if self.first_round_queries is not None and self.method != "validity":
             raise ValueError("first_round_queries applies to the validity method only; "

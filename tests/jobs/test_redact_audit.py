@@ -6,6 +6,7 @@ import pytest
 
 from keras_redact import export
 from keras_redact.jobs import PRETRAINED, redact
+from keras_redact.redaction import recipes
 
 SMALL_AUDIT = {"starts": 8, "steps": 2, "revival_epochs": 1, "steps_per_epoch": 2,
                "omega_counts": (0,), "eval_samples": 300}
@@ -71,3 +72,29 @@ def test_audit_of_an_off_condition_redaction_reports_each_condition(tmp_path):
 def test_audit_flag_reaches_the_config(run_bin):
     result = run_bin("redact", "--audit", "--method=validity", "--boundary_margin=1")
     assert result.returncode != 0 and "audit audits the redaction of labels" in result.stderr
+
+
+def _feeding(starts):
+    base = recipes.get("small_data")
+    return recipes.Recipe("test-feed", "", common={**base.common, "search_feed": starts},
+                          per_method=base.per_method)
+
+
+@pytest.mark.slow
+def test_a_recipe_can_feed_the_searchs_finds_into_p_omega(tmp_path):
+    metrics = redact.redact(redact.RedactConfig.of(
+        recipe=_feeding(16), epochs=2, steps_per_epoch=2, eval_samples=500,
+        monitor_samples=100, output_dir=str(tmp_path / "run"), export=False, verbose=0))
+    assert metrics["search_feed"] == 16
+    finds = metrics["search_feed_finds"]
+    assert len(finds) == 2 and all(0 <= n <= 16 for n in finds)
+    # The shipped G makes zeros from about 11% of random latents; 20 steps find more.
+    assert finds[0] >= 2
+
+
+def test_search_feed_is_for_label_redaction_and_checked_first(tmp_path):
+    with pytest.raises(ValueError, match="search_feed searches for the redacted labels"):
+        redact.redact(redact.RedactConfig.of(
+            recipe=_feeding(16), method="validity", boundary_margin=1,
+            output_dir=str(tmp_path / "run"), verbose=0))
+    assert not (tmp_path / "run").exists()
