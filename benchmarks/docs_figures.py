@@ -410,21 +410,13 @@ def table_sequential() -> str:
                                  f"{figures['target']:g}, budget {figures['budget']:,})")
 
 
-def table_audit() -> str:
-    """`bin/audit` on the default redaction of each method, with G0 and the filter
-    (`audit_data`, `audit_validity`, `audit_classifier`)."""
-    found = [load(name) for name in ("audit_data", "audit_validity", "audit_classifier")
-             if (RESULTS / f"{name}.json").is_file()]
-    first = found[0]["figures"]
+def _audit_lines(rows, first) -> list[str]:
+    """The audit table's lines: `rows` are `(label, row of audit.json)`."""
     counts = list(first["rows"]["audited"]["revival"])
     lines = ["| generator | latent search: success [95% CI] | median steps | "
              + " | ".join(f"fine-tuning, k={k}: after {first['revival_epochs']} epochs "
                           "(epochs to 10% / 50% of G0's)" for k in counts) + " |",
              "|---|---|---|" + "---|" * len(counts)]
-    rows = [(f"redacted ({r['figures']['made_by']['method']}, default recipe)",
-             r["figures"]["rows"]["audited"]) for r in found]
-    rows += [("post-hoc filter (kept in place)", first["rows"]["filter"]),
-             ("pre-trained G0", first["rows"]["pre-trained"])]
     for label, row in rows:
         search = row["latent_search"]
         low, high = search["rate_ci"]
@@ -438,11 +430,49 @@ def table_audit() -> str:
             to = " / ".join("-" if v is None else str(v) for v in run["epochs_to"].values())
             cells.append(f"{_e(run['curve'][-1])} ({to})")
         lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _references(figures) -> list:
+    return [("post-hoc filter (kept in place)", figures["rows"]["filter"]),
+            ("pre-trained G0", figures["rows"]["pre-trained"])]
+
+
+def table_audit() -> str:
+    """`bin/audit` on the default redaction of each method, with G0 and the filter
+    (`audit_data`, `audit_validity`, `audit_classifier`)."""
+    found = [load(name) for name in ("audit_data", "audit_validity", "audit_classifier")
+             if (RESULTS / f"{name}.json").is_file()]
+    first = found[0]["figures"]
+    rows = [(f"redacted ({r['figures']['made_by']['method']}, default recipe)",
+             r["figures"]["rows"]["audited"]) for r in found]
+    lines = _audit_lines(rows + _references(first), first)
     commands = "; ".join(f"`{r['command']}` (commit {r['commit']})" for r in found)
     return "\n".join([*lines, "", f"{commands}: {first['starts']} starts of "
                       f"{first['steps']} steps, G0 makes "
                       f"{first['pre-trained_invalidity']:.1%}; on {found[0]['machine']}, "
                       f"{found[0]['date']}."]) + "\n"
+
+
+def table_audit_conditional() -> str:
+    """`bin/audit --off_condition` on the conditional model's default off-condition
+    redaction, with the search's success per condition (`audit_conditional`)."""
+    record = load("audit_conditional")
+    figures = record["figures"]
+    made = figures["made_by"]
+    rows = [(f"redacted ({made['method']}, off-condition)", figures["rows"]["audited"])]
+    lines = _audit_lines(rows + _references(figures), figures)
+    names = {"audited": "redacted", "filter": "filter", "pre-trained": "G0"}
+    by = {name: figures["rows"][name]["latent_search"]["by_condition"] for name in names}
+    lines += ["", "| condition | " + " | ".join(
+        f"search success, {label}" for label in names.values()) + " |",
+        "|---|" + "---|" * len(names)]
+    for c in sorted(by["audited"], key=int):
+        lines.append(f"| {c} | " + " | ".join(
+            f"{by[name][c]['rate']:.1%} ({by[name][c]['successes']}/{by[name][c]['starts']})"
+            for name in names) + " |")
+    return _table(lines, record, f": {figures['starts']} starts of {figures['steps']} steps, "
+                  f"G0 makes {figures['pre-trained_invalidity']:.2%} off-condition samples")
 
 
 TABLES = {
@@ -459,6 +489,7 @@ TABLES = {
     "main-job": table_main_job,
     "sequential": table_sequential,
     "audit": table_audit,
+    "audit-conditional": table_audit_conditional,
 }
 """How each table is rendered: `NAME -> markdown`, from the records."""
 
