@@ -96,5 +96,6 @@ def test_bin_redact_maps_its_flags_onto_the_parts(tmp_path):
     assert parts["inputs"]["judge"] == ""
     assert parts["inputs"]["model_contract"] == {"discriminator_output": "logit"}
     assert parts["output"] == {"output_dir": str(tmp_path / "r"), "eval_samples": 99,
-                               "export": False, "export_dir": None, "verbose": 1}
+                               "export": False, "export_dir": None, "verbose": 1,
+                               "audit": False}
     assert parts["target"]["target_invalidity"] is None
