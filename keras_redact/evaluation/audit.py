@@ -84,8 +84,8 @@ class SearchResult:
 
 def latent_search(generator, score: Callable, in_omega: Callable, *, starts: int = 1000,
                   steps: int = 100, learning_rate: float = 0.05, mass: float = 0.999,
-                  batch_size: int = 250, seed: int = 0, keep: int = 64
-                  ) -> tuple[SearchResult, np.ndarray]:
+                  batch_size: int = 250, seed: int = 0, keep: int = 64,
+                  pairs: bool = False) -> tuple[SearchResult, np.ndarray]:
     """Searches the typical latents for samples in Omega by gradient ascent on `score`.
 
     Args:
@@ -103,6 +103,8 @@ def latent_search(generator, score: Callable, in_omega: Callable, *, starts: int
         batch_size: Starts searched together.
         seed: Seed of the starts.
         keep: How many found samples to return (the first successes).
+        pairs: Conditional generators: return the found samples as `(images, labels)`
+            pairs (what a conditional GAN's p_Omega holds) instead of images.
 
     Returns:
         The `SearchResult` (with each condition's figures for a conditional generator)
@@ -117,7 +119,7 @@ def latent_search(generator, score: Callable, in_omega: Callable, *, starts: int
     num_classes = num_classes_of(generator)
     low, high = typical_norms(latent_dim, mass)
     rng = np.random.default_rng(seed)
-    first_success, conditions, found, norms = [], [], [], []
+    first_success, conditions, found, found_labels, norms = [], [], [], [], []
     for begin in range(0, starts, batch_size):
         n = min(batch_size, starts - begin)
         z0 = rng.standard_normal((n, latent_dim)).astype(np.float32)
@@ -130,6 +132,8 @@ def latent_search(generator, score: Callable, in_omega: Callable, *, starts: int
             conditions.append(labels)
         hit = first >= 0
         found.append(samples[hit][:keep])
+        if labels is not None:
+            found_labels.append(labels[hit][:keep])
         norms.append(np.linalg.norm(z[hit], axis=-1))
     first = np.concatenate(first_success)
     hits = first[first >= 0]
@@ -144,7 +148,10 @@ def latent_search(generator, score: Callable, in_omega: Callable, *, starts: int
          "typical": [low, high]},
         _by_condition(first >= 0, np.concatenate(conditions), num_classes)
         if num_classes is not None else None)
-    return result, np.concatenate(found)[:keep]
+    images = np.concatenate(found)[:keep]
+    if pairs and num_classes is not None:
+        return result, (images, np.concatenate(found_labels)[:keep])
+    return result, images
 
 
 def _by_condition(success, conditions, num_classes: int) -> dict:

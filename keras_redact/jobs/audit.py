@@ -33,7 +33,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import checks, conditions, contract, io, seeds
+from keras_redact import checks, contract, io, seeds
 from keras_redact.conditions import is_conditional
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import audit
@@ -221,16 +221,8 @@ def audit_generator(config: AuditConfig) -> dict:
 def _counts(config: AuditConfig, classifier, judge, conditional: bool = False):
     """The search's score (the classifier's probability of Omega: of the labels, and of
     not being its condition) and Omega as the classifier and the judge count it."""
-    scores = []
-    if config.labels:
-        label_score = sets.label_score(classifier, config.labels)
-        scores.append(lambda samples: 1.0 - label_score(conditions.images_in(samples)))
-    if config.off_condition:
-        on_condition = sets.off_condition_score(classifier)
-        scores.append(lambda samples: 1.0 - on_condition(samples))
-
-    def score(samples):
-        return tf.reduce_max(tf.stack([s(samples) for s in scores]), axis=0)
+    score = membership.omega_score(classifier, config.labels,
+                                   off_condition=config.off_condition)
 
     def omega(model):
         return sets.any_of(list(membership.of_labels(

@@ -82,9 +82,9 @@ from keras_redact.redaction import (
     RedactionGAN,
     SearchFeed,
     ValidityRounds,
+    membership,
     methods,
     recipes,
-    sets,
 )
 
 GUARD_SAMPLES = 2_000
@@ -189,9 +189,10 @@ def train(config: RedactConfig, settings: recipes.Settings, models: Models, omeg
     recipe_callbacks = settings.callbacks(seed=config.training.seed)
     feed = None
     if settings.search_feed:
-        label_score = sets.label_score(models.classifier, config.what.redacted_labels)
-        feed = SearchFeed(lambda samples: 1.0 - label_score(samples), omega.membership,
-                          starts=settings.search_feed, seed=config.training.seed)
+        feed = SearchFeed(
+            membership.omega_score(models.classifier, config.what.redacted_labels,
+                                   off_condition=config.what.off_condition),
+            omega.membership, starts=settings.search_feed, seed=config.training.seed)
         recipe_callbacks.append(feed)
     rounds = next((c for c in recipe_callbacks if isinstance(c, ValidityRounds)), None)
     state = RunState(output / BACKUP_DIR, monitor=monitor, rounds=rounds, timer=timer,
@@ -252,11 +253,12 @@ def prepare(config: RedactConfig, say=print):
     data = load_data(config, models.conditional)
     check_conditions(config, models, data)
     recipe, settings = choose_settings(config, data)
-    if settings.search_feed and (models.conditional or config.what.presets):
+    presets = [p for p in config.what.presets if p != "off_condition"]
+    if settings.search_feed and (presets or config.what.conditions):
         raise ValueError(
-            "search_feed searches for the redacted labels' samples: label redaction of an "
-            f"unconditional generator; received presets {list(config.what.presets)} and a "
-            f"{'conditional' if models.conditional else 'unconditional'} generator")
+            "search_feed searches for the redacted labels' samples (under every condition) "
+            f"and off-condition samples; received presets {presets} and conditions "
+            f"{config.what.conditions}")
     if config.target.target_invalidity is not None:  # the epochs are a budget
         settings = settings.replace(epochs=config.target.max_epochs or 3 * settings.epochs)
     f = omega_classifier(config, settings, models)

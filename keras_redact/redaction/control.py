@@ -362,7 +362,8 @@ class SearchFeed(keras.callbacks.Callback):
     G, and the samples `contains` puts in Omega join the redaction buffer
     (`RedactionGAN.add_redaction_samples`; past its capacity, a uniform sample of all).
     They are G's own samples in Omega, what Alg. 2 collects from random latents, taken
-    where an attacker would look. Unconditional generators.
+    where an attacker would look. For a conditional GAN each start keeps a random
+    condition, and the finds join p_Omega as pairs.
 
     Args:
         score: `samples -> (N,)` in (0, 1], higher inside Omega (the classifier's
@@ -388,7 +389,7 @@ class SearchFeed(keras.callbacks.Callback):
         result, found = audit.latent_search(
             self.model.generator, self.score, self.contains, starts=self.starts,
             steps=self.steps, seed=seeds.derive(self.seed, "fresh") + epoch,
-            keep=self.starts)
+            keep=self.starts, pairs=True)
         self.model.add_redaction_samples(found)
         self.finds.append(result.successes)
         if logs is not None:

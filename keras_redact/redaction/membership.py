@@ -66,3 +66,28 @@ def judged(classifier, judge, labels=(), *, conditional: bool = False, condition
                   sets.any_of(list(by_judge.values())),
                   lambda samples: tf.reduce_max(tf.stack([f(samples) for f in likeness]),
                                                 axis=0))
+
+
+def omega_score(classifier, labels=(), *, off_condition: bool = False):
+    """`samples -> (N,)`: the classifier's probability that a sample is in Omega, the
+    labels' (the largest of their probabilities, on the images) and, for conditional
+    pairs with `off_condition`, that the sample is not its condition; the largest of
+    those. What a latent search climbs (`evaluation.audit.latent_search`).
+
+    Raises:
+        ValueError: With neither labels nor `off_condition`.
+    """
+    if not labels and not off_condition:
+        raise ValueError("omega_score needs labels or off_condition; received neither")
+    scores = []
+    if labels:
+        label_score = sets.label_score(classifier, labels)
+        scores.append(lambda samples: 1.0 - label_score(cond_lib.images_in(samples)))
+    if off_condition:
+        on_condition = sets.off_condition_score(classifier)
+        scores.append(lambda samples: 1.0 - on_condition(samples))
+
+    def score(samples):
+        return tf.reduce_max(tf.stack([s(samples) for s in scores]), axis=0)
+
+    return score

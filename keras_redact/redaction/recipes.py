@@ -83,7 +83,7 @@ class Settings:
         search_feed: Starts of a latent search on G after each epoch (`SearchFeed`: 20
             Adam steps a start on the label classifier's probability of the labels,
             latents kept typical); the samples it finds in Omega, G's own, join p_Omega.
-            0: off. Label redaction of an unconditional G; not in the paper.
+            0: off. Label and off-condition redaction; not in the paper.
     """
 
     method: str

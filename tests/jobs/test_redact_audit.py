@@ -93,8 +93,20 @@ def test_a_recipe_can_feed_the_searchs_finds_into_p_omega(tmp_path):
 
 
 def test_search_feed_is_for_label_redaction_and_checked_first(tmp_path):
-    with pytest.raises(ValueError, match="search_feed searches for the redacted labels"):
+    with pytest.raises(ValueError, match=r"search_feed searches.*\['boundary'\]"):
         redact.redact(redact.RedactConfig.of(
             recipe=_feeding(16), method="validity", boundary_margin=1,
             output_dir=str(tmp_path / "run"), verbose=0))
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.slow
+def test_a_conditional_off_condition_run_feeds_pairs(tmp_path):
+    conditional = PRETRAINED.parent / "mnist_conditional"
+    metrics = redact.redact(redact.RedactConfig.of(
+        generator=str(conditional / "generator.keras"),
+        discriminator=str(conditional / "discriminator.keras"), off_condition=True,
+        method="validity", recipe=_feeding(32), epochs=1, steps_per_epoch=2,
+        eval_samples=500, monitor_samples=100, output_dir=str(tmp_path / "run"),
+        export=False, verbose=0))
+    assert len(metrics["search_feed_finds"]) == 1 and metrics["search_feed_finds"][0] > 0

@@ -53,3 +53,19 @@ def test_bad_settings_are_refused():
         redaction.SearchFeed(_score, _contains, starts=0)
     with pytest.raises(ValueError, match="search_feed must be"):
         redaction.Settings(method="data", search_feed=-1)
+
+
+def test_omega_score_is_the_classifiers_probability_of_omega():
+    from keras_redact.redaction import membership
+
+    x = keras.Input((3,))
+    classifier = keras.Model(x, keras.layers.Identity()(x))  # logits = the sample
+    images = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], np.float32))
+    conditions = np.array([0, 0], np.int32)
+    labels = membership.omega_score(classifier, (2,))
+    np.testing.assert_allclose(labels(images), [0.1, 0.8], rtol=1e-5)
+    both = membership.omega_score(classifier, (2,), off_condition=True)
+    # Off condition 0: 1 - p_0 = 0.3 and 0.9; the labels' 0.1 and 0.8: the larger.
+    np.testing.assert_allclose(both((images, conditions)), [0.3, 0.9], rtol=1e-5)
+    with pytest.raises(ValueError, match="needs labels or off_condition"):
+        membership.omega_score(classifier)
