@@ -253,12 +253,11 @@ def prepare(config: RedactConfig, say=print):
     data = load_data(config, models.conditional)
     check_conditions(config, models, data)
     recipe, settings = choose_settings(config, data)
-    presets = [p for p in config.what.presets if p != "off_condition"]
-    if settings.search_feed and (presets or config.what.conditions):
+    if settings.search_feed and not config.what.searchable:
         raise ValueError(
             "search_feed searches for the redacted labels' samples (under every condition) "
-            f"and off-condition samples; received presets {presets} and conditions "
-            f"{config.what.conditions}")
+            f"and off-condition samples; received presets {list(config.what.presets)} and "
+            f"conditions {config.what.conditions}")
     if config.target.target_invalidity is not None:  # the epochs are a budget
         settings = settings.replace(epochs=config.target.max_epochs or 3 * settings.epochs)
     f = omega_classifier(config, settings, models)
@@ -455,7 +454,7 @@ def audit_summary(figures: dict) -> str:
         f"{name} {row['latent_search']['rate']:.3g} "
         f"[{row['latent_search']['rate_ci'][0]:.2g}, {row['latent_search']['rate_ci'][1]:.2g}]"
         for name, row in figures["rows"].items())
-    return f"  latent search finds the labels' samples: {rates} (audit/audit.md)"
+    return f"  latent search reaches Omega from a share of its starts: {rates} (audit/audit.md)"
 
 
 def _unmeasured(recipe: str) -> str:

@@ -112,6 +112,12 @@ class What:
         return tuple(name for name, value in given.items() if value is not None)
 
     @property
+    def searchable(self) -> bool:
+        """Whether Omega is what a latent search looks for (the audit, `search_feed`): the
+        labels (under every condition) and off-condition samples, no other preset."""
+        return not self.conditions and set(self.presets) <= {"off_condition"}
+
+    @property
     def redacted_labels(self) -> tuple[int, ...]:
         """The labels to redact: `labels`, or digit 0 when neither they nor a preset is given."""
         if self.labels is None:
@@ -357,12 +363,11 @@ class RedactConfig:
                                 f"{type(getattr(self, name)).__name__}")
         # The overrides are checked here, before any work, by the recipes' own checks.
         self.settings_of(self.training.recipe or "paper")
-        presets = [p for p in self.what.presets if p != "off_condition"]
-        if self.output.audit and (presets or self.what.conditions):
+        if self.output.audit and not self.what.searchable:
             raise ValueError(
                 "audit audits the redaction of labels (under every condition, for a "
                 "conditional GAN) and of off-condition samples; received presets "
-                f"{presets} and conditions {self.what.conditions}")
+                f"{list(self.what.presets)} and conditions {self.what.conditions}")
         if self.target.target_invalidity is not None and self.training.epochs is not None:
             raise ValueError("with target_invalidity the run stops when the target is "
                              "certified, within max_epochs; received epochs="
