@@ -33,7 +33,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from keras_redact import checks, contract, io, seeds
+from keras_redact import checks, conditions, contract, io, seeds
 from keras_redact.conditions import is_conditional
 from keras_redact.data import pipeline, sources
 from keras_redact.evaluation import audit
@@ -132,8 +132,8 @@ class AuditConfig:
 
 
 RUN_SETTINGS = ("generator", "discriminator", "pretrained_generator",
-                "pretrained_discriminator", "classifier", "judge", "labels", "dataset",
-                "data_dir", "seed", "output_dir", "verbose")
+                "pretrained_discriminator", "classifier", "judge", "labels", "off_condition",
+                "dataset", "data_dir", "seed", "output_dir", "verbose")
 """The `AuditConfig` settings a redaction run gives its audit (`bin/redact --audit`)."""
 
 
@@ -184,7 +184,8 @@ def audit_generator(config: AuditConfig) -> dict:
     rows, contracts = {}, {}
     for name, (generator, discriminator) in models.items():
         adapted = contract.adapt(generator, discriminator, [classifier, judge],
-                                 real_samples=_take(kept, 512), seed=config.seed)
+                                 real_samples=conditions.take(kept, slice(0, 512)),
+                                 seed=config.seed)
         contracts[name] = adapted.contract.as_dict()
         rows[name], found = _attacks(config, adapted, kept, omega, say, name)
         if name == "audited" and len(found):
@@ -246,17 +247,7 @@ def _split(config: AuditConfig, images, labels, conditional: bool):
         classes = int(labels.max()) + 1
         wrong = (labels + rng.integers(1, classes, labels.shape)) % classes
         omega.append((images, wrong.astype(np.int32)))
-    return kept, tuple(np.concatenate(parts) for parts in zip(*omega))
-
-
-def _take(samples, n):
-    """The first `n` samples (of a pair, both parts)."""
-    return tuple(s[:n] for s in samples) if isinstance(samples, tuple) else samples[:n]
-
-
-def _join(a, b):
-    return (tuple(np.concatenate(parts) for parts in zip(a, b)) if isinstance(a, tuple)
-            else np.concatenate([a, b]))
+    return kept, conditions.concatenate(omega)
 
 
 def _past_filter(by_classifier, by_judge):
@@ -270,7 +261,7 @@ def _past_filter(by_classifier, by_judge):
 def _attacks(config: AuditConfig, adapted, kept, omega, say, name: str):
     """Both attacks on one adapted (G, D): its row of the table, and the found samples."""
     score, by_classifier, by_judge = _counts(config, *adapted.classifiers,
-                                             isinstance(kept, tuple))
+                                             is_conditional(adapted.generator))
     say(f"Latent search on the {name} generator ({config.starts} starts, "
         f"{config.steps} steps)...")
     search, found = _search(config, adapted.generator, score, by_judge)
@@ -278,14 +269,13 @@ def _attacks(config: AuditConfig, adapted, kept, omega, say, name: str):
     say(f"Fine-tuning the {name} generator ({config.revival_epochs} epochs a run)...")
     revivals = {}
     rng = np.random.default_rng(config.seed)
-    available = len(_take(omega, None)[0]) if isinstance(omega, tuple) else len(omega)
+    available = conditions.count(omega)
     for count in config.omega_counts:
         chosen = rng.choice(available, min(count, available), replace=False)
-        added = (tuple(s[chosen] for s in omega) if isinstance(omega, tuple)
-                 else omega[chosen])
+        added = conditions.take(omega, chosen)
         revivals[str(count)] = {"curve": audit.revival(
             adapted.generator, adapted.discriminator,
-            _join(kept, added) if count else kept, by_classifier,
+            conditions.concatenate([kept, added]) if count else kept, by_classifier,
             epochs=config.revival_epochs, steps_per_epoch=config.steps_per_epoch,
             samples=config.eval_samples,
             seed=seeds.derive(config.seed, "fresh"),
