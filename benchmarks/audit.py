@@ -41,7 +41,8 @@ def main(argv):
             revival_epochs=_EPOCHS.value, output_dir=str(output), verbose=1))
     print(audit.markdown(figures))
     figures["made_by"] = {k: made_by.get(k) for k in (
-        "method", "recipe", "epochs", "seed", "invalidity_after", "eval_samples")}
+        "method", "recipe", "epochs", "seed", "invalidity_after", "inception_score_after",
+        "eval_samples")}
     records.write("bin/audit on a redacted generator, with the pre-trained G0 and the "
                   "post-hoc filter as references", figures)
 

@@ -475,6 +475,37 @@ def table_audit_conditional() -> str:
                   f"G0 makes {figures['pre-trained_invalidity']:.2%} off-condition samples")
 
 
+def table_audit_remedy() -> str:
+    """The search's finds fed into p_Omega against the default redaction, on digit 0 and
+    on the conditional model's off-condition samples (`audit_search_feed`,
+    `audit_search_feed_conditional` against `audit_data`, `audit_conditional`)."""
+    pairs = [("digit 0, data", "audit_data", "audit_search_feed"),
+             ("off-condition, validity", "audit_conditional",
+              "audit_search_feed_conditional")]
+    lines = ["| redaction | search_feed | invalidity after | IS after | latent search: "
+             "success [95% CI] | fine-tuning, k=100: after 5 epochs |",
+             "|---|---|---|---|---|---|"]
+    commands = []
+    for what, default, fed in pairs:
+        for name in (default, fed):
+            if not (RESULTS / f"{name}.json").is_file():
+                continue
+            record = load(name)
+            figures, made = record["figures"], record["figures"]["made_by"]
+            search = figures["rows"]["audited"]["latent_search"]
+            low, high = search["rate_ci"]
+            revival = figures["rows"]["audited"]["revival"].get("100")
+            score = made.get("inception_score_after")
+            lines.append(
+                f"| {what} | {made.get('search_feed') or 0} | "
+                f"{_e(made['invalidity_after'])} | "
+                f"{'-' if score is None else f'{score:.3f}'} | "
+                f"{search['rate']:.1%} [{low:.1%}, {high:.1%}] | "
+                f"{'-' if revival is None else _e(revival['curve'][-1])} |")
+            commands.append(f"`{record['command']}` (commit {record['commit']})")
+    return "\n".join([*lines, "", "; ".join(commands) + f"; on {_machine(record)}."]) + "\n"
+
+
 TABLES = {
     "targets": table_targets,
     "targets-seeds": table_targets_seeds,
@@ -490,6 +521,7 @@ TABLES = {
     "sequential": table_sequential,
     "audit": table_audit,
     "audit-conditional": table_audit_conditional,
+    "audit-remedy": table_audit_remedy,
 }
 """How each table is rendered: `NAME -> markdown`, from the records."""
 
