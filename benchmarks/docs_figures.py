@@ -503,7 +503,8 @@ def table_audit_remedy() -> str:
                 f"{search['rate']:.1%} [{low:.1%}, {high:.1%}] | "
                 f"{'-' if revival is None else _e(revival['curve'][-1])} |")
             commands.append(f"`{record['command']}` (commit {record['commit']})")
-    return "\n".join([*lines, "", "; ".join(commands) + f"; on {_machine(record)}."]) + "\n"
+    return "\n".join([*lines, "", "; ".join(commands)
+                       + f"; on {record['machine']}, {record['date']}."]) + "\n"
 
 
 TABLES = {
