@@ -22,6 +22,8 @@ Keras variants (`--variants`):
   graph     `jit_compile=False`: a plain `tf.function` (TensorFlow's oneDNN kernels).
   graph_bf16  the same in `mixed_bfloat16` (oneDNN's bfloat16 kernels: AMX where the
             CPU has it).
+  graph_d, graph_g  the D update alone (K_G = 0) and the G update alone (K_D = 0), each
+            against the same half in PyTorch: where the time goes.
 PyTorch runs twice, in float32 and under bfloat16 `autocast` (its mixed precision); the
 table gives each Keras variant's ratio to PyTorch in the same precision.
 
@@ -53,7 +55,8 @@ _STEPS = flags.DEFINE_integer("steps", 60, "Timed steps per timing.")
 _THREADS = flags.DEFINE_integer("threads", 2, "Intra-op threads, for both frameworks.")
 _PYTHON = flags.DEFINE_string("torch_python", sys.executable,
                               "The Python that runs the PyTorch side (PyTorch installed).")
-_VARIANTS = flags.DEFINE_list("variants", ["xla", "xla_spe8", "xla_bf16", "graph", "graph_bf16"],
+_VARIANTS = flags.DEFINE_list("variants", ["xla", "xla_spe8", "xla_bf16", "graph", "graph_bf16",
+                                          "graph_d", "graph_g"],
                               "Keras variants to time (see the module docstring).")
 
 BATCH = 64
@@ -64,6 +67,8 @@ VARIANTS = {
     "xla_bf16": {"jit_compile": True, "policy": "mixed_bfloat16"},
     "graph": {"jit_compile": False},
     "graph_bf16": {"jit_compile": False, "policy": "mixed_bfloat16"},
+    "graph_d": {"jit_compile": False, "part": "d"},
+    "graph_g": {"jit_compile": False, "part": "g"},
 }
 
 
@@ -79,10 +84,12 @@ def keras_model(variant):
     """The Keras pre-training model of `variant`, compiled, and its steps per call."""
     settings = dict(VARIANTS[variant])
     policy = settings.pop("policy", "float32")
+    part = settings.pop("part", "both")
+    steps = {"both": (1, 1), "d": (1, 0), "g": (0, 1)}[part]
     keras.mixed_precision.set_dtype_policy(policy)
     try:
         model = DCGAN(DCGANGenerator((28, 28, 1)), DCGANDiscriminator((28, 28, 1)), seed=0)
-        model.compile(d_steps=1, g_steps=1, **settings)
+        model.compile(d_steps=steps[0], g_steps=steps[1], **settings)
     finally:
         keras.mixed_precision.set_dtype_policy("float32")
     return model, settings.get("steps_per_execution", 1)
@@ -104,10 +111,10 @@ class TorchSide:
     each framework's thread pools to itself. The worker times `steps` steps on request.
     """
 
-    def __init__(self, threads, python, precision):
+    def __init__(self, threads, python, precision, part="both"):
         self.process = subprocess.Popen(
             [python, str(pathlib.Path(__file__).with_name("torch_step.py")), str(threads),
-             precision],
+             precision, part],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.version = self._read()
 
@@ -125,6 +132,24 @@ class TorchSide:
     def close(self):
         self.process.stdin.close()
         self.process.wait()
+
+
+TORCH_KINDS = {}
+"""PyTorch rows' `(precision, part)` by name, as `torch_name` makes them."""
+
+
+def kind(variant) -> tuple[str, str]:
+    """A Keras variant's precision and part of the step (`both`, `d` or `g`)."""
+    settings = VARIANTS[variant]
+    precision = "bfloat16" if settings.get("policy") == "mixed_bfloat16" else "float32"
+    return precision, settings.get("part", "both")
+
+
+def torch_name(precision: str, part: str) -> str:
+    """The PyTorch row that a Keras variant of `precision` and `part` is compared with."""
+    name = f"pytorch_{precision}" + ("" if part == "both" else f"_{part}")
+    TORCH_KINDS[name] = (precision, part)
+    return name
 
 
 def torch_available(python) -> bool:
@@ -150,8 +175,9 @@ def main(argv):
                         shuffle=False)
     torch_sides = {}
     if torch_available(_PYTHON.value):
-        torch_sides = {f"pytorch_{p}": TorchSide(_THREADS.value, _PYTHON.value, p)
-                       for p in ("float32", "bfloat16")}
+        wanted = {torch_name(*kind(v)): kind(v) for v in [*models, "graph", "graph_bf16"]}
+        torch_sides = {name: TorchSide(_THREADS.value, _PYTHON.value, *how)
+                       for name, how in wanted.items()}
     else:
         print(f"PyTorch is not installed for {_PYTHON.value}: timing the Keras variants only.")
     rates = {name: [] for name in [*models, *torch_sides]}
@@ -167,13 +193,13 @@ def main(argv):
     print("|---|---|---|")
     rows = []
     for name, values in rates.items():
-        bf16 = name.endswith("bf16") or name.endswith("bfloat16")
-        reference = rates.get("pytorch_bfloat16" if bf16 else "pytorch_float32")
+        precision, part = kind(name) if name in VARIANTS else TORCH_KINDS[name]
+        reference = rates.get(torch_name(precision, part))
         ratio = (statistics.median(a / b for a, b in zip(values, reference))
                  if reference else None)
         shown = "" if ratio is None else f"{ratio:.2f}x"
         print(f"| {name} | {statistics.median(values):.0f} | {shown} |")
-        rows.append({"variant": name, "precision": "bfloat16" if bf16 else "float32",
+        rows.append({"variant": name, "precision": precision, "part": part,
                      "images_per_s": statistics.median(values), "rounds": values,
                      "over_pytorch": ratio})
     version = next(iter(torch_sides.values())).version if torch_sides else "(absent)"

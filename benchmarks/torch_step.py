@@ -1,6 +1,6 @@
 """The pre-training step of `step_vs_pytorch.py` in PyTorch: a worker process.
 
-    python benchmarks/torch_step.py THREADS [PRECISION]
+    python benchmarks/torch_step.py THREADS [PRECISION] [PART]
 
 Prints PyTorch's version, then for each line `STEPS` read from stdin prints the images/s
 of the step (batch / the median time between consecutive steps over STEPS steps, after
@@ -9,6 +9,8 @@ three warm-up steps). The network is the shipped MNIST DCGAN's (`DCGANGenerator`
 `keras_redact.models.DCGAN` with K_D = K_G = 1 (see `step_vs_pytorch.py`). PRECISION is
 `float32` (default) or `bfloat16`: the forward passes under `torch.autocast` in bfloat16,
 the weights and optimiser in float32 (PyTorch's counterpart of Keras' `mixed_bfloat16`).
+PART is `both` (default: the D update, then the G update), `d` (the D update alone) or
+`g` (the G update alone): where the time goes.
 """
 
 import statistics
@@ -22,7 +24,7 @@ BATCH = 64
 LATENT = 128
 
 
-def build_step(precision="float32"):
+def build_step(precision="float32", part="both"):
     """One eager PyTorch step: a D update (label-smoothed) then a G update."""
     torch.manual_seed(0)
     # Keras BatchNormalization: momentum 0.99 (PyTorch's 0.01), epsilon 1e-3.
@@ -49,7 +51,7 @@ def build_step(precision="float32"):
 
     autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bfloat16")
 
-    def step():
+    def d_step():
         with torch.no_grad(), autocast:
             fake = generator(torch.randn(BATCH, LATENT))
         with autocast:
@@ -58,6 +60,8 @@ def build_step(precision="float32"):
         d_opt.zero_grad(set_to_none=True)
         d_loss.backward()
         d_opt.step()
+
+    def g_step():
         with autocast:
             logits = discriminator(generator(torch.randn(BATCH, LATENT))).float()
         g_loss = -logsig(logits).mean()
@@ -65,14 +69,20 @@ def build_step(precision="float32"):
         g_loss.backward()
         g_opt.step()
 
-    return step
+    def both():
+        d_step()
+        g_step()
+
+    return {"both": both, "d": d_step, "g": g_step}[part]
 
 
-def main(threads: int, precision: str):
+def main(threads: int, precision: str, part: str):
     if precision not in ("float32", "bfloat16"):
         raise SystemExit(f"PRECISION must be float32 or bfloat16; received {precision!r}")
+    if part not in ("both", "d", "g"):
+        raise SystemExit(f"PART must be both, d or g; received {part!r}")
     torch.set_num_threads(threads)
-    step = build_step(precision)
+    step = build_step(precision, part)
     print(torch.__version__, flush=True)
     for line in sys.stdin:
         for _ in range(3):
@@ -86,4 +96,4 @@ def main(threads: int, precision: str):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else "float32")
+    main(int(sys.argv[1]), *(sys.argv[2:] + ["float32", "both"][len(sys.argv) - 2:]))
