@@ -73,8 +73,10 @@ class Settings:
         first_round_queries: Validity method: T of the first round (`ValidityRounds`);
             `None`: `queries_per_round`.
         jit_compile: XLA-compile the train step: True, False, or `"auto"` (Keras': XLA
-            where a GPU or TPU is, not on a CPU-only machine, where it does not pay:
-            `benchmarks/xla_speedup.py`).
+            only where a GPU or TPU is). On by default: on a CPU the compiled step is about
+            as fast as the plain one (`benchmarks/xla_speedup.py`) and the recipes'
+            figures were measured with it (XLA draws other random numbers, so a run
+            without it follows another, equally valid, trajectory).
         redaction_classifier: Validity and classifier methods: a classifier, as a path
             under `keras_redact/pretrained/`, that describes Omega (v, f) instead of the
             label classifier that measures. `jobs.redact` uses it only when the label
@@ -101,7 +103,7 @@ class Settings:
     tau: float = 0.5
     queries_per_round: int = 1000
     first_round_queries: int | None = None
-    jit_compile: bool | str = "auto"
+    jit_compile: bool | str = True
     redaction_classifier: str | None = None
     generator_loss: str = "non_saturating"
     search_feed: int = 0
