@@ -48,4 +48,4 @@ def test_invalidity_monitor_reuses_one_trace_across_epochs():
         layer.kernel.assign([[scale]])
         values.append(monitor.measure())
     assert values[1] > values[0] > values[2]  # P(N(0, s^2) > 1) grows with s
-    assert monitor._flags.step.experimental_get_tracing_count() == 1
+    assert monitor._map.step.experimental_get_tracing_count() == 1
