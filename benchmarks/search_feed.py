@@ -6,7 +6,7 @@
 Runs the default redaction of digit 0 (`bin/redact --method=M`, the recommended recipe)
 with `search_feed=--starts` added to the recipe (`redaction.SearchFeed`: after each
 epoch a latent search of that many starts on G, its finds added to p_Omega), then audits
-the redacted generator as `bin/audit` does (1,000 starts of 100 steps, judged by the
+the redacted generator as `bin/redact --audit` does (1,000 starts of 100 steps, judged by the
 independent judge; fine-tuning revival), and prints and records the redaction's figures
 and the audit's. Compare with the audit of the default redaction (`benchmarks/audit.py`):
 the remedy helps if the search's success falls at equal invalidity and IS. With
@@ -44,17 +44,14 @@ def main(argv):
                "discriminator": str(audit.CONDITIONAL / "discriminator.keras"),
                "off_condition": True} if _OFF_CONDITION.value else {})
     with io.claimed_dir("search-feed") as output:
+        # The run audits its own G (`bin/redact --audit`): into output/audit/.
         m = redact.redact(redact.RedactConfig.of(
             method=_METHOD.value, recipe=recipe, output_dir=str(output), export=False,
-            verbose=0, **models))
-        print(f"redaction: invalidity {m['invalidity_before']:.4g} -> "
-              f"{m['invalidity_after']:.3g}, IS {m['inception_score_before']:.3f} -> "
-              f"{m['inception_score_after']:.3f}; finds each epoch {m['search_feed_finds']}",
-              flush=True)
-        figures = audit.audit_generator(audit.AuditConfig(
-            generator=str(output / "generator.keras"), output_dir=str(output / "audit"),
-            labels=() if _OFF_CONDITION.value else (0,), off_condition=_OFF_CONDITION.value,
-            verbose=1))
+            audit=True, verbose=0, **models))
+    print(f"redaction: invalidity {m['invalidity_before']:.4g} -> "
+          f"{m['invalidity_after']:.3g}, IS {m['inception_score_before']:.3f} -> "
+          f"{m['inception_score_after']:.3f}; finds each epoch {m['search_feed_finds']}")
+    figures = m["audit"]
     print(audit.markdown(figures))
     figures["made_by"] = {"method": _METHOD.value, **{k: m[k] for k in FIGURES}}
     records.write("The default redaction with the latent search's finds fed into p_Omega "

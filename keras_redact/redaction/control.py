@@ -156,7 +156,7 @@ class InvalidityMonitor(keras.callbacks.Callback):
         seed: Seed of the latents (the same every epoch).
         also: Optional function of the same samples, computed in the same pass (one
             generator and classifier pass per epoch for every callback that reads it,
-            such as `QualityGuard(..., monitor=...)`); its values are `self.also_values`.
+            such as `QualityGuard.read_from(monitor)`); its values are `self.also_values`.
     """
 
     def __init__(self, contains, num_samples: int = 10_000, seed: int = 0, also=None):
@@ -418,10 +418,6 @@ class QualityGuard(keras.callbacks.Callback):
         floor: Added to every share before the ratio (0.005: half a percent).
         seed: Latent seed (the filter's; each epoch's is derived from it).
         verbose: Print the line when the guard breaks.
-        monitor: Optional `InvalidityMonitor` built with `also=guard.classes` and the same
-            `num_samples`, listed before the guard: each epoch's classes and membership
-            are then the monitor's pass (its latents), not a second pass of G and the
-            classifier.
 
     Attributes:
         history: Each epoch's `{"epoch", "invalidity", "drift", "worst_class", "guard"}`
@@ -435,7 +431,7 @@ class QualityGuard(keras.callbacks.Callback):
 
     def __init__(self, reference, classifier, contains, *, num_samples: int = 5_000,
                  max_ratio: float = 2.0, floor: float = 0.005, seed: int = 0,
-                 verbose: int = 0, monitor: InvalidityMonitor | None = None):
+                 verbose: int = 0):
         super().__init__()
         self.num_samples = checks.integer("num_samples", num_samples)
         self.max_ratio = checks.number("max_ratio", max_ratio, 1.0, math.inf)
@@ -443,9 +439,7 @@ class QualityGuard(keras.callbacks.Callback):
         self.seed, self.verbose = int(seed), verbose
         self.classifier, self.contains = classifier, contains
         self.num_classes = int(classifier.outputs[0].shape[-1])
-        self.monitor = None
-        if monitor is not None:
-            self.read_from(monitor)
+        self.monitor = None  # `read_from`: the monitor whose pass the guard reads
         labels, inside = sampling.map_generated(reference, self._measure, self.num_samples,
                                                 seed=self.seed)
         self.filter_shares = self._shares(labels, inside)
